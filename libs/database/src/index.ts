@@ -1,0 +1,2 @@
+export { runMigrations, type MigrationReport } from './migrate';
+export { createPool, type PoolOptions } from './pool';

@@ -1,0 +1,2 @@
+export { createTestDatabase, adminQuery, serverUrl, TEMPLATE_DATABASE, type TestDatabase } from './test-database';
+export { eventually } from './eventually';

@@ -16,17 +16,18 @@ export const Reset = defineEvent('Reset', z.object({ reason: z.string().min(1) }
 export type CounterEvent = EventOf<typeof Incremented> | EventOf<typeof Reset>;
 export const counterRegistry = new EventRegistry([Incremented, Reset]);
 
-/** Projection of per-stream totals: `counters_vN(stream_id, total, events, last_position)`. */
+/** Projection of per-stream totals: `<name>_vN(stream_id, total, events, last_position)`. */
 export function counterProjection(
-  options: { fail?: (event: { data: unknown; globalPosition: bigint }) => boolean } = {},
+  options: { name?: string; fail?: (event: { data: unknown; globalPosition: bigint }) => boolean } = {},
 ): Projection<CounterEvent> {
+  const name = options.name ?? 'counters';
   return {
-    name: 'counters',
+    name,
     version: 1,
     handles: ['Incremented', 'Reset'],
-    tables: ['counters'],
+    tables: [name],
     async setup(tx: PoolClient, target) {
-      await tx.query(`CREATE TABLE IF NOT EXISTS ${target.table('counters')} (
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${target.table(name)} (
         stream_id text PRIMARY KEY, total bigint NOT NULL, events integer NOT NULL,
         last_position bigint NOT NULL)`);
     },
@@ -47,7 +48,7 @@ export function counterProjection(
         if (entries.length === 0) continue;
         // After a Reset in the batch, the batch's own total replaces the stored one.
         await tx.query(
-          `INSERT INTO ${target.table('counters')} AS c (stream_id, total, events, last_position)
+          `INSERT INTO ${target.table(name)} AS c (stream_id, total, events, last_position)
            SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[])
            ON CONFLICT (stream_id) DO UPDATE SET
              total = ${reset ? 'EXCLUDED.total' : 'c.total + EXCLUDED.total'},

@@ -65,8 +65,8 @@ export function parseGoInt(s: string, bitSize = 64): bigint | undefined {
     else base = 8;
     body = base === 8 && p !== 'o' ? body.slice(1) : body.slice(2);
     prefixed = true;
-    // A leading "0_1" keeps the underscore after the octal 0.
-    if (base === 8 && p !== 'o' && body.startsWith('_')) body = body.slice(1);
+    // Go accepts one underscore right after the prefix ("0x_1F", and "0_7" after the octal 0).
+    if (body.startsWith('_')) body = body.slice(1);
   }
   const pattern = DIGITS[base];
   if (!pattern || body === '' || !pattern.test(body)) return undefined;
@@ -135,9 +135,16 @@ export function toFloat64(v: GoValue): number {
   }
 }
 
+/** fmt's %v of a value; Go struct values print through their String() method (Stringer). */
+export function formatV(v: GoValue): string {
+  const obj = goObjectOf(v);
+  if (obj) return obj.string();
+  return goFormatValue(v === undefined ? null : v);
+}
+
 /** Sprig's strval: strings as-is, everything else through fmt's %v. */
 export function strval(v: GoValue): string {
-  return typeof v === 'string' ? v : goFormatValue(v === undefined ? null : v);
+  return typeof v === 'string' ? v : formatV(v);
 }
 
 /** Whether a value is a Go map[string]interface{} (a plain object, not a Go object wrapper). */

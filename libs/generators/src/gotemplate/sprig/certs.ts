@@ -8,8 +8,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { signed, type GoMap, type GoTemplateFunction, type GoValue } from '../values';
-import { goFormatValue } from '../fmt';
 import { base64Decode } from './encoding';
+import { formatV } from './cast';
 import { randomBytesFrom } from './crypto';
 
 const der = (tag: number, body: Buffer): Buffer => {
@@ -193,7 +193,7 @@ function parsePrivateKeyPem(text: string): KeyObject {
 function stringList(v: GoValue, what: string): string[] {
   if (v === null || v === undefined) return [];
   return (v as GoValue[]).map((x) => {
-    if (typeof x !== 'string') throw new Error(`${what}: ${goFormatValue(x)} is not a string`);
+    if (typeof x !== 'string') throw new Error(`${what}: ${formatV(x)} is not a string`);
     return x;
   });
 }

@@ -3,9 +3,8 @@
  * Integer results are Go int64 (bigint, wrapping on overflow); the `*f` functions go through
  * shopspring/decimal as Sprig does, so `addf 1.1 2.2` is 3.3 rather than 3.3000000000000003.
  */
-import { goFormatValue } from '../fmt';
 import { signed, type GoTemplateFunction, type GoValue } from '../values';
-import { parseGoInt, toFloat64, toInt64, wrapInt64 } from './cast';
+import { formatV, parseGoInt, toFloat64, toInt64, wrapInt64 } from './cast';
 
 /** An exact decimal: mantissa × 10^exponent. */
 interface Decimal {
@@ -120,7 +119,7 @@ function atoi(s: string): bigint {
 
 /** Sprig's toDecimal: ParseInt(fmt.Sprint(v), 8, 64), 0 on error. */
 function toDecimal(v: GoValue): bigint {
-  const s = typeof v === 'string' ? v : goFormatValue(v === undefined ? null : v);
+  const s = typeof v === 'string' ? v : formatV(v);
   if (!/^[+-]?[0-7]+$/.test(s)) return 0n;
   return parseGoInt(s.replace(/^([+-]?)/, '$10o')) ?? 0n;
 }

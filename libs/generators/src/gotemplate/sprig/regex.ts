@@ -126,7 +126,7 @@ function mustCompile(expr: string): GoRegexp {
   try {
     return compileGoRegexp(expr);
   } catch (e) {
-    const quoted = /^[^`\x00-\x08\x0a-\x1f\x7f]*$/.test(expr) ? `\`${expr}\`` : goSprintf('%q', expr);
+    const quoted = /^[^`\x00-\x08\x0a-\x1f\x7f]*$/.test(expr) ? `\`${expr}\`` : goSprintf('%q', [expr]);
     throw new Error(`regexp: Compile(${quoted}): ${(e as Error).message}`);
   }
 }

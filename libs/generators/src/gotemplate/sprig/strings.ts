@@ -1,9 +1,9 @@
 /**
  * Sprig's string functions (strings.go and the string entries of functions.go).
  */
-import { goFormatValue, goSprintf } from '../fmt';
+import { goSprintf } from '../fmt';
 import { signed, type GoTemplateFunction, type GoValue } from '../values';
-import { isNil, strval } from './cast';
+import { formatV, isNil, strval } from './cast';
 import {
   byteLength,
   byteSlice,
@@ -63,21 +63,21 @@ function toSplitMap(parts: string[]): Record<string, GoValue> {
 /** Sprig's `quote`: each non-nil argument through `%q`, space-separated. */
 function quote(...args: GoValue[]): string {
   const out: string[] = [];
-  for (const a of args) if (!isNil(a)) out.push(goSprintf('%q', strval(a)));
+  for (const a of args) if (!isNil(a)) out.push(goSprintf('%q', [strval(a)]));
   return out.join(' ');
 }
 
 /** Sprig's `squote`: each non-nil argument through `'%v'`. */
 function squote(...args: GoValue[]): string {
   const out: string[] = [];
-  for (const a of args) if (!isNil(a)) out.push(`'${goFormatValue(a)}'`);
+  for (const a of args) if (!isNil(a)) out.push(`'${formatV(a)}'`);
   return out.join(' ');
 }
 
 /** Sprig's `cat`: non-nil arguments through `%v`, space-separated. */
 function cat(...args: GoValue[]): string {
   const out: string[] = [];
-  for (const a of args) if (!isNil(a)) out.push(goFormatValue(a));
+  for (const a of args) if (!isNil(a)) out.push(formatV(a));
   return out.join(' ');
 }
 

@@ -144,7 +144,8 @@ describe('sprig float math', () => {
     ['round', [2.5, 0n], 3],
     ['round', [-2.5, 0n], -3],
     ['round', [3.1415, 2n, 0.3], 3.14],
-    ['round', [3.1475, 2n, 0.7], 3.14],
+    ['round', [3.1475, 2n, 0.8], 3.14],
+    ['round', [3.1475, 2n, 0.7], 3.15],
     ['round', ['1.2345', 3n], 1.235],
   ])('%s %j', (name, args, expected) => {
     expect(call(name, ...args)).toBe(expected);

@@ -76,7 +76,7 @@ interface Constraint {
 }
 
 const CV = String.raw`v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?`;
-const OPS = String.raw`=|!=|>|<|>=|=>|<=|=<|~|~>|\^`;
+const OPS = String.raw`=||!=|>|<|>=|=>|<=|=<|~|~>|\^`;
 const RANGE = new RegExp(String.raw`\s*(${CV})\s+-\s+(${CV})\s*`, 'g');
 const FIND = new RegExp(String.raw`(${OPS})\s*(${CV})`, 'g');
 const VALID = new RegExp(String.raw`^(\s*(${OPS})\s*(${CV})\s*\,?)+$`);
@@ -94,12 +94,14 @@ function parseOne(c: string): Constraint {
   const minor = minorDot.replace(/^\./, '');
   const patch = patchDot.replace(/^\./, '');
   if (isX(major)) {
+    // Only `dirty`: "*" then means ">= 0.0.0" through tilde's 0.0.0 special case.
     ver = `0.0.0${preDash}`;
-    dirty = minorDirty = patchDirty = true;
-  } else if (isX(minor)) {
+    dirty = true;
+  } else if (isX(minor) || minorDot === '') {
+    // An omitted minor or patch is a wildcard in Masterminds' constraints ("~1" is 1.x).
     ver = `${major}.0.0${preDash}`;
     dirty = minorDirty = true;
-  } else if (isX(patch)) {
+  } else if (isX(patch) || patchDot === '') {
     ver = `${major}${minorDot}.0${preDash}`;
     dirty = patchDirty = true;
   }

@@ -42,7 +42,7 @@ export class EventStore1764300000000 implements MigrationInterface {
     await q.query(`
       CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
       FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change()`);
-    // One round trip per append: lock, idempotency and version checks, insert, notify.
+    // One round trip per append: lock, version check, insert, notify; idempotency on conflict.
     // The lock is taken first so that the checks and the position order are race-free; it is
     // held until commit, which makes the global position order the commit order.
     await q.query(`
@@ -59,37 +59,44 @@ export class EventStore1764300000000 implements MigrationInterface {
       BEGIN
         -- 0x466c4576 = 'FlEv': the event store's append lock.
         PERFORM pg_advisory_xact_lock(1181500790);
-        SELECT count(*) INTO v_existing FROM events WHERE event_id = ANY (p_event_ids);
-        IF v_existing > 0 THEN
-          IF v_existing = v_n AND NOT EXISTS (
-            SELECT 1 FROM events WHERE event_id = ANY (p_event_ids) AND stream_id <> p_stream
-          ) THEN
-            RETURN QUERY SELECT max(e.stream_version), max(e.global_position), true
-              FROM events e WHERE e.event_id = ANY (p_event_ids);
-            RETURN;
-          END IF;
-          RAISE EXCEPTION 'idempotency conflict on stream %', p_stream
-            USING ERRCODE = 'FL002';
-        END IF;
         SELECT coalesce(max(stream_version), 0) INTO v_current FROM events WHERE stream_id = p_stream;
-        IF (p_expected = 'no_stream' AND v_current <> 0)
-          OR (p_expected = 'stream_exists' AND v_current = 0)
-          OR (p_expected NOT IN ('any', 'no_stream', 'stream_exists') AND p_expected::integer <> v_current)
-        THEN
-          RAISE EXCEPTION 'wrong expected version for stream %', p_stream
-            USING ERRCODE = 'FL001', DETAIL = v_current::text;
-        END IF;
-        RETURN QUERY
-          WITH ins AS (
-            INSERT INTO events (global_position, event_id, stream_id, stream_version, type,
-                                schema_version, data, metadata, tenant_id, actor)
-            SELECT nextval('events_global_position_seq'), u.id, p_stream, v_current + u.ord::integer,
-                   u.type, u.sv, u.d, p_metadata, p_tenant, p_actor
-            FROM unnest(p_event_ids, p_types, p_schema_versions, p_data) WITH ORDINALITY
-                 AS u(id, type, sv, d, ord)
-            RETURNING global_position
-          )
-          SELECT v_current + v_n, max(ins.global_position), false FROM ins;
+        BEGIN
+          IF (p_expected = 'no_stream' AND v_current <> 0)
+            OR (p_expected = 'stream_exists' AND v_current = 0)
+            OR (p_expected NOT IN ('any', 'no_stream', 'stream_exists') AND p_expected::integer <> v_current)
+          THEN
+            RAISE EXCEPTION 'wrong expected version for stream %', p_stream
+              USING ERRCODE = 'FL001', DETAIL = v_current::text;
+          END IF;
+          RETURN QUERY
+            WITH ins AS (
+              INSERT INTO events (global_position, event_id, stream_id, stream_version, type,
+                                  schema_version, data, metadata, tenant_id, actor)
+              SELECT nextval('events_global_position_seq'), u.id, p_stream, v_current + u.ord::integer,
+                     u.type, u.sv, u.d, p_metadata, p_tenant, p_actor
+              FROM unnest(p_event_ids, p_types, p_schema_versions, p_data) WITH ORDINALITY
+                   AS u(id, type, sv, d, ord)
+              RETURNING global_position
+            )
+            SELECT v_current + v_n, max(ins.global_position), false FROM ins;
+        EXCEPTION
+          -- A retry of a stored append (its ids exist) is a success that writes nothing; it
+          -- may carry a stale expected version, so this also covers FL001. Checking after the
+          -- fact keeps the id lookups off the hot path.
+          WHEN unique_violation OR SQLSTATE 'FL001' THEN
+            SELECT count(*) INTO v_existing FROM events WHERE event_id = ANY (p_event_ids);
+            IF v_existing = 0 THEN
+              RAISE;
+            END IF;
+            IF v_existing = v_n AND NOT EXISTS (
+              SELECT 1 FROM events WHERE event_id = ANY (p_event_ids) AND stream_id <> p_stream
+            ) THEN
+              RETURN QUERY SELECT max(e.stream_version), max(e.global_position), true
+                FROM events e WHERE e.event_id = ANY (p_event_ids);
+              RETURN;
+            END IF;
+            RAISE EXCEPTION 'idempotency conflict on stream %', p_stream USING ERRCODE = 'FL002';
+        END;
         -- Wakes subscribers on commit; they read from their checkpoint, so no payload.
         PERFORM pg_notify('flotilla_events', '');
       END $$`);

@@ -130,6 +130,17 @@ describe('goutils and xstrings word functions', () => {
     ['kebabcase', ['FirstName'], 'first-name'],
     ['kebabcase', ['HTTPServer'], 'http-server'],
     ['kebabcase', ['GO_PATH'], 'go-path'],
+    // xstrings' documented samples
+    ['camelcase', ['GOLANG_IS_GREAT'], 'GolangIsGreat'],
+    ['camelcase', ['some words'], 'SomeWords'],
+    ['snakecase', ['http2xx'], 'http_2xx'],
+    ['snakecase', ['HTTP20xOK'], 'http_20x_ok'],
+    ['snakecase', ['Duration2m3s'], 'duration_2m3s'],
+    ['snakecase', ['Bld4Floor3rd'], 'bld4_floor_3rd'],
+    ['kebabcase', ['NoHTTPS'], 'no-https'],
+    ['kebabcase', ['GO PATH'], 'go-path'],
+    ['kebabcase', ['HTTP20xOK'], 'http-20x-ok'],
+    ['kebabcase', ['Bld4Floor3rd'], 'bld4-floor-3rd'],
   ])('%s %j', (name, args, expected) => {
     expect(call(name, ...args)).toEqual(expected);
   });

@@ -144,6 +144,7 @@ export function toPascalCase(s: string): string {
       continue;
     }
     if (isConnector(r1)) {
+      firstUpper = isUpper(r0);
       r0 = runeUpper(r0);
     } else {
       if (firstUpper) {
@@ -196,66 +197,115 @@ export function wordFunctions(random: () => number): Record<string, GoTemplateFu
 
 type WordType = 'invalid' | 'number' | 'upper' | 'alphabet' | 'connector' | 'punct' | 'other';
 
-function runeType(c: string): WordType {
-  if (isConnector(c)) return 'connector';
-  if (/^\p{N}$/u.test(c)) return 'number';
-  if (isUpper(c)) return 'upper';
-  if (/^\p{L}$/u.test(c)) return 'alphabet';
-  if (/^\p{P}$/u.test(c)) return 'punct';
-  return 'other';
+/** xstrings' isAlphabet: a letter that is not CJK. */
+function isAlphabet(c: string): boolean {
+  if (!/^\p{L}$/u.test(c)) return false;
+  const r = c.codePointAt(0) ?? 0;
+  if (r < 0x3400) return true;
+  if (r >= 0x4e00 && r <= 0x9fcc) return false;
+  if (r >= 0x3400 && r <= 0x4d85) return false;
+  if (r >= 0x20000 && r <= 0x2b81d) return false;
+  return true;
 }
+const isPunct = (c: string | undefined): boolean => c !== undefined && /^\p{P}$/u.test(c);
+const isNumber = (c: string | undefined): boolean => c !== undefined && /^\p{N}$/u.test(c);
 
-/**
- * Splits the next word off xstrings-style: a run of upper case letters followed by lower case
- * ones keeps its last capital for the next word ("HTTPServer" → "HTTP", "Server").
- */
-function nextWord(runes: string[], start: number): { type: WordType; end: number } {
-  if (start >= runes.length) return { type: 'invalid', end: start };
-  const first = runes[start] as string;
-  const t = runeType(first);
+/** xstrings.nextWord over runes: the type of the word at `start` and where it ends. */
+function nextWord(r: string[], start: number): { wt: WordType; end: number } {
+  if (start >= r.length) return { wt: 'invalid', end: start };
+  const c = r[start] as string;
   let i = start + 1;
-  if (t === 'upper') {
-    while (i < runes.length && runeType(runes[i] as string) === 'upper') i++;
-    if (i - start === 1) {
-      while (i < runes.length && runeType(runes[i] as string) === 'alphabet') i++;
-      return { type: 'alphabet', end: i };
+  const at = (k: number): string => r[k] as string;
+  if (isConnector(c)) {
+    while (i < r.length && isConnector(at(i))) i++;
+    return { wt: 'connector', end: i };
+  }
+  if (isPunct(c)) {
+    while (i < r.length && isPunct(at(i))) i++;
+    return { wt: 'punct', end: i };
+  }
+  if (isUpper(c)) {
+    if (i >= r.length) return { wt: 'upper', end: i };
+    if (isUpper(at(i))) {
+      i++;
+      while (i < r.length && isUpper(at(i))) i++;
+      // "HTTPStatus" splits into "HTTP" and "Status": the last capital starts the next word.
+      if (i < r.length && isAlphabet(at(i))) i--;
+    } else if (isAlphabet(at(i))) {
+      i++;
+      while (i < r.length && isAlphabet(at(i)) && !isUpper(at(i))) i++;
     }
-    if (i < runes.length && runeType(runes[i] as string) === 'alphabet') return { type: 'upper', end: i - 1 };
-    return { type: 'upper', end: i };
+    return { wt: 'upper', end: i };
   }
-  if (t === 'connector' || t === 'punct' || t === 'other') {
-    while (i < runes.length && runeType(runes[i] as string) === t) i++;
-    return { type: t, end: i };
+  if (isAlphabet(c)) {
+    while (i < r.length && isAlphabet(at(i)) && !isUpper(at(i))) i++;
+    return { wt: 'alphabet', end: i };
   }
-  while (i < runes.length && runeType(runes[i] as string) === t) i++;
-  return { type: t, end: i };
+  if (isNumber(c)) {
+    while (i < r.length && isNumber(at(i))) i++;
+    return { wt: 'number', end: i };
+  }
+  while (i < r.length && !(isConnector(at(i)) || isAlphabet(at(i)) || isNumber(at(i)) || isPunct(at(i)))) i++;
+  return { wt: 'other', end: i };
 }
 
-/** xstrings.camelCaseToLowerCase (snakecase/kebabcase): words joined by the connector, lower-cased. */
+/** xstrings.camelCaseToLowerCase (snakecase, kebabcase), ported step by step. */
 export function camelCaseToLowerCase(s: string, connector: string): string {
-  const runes = Array.from(s);
-  const words: { type: WordType; text: string }[] = [];
-  for (let i = 0; i < runes.length; ) {
-    const w = nextWord(runes, i);
-    words.push({ type: w.type, text: runes.slice(i, w.end).join('') });
-    i = w.end;
-  }
+  if (s === '') return '';
+  const r = Array.from(s);
   let out = '';
-  let prev: WordType = 'invalid';
-  for (const w of words) {
-    if (w.type === 'connector') {
-      if (prev !== 'connector' && prev !== 'invalid' && prev !== 'punct') out += connector;
-      else if (prev === 'connector' || prev === 'invalid') out += connector.repeat(Array.from(w.text).length);
-      prev = 'connector';
-      continue;
+  const toLower = (wt: WordType, word: string[]): void => {
+    if (wt !== 'upper' && wt !== 'connector') {
+      out += word.join('');
+      return;
     }
-    const joinsPrevious =
-      prev === 'invalid' || prev === 'connector' || prev === 'punct' || w.type === 'punct' || w.type === 'other' ||
-      (w.type === 'number' && (prev === 'alphabet' || prev === 'upper' || prev === 'number')) ||
-      (prev === 'number' && w.type === 'alphabet' && w.text === w.text.toLowerCase());
-    if (!joinsPrevious) out += connector;
-    out += Array.from(w.text).map(runeLower).join('');
-    prev = w.type;
+    for (const c of word) out += isConnector(c) ? connector : isUpper(c) ? runeLower(c) : c;
+  };
+  let pos = 0;
+  const take = (): { wt: WordType; word: string[] } => {
+    const { wt, end } = nextWord(r, pos);
+    const word = r.slice(pos, end);
+    pos = end;
+    return { wt, word };
+  };
+  let { wt, word } = take();
+  while (pos < r.length) {
+    if (wt !== 'connector') toLower(wt, word);
+    const prev = wt;
+    const last = word;
+    ({ wt, word } = take());
+    if (prev === 'number') {
+      while (wt === 'alphabet' || wt === 'number') {
+        toLower(wt, word);
+        ({ wt, word } = take());
+      }
+      if (wt !== 'invalid' && wt !== 'punct' && wt !== 'connector') out += connector;
+    } else if (prev === 'connector') {
+      toLower(prev, last);
+    } else if (prev !== 'punct') {
+      if (wt !== 'number') {
+        if (wt !== 'connector' && wt !== 'punct') out += connector;
+        continue;
+      }
+      if (pos >= r.length) continue;
+      const num = word;
+      ({ wt, word } = take());
+      // A number followed by a non-letter belongs to the previous word ("Bld4Floor" → "bld4_floor").
+      if (wt !== 'alphabet') {
+        toLower('number', num);
+        if (wt !== 'connector' && wt !== 'punct') out += connector;
+        continue;
+      }
+      // Letters after a number start a new word with it ("HTTP2xx" → "http_2xx").
+      out += connector;
+      toLower('number', num);
+      while (wt === 'alphabet' || wt === 'number') {
+        toLower(wt, word);
+        ({ wt, word } = take());
+      }
+      if (wt !== 'invalid' && wt !== 'connector' && wt !== 'punct') out += connector;
+    }
   }
+  toLower(wt, word);
   return out;
 }

@@ -144,6 +144,24 @@ describe('fromYaml and fromYamlArray', () => {
   });
 });
 
+describe("Argo CD's own template tests (utils_test.go TestRenderTemplateParamsGoTemplate)", () => {
+  it('toYaml of nested params', () => {
+    const yaml = call('toYaml', { foo: { bar: { bool: true, number: 2, str: 'Hello world' } } });
+    expect(yaml).toBe('foo:\n  bar:\n    bool: true\n    number: 2\n    str: Hello world');
+  });
+
+  it('fromYaml and fromYamlArray of valid and non-compliant YAML', () => {
+    expect((call('fromYaml', 'hello: world') as Record<string, GoValue>)['hello']).toBe('world');
+    expect(call('fromYamlArray', '- hello world\n- bonjour tout le monde')).toEqual(['hello world', 'bonjour tout le monde']);
+    expect(() => call('fromYaml', 'non\n compliant\n yaml')).toThrow(
+      'error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type map[string]interface {}',
+    );
+    expect(() => call('fromYamlArray', 'non\n compliant\n yaml')).toThrow(
+      'error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type []interface {}',
+    );
+  });
+});
+
 describe('the function table Argo CD exposes', () => {
   it('has Argo CD additions and Sprig, but not env, expandenv or getHostByName', () => {
     const all = { ...sprigFunctions(), ...argoFunctions() };

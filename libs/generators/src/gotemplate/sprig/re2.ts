@@ -406,8 +406,9 @@ const cache = new Map<string, GoRegexp>();
 
 /** regexp.Compile: the translated RegExp plus Go's group names; throws Go's parse errors. */
 export function compileGoRegexp(source: string): GoRegexp {
+  // Callers always set lastIndex before exec and run synchronously, so a cached RegExp is safe to share.
   const hit = cache.get(source);
-  if (hit) return { ...hit, re: new RegExp(hit.re.source, hit.re.flags) };
+  if (hit) return hit;
   const t = new Translator(source);
   const js = t.translate();
   const compiled: GoRegexp = { re: new RegExp(js, 'gu'), names: t.names, source };

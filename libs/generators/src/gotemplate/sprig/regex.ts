@@ -15,7 +15,6 @@ function execAt(r: GoRegexp, s: string, pos: number): Match | undefined {
   const m = r.re.exec(s);
   if (!m) return undefined;
   const out: Match = [m.index, m.index + m[0].length];
-  // Group offsets: recover them by re-matching each group is costly; use the `d` flag instead.
   const indices = (m as RegExpExecArray & { indices?: [number, number][] }).indices;
   for (let g = 1; g < m.length; g++) {
     const span = indices?.[g];
@@ -24,8 +23,16 @@ function execAt(r: GoRegexp, s: string, pos: number): Match | undefined {
   return out;
 }
 
+const withIndicesCache = new WeakMap<GoRegexp, GoRegexp>();
+
+/** The same regexp with the `d` flag, so that group offsets are available for `$1` expansion. */
 function withIndices(r: GoRegexp): GoRegexp {
-  return r.re.flags.includes('d') ? r : { ...r, re: new RegExp(r.re.source, 'gud') };
+  let d = withIndicesCache.get(r);
+  if (!d) {
+    d = { ...r, re: new RegExp(r.re.source, 'gud') };
+    withIndicesCache.set(r, d);
+  }
+  return d;
 }
 
 function runeWidthAt(s: string, pos: number): number {

@@ -4,6 +4,7 @@
  * assembled in DER here the way Go's x509.CreateCertificate lays them out (extension order,
  * critical flags, subject key id for CAs, authority key id from the signer), then signed with
  * node:crypto. A certificate is the map {Cert, Key} (Go's struct with those fields).
+ * Past 300 lines because the DER writer/reader and the certificate layout only make sense together.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';

@@ -4,6 +4,8 @@
  * (`i`, `m`, `s`, `U`) can change mid-pattern, `[[:alpha:]]`, `\pL`, `\Q...\E`, octal escapes,
  * and a literal `{` that is not a repeat. Capture groups become plain JS groups; Go's group
  * names are kept on the side for `${name}` expansion. Syntax errors carry Go's messages.
+ * One file past 300 lines on purpose: the translator is a single recursive-descent pass whose
+ * parts (groups, escapes, classes, flags) share its cursor and flag state.
  */
 
 export interface GoRegexp {

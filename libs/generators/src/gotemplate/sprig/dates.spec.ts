@@ -127,6 +127,9 @@ describe('sprig date functions', () => {
     );
     expect(call('date', 'Jan 2 3:04PM', call('mustToDate', 'Jan 2 2006 3:04PM', 'Mar 15 2021 4:05PM'))).toBe('Mar 15 4:05PM');
     expect(goObjectOf(call('toDate', '2006-01-02', 'garbage'))?.string()).toBe('0001-01-01 00:00:00 +0000 UTC');
+    expect(goObjectOf(call('toDate', '2006-01-02 15:04 -0700', '2020-01-02 03:04 +0200'))?.string()).toBe(
+      '2020-01-02 03:04:00 +0200 +0200',
+    );
     expect(method(call('toDate', '2006-01-02', 'garbage'), 'IsZero')).toBe(true);
     expect(() => call('mustToDate', '2006-01-02', 'garbage')).toThrow(
       'parsing time "garbage" as "2006-01-02": cannot parse "garbage" as "2006"',

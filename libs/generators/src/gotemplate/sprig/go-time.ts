@@ -38,7 +38,10 @@ export function loadLocation(name: string): GoZone | undefined {
 
 /** Offset (seconds east of UTC) and abbreviation of a zone at an instant. */
 export function zoneAt(zone: GoZone, ms: number): { offset: number; abbrev: string } {
-  if (zone.fixedOffset !== undefined) return { offset: zone.fixedOffset, abbrev: zone.fixedAbbrev ?? '' };
+  // Go prints a nameless fixed zone's MST as its offset ("+0200").
+  if (zone.fixedOffset !== undefined) {
+    return { offset: zone.fixedOffset, abbrev: zone.fixedAbbrev ?? formatOffset(zone.fixedOffset, false, false) };
+  }
   if (zone.name === 'UTC') return { offset: 0, abbrev: 'UTC' };
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone.name,

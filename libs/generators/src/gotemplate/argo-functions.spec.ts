@@ -50,6 +50,9 @@ describe('slugify (SlugifyName over gosimple/slug)', () => {
     expect(() => call('slugify', '10', 'name')).toThrow('interface conversion: interface {} is string, not int');
     expect(() => call('slugify', 10n, 'yes', 'name')).toThrow('interface conversion: interface {} is string, not bool');
     expect(() => call('slugify', 1n)).toThrow('interface conversion: interface {} is int, not string');
+    expect(() => call('slugify', -1n, false, 'x')).toThrow('runtime error: slice bounds out of range [:-1]');
+    // gosimple/slug cuts to MaxLength before cleaning when smart truncation is off, so 0 gives "".
+    expect(call('slugify', 0n, false, 'abc')).toBe('');
   });
 });
 

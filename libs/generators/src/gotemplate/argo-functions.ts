@@ -20,7 +20,10 @@ export function sanitizeName(name: string): string {
 /** gosimple/slug.Make on an already sanitized name, with Argo CD's MaxLength and smart truncation. */
 function slugMake(s: string, maxLength: number, smartTruncate: boolean): string {
   let slug = s.trim();
-  if (!smartTruncate && slug.length >= maxLength) slug = slug.slice(0, Math.max(maxLength, 0));
+  if (!smartTruncate && slug.length >= maxLength) {
+    if (maxLength < 0) throw new Error(`runtime error: slice bounds out of range [:${maxLength}]`);
+    slug = slug.slice(0, maxLength);
+  }
   slug = slug.replace(/[^a-zA-Z0-9\-_]/g, '-').replace(/-+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
   if (maxLength > 0 && smartTruncate && slug.length > maxLength) {
     for (let i = maxLength; i >= 0; i--) if (slug[i] === '-') return slug.slice(0, i);

@@ -14,24 +14,34 @@ type Json = null | boolean | string | { int: bigint } | { float: number } | Json
 
 const BEST_WIDTH = 80;
 
+const isLetterRune = (c: string): boolean => {
+  const code = c.charCodeAt(0);
+  if (code < 0x80) return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+  return /^\p{L}$/u.test(c);
+};
+const isDigitRune = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  const code = c.charCodeAt(0);
+  if (code < 0x80) return code >= 0x30 && code <= 0x39;
+  return /^\p{Nd}$/u.test(c);
+};
+
 /** yaml.v2's keyList.Less: letters and digit runs compared naturally. */
 function naturalLess(a: string, b: string): boolean {
   const ar = Array.from(a);
   const br = Array.from(b);
-  const isLetter = (c: string): boolean => /^\p{L}$/u.test(c);
-  const isDigit = (c: string | undefined): boolean => c !== undefined && /^\p{Nd}$/u.test(c);
   for (let i = 0; i < ar.length && i < br.length; i++) {
     const x = ar[i] as string;
     const y = br[i] as string;
     if (x === y) continue;
-    const al = isLetter(x);
-    const bl = isLetter(y);
+    const al = isLetterRune(x);
+    const bl = isLetterRune(y);
     if (al && bl) return (x.codePointAt(0) ?? 0) < (y.codePointAt(0) ?? 0);
     if (al || bl) return bl;
     let an = 0n;
     let bn = 0n;
     if (x === '0' || y === '0') {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]); j--) {
+      for (let j = i - 1; j >= 0 && isDigitRune(ar[j]); j--) {
         if (ar[j] !== '0') {
           an = 1n;
           bn = 1n;
@@ -41,8 +51,8 @@ function naturalLess(a: string, b: string): boolean {
     }
     let ai = i;
     let bi = i;
-    for (; ai < ar.length && isDigit(ar[ai]); ai++) an = an * 10n + BigInt(Number(ar[ai]));
-    for (; bi < br.length && isDigit(br[bi]); bi++) bn = bn * 10n + BigInt(Number(br[bi]));
+    for (; ai < ar.length && isDigitRune(ar[ai]); ai++) an = an * 10n + BigInt(Number(ar[ai]));
+    for (; bi < br.length && isDigitRune(br[bi]); bi++) bn = bn * 10n + BigInt(Number(br[bi]));
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return (x.codePointAt(0) ?? 0) < (y.codePointAt(0) ?? 0);
@@ -147,6 +157,9 @@ const RESOLVES_TO_NON_STRING = new RegExp(
     '|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\\.[0-9_]*)?)$',
 );
 
+/** Strings that need no quoting, folding or escaping (no spaces, no indicators, ASCII). */
+const SIMPLE_PLAIN = /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/;
+
 /** An emitter writing one scalar with libyaml's style rules and folding. */
 class Writer {
   out = '';
@@ -163,6 +176,12 @@ class Writer {
   }
 
   scalar(value: string, indent: number, simpleKey: boolean): void {
+    // The common case: a short word-like string that libyaml writes plain, untouched.
+    if (SIMPLE_PLAIN.test(value) && !RESOLVES_TO_NON_STRING.test(value)) {
+      this.out += value;
+      this.column += value.length;
+      return;
+    }
     const a = analyze(value);
     const canPlain = value !== '' && !RESOLVES_TO_NON_STRING.test(value);
     let style: 'plain' | 'single' | 'double' | 'literal' = value.includes('\n') ? 'literal' : canPlain ? 'plain' : 'double';

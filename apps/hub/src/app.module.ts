@@ -1,0 +1,38 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { HubConfig } from '@flotilla/config';
+import { EventRegistry } from '@flotilla/event-store';
+import type { Logger } from 'pino';
+import { AccessGuard } from './auth/access.guard';
+import type { TokenVerifier } from './auth/token-verifier';
+import { AuditLogResolver } from './audit/audit-log.resolver';
+import { graphqlOptions } from './graphql/graphql.options';
+import { HealthController } from './health/health.controller';
+import { HealthResolver } from './health/health.resolver';
+import { InfraModule } from './infra/infra.module';
+import { HUB_CONFIG, LOGGER, TOKEN_VERIFIER } from './infra/tokens';
+
+/** Every event type the hub writes; grows as aggregates are added. */
+export const hubEventRegistry = new EventRegistry([]);
+
+/** The hub's composition root. */
+@Module({})
+export class AppModule {
+  static create(config: HubConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        InfraModule.create(config, logger, hubEventRegistry),
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER],
+          useFactory: (c: HubConfig, verifier: TokenVerifier, log: Logger) => graphqlOptions(c, verifier, log),
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: APP_GUARD, useClass: AccessGuard }, HealthResolver, AuditLogResolver],
+    };
+  }
+}

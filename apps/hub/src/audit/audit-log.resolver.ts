@@ -1,0 +1,67 @@
+import { Inject } from '@nestjs/common';
+import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { DomainError } from '@flotilla/domain';
+import type { EventStore, ReadAllOptions, StoredEvent } from '@flotilla/event-store';
+import { Access } from '../auth/access.decorator';
+import { EVENT_STORE } from '../infra/tokens';
+import { pageArgs } from '../graphql/page-args';
+import { AuditEvent, AuditEventConnection } from './audit-event.model';
+import { AuditLogFilter, LogOrder } from './audit-log.input';
+
+@Resolver(() => AuditEvent)
+export class AuditLogResolver {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  @Access('platform-admin')
+  @Query(() => AuditEventConnection, { description: 'The event log, filtered, as a connection.' })
+  async auditLog(
+    @Args('filter', { type: () => AuditLogFilter, nullable: true }) filter: AuditLogFilter | null,
+    @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Args('order', { type: () => LogOrder, defaultValue: LogOrder.NEWEST_FIRST }) order: LogOrder,
+  ): Promise<AuditEventConnection> {
+    const page = pageArgs(first, after);
+    if (filter?.from && filter.to && filter.from >= filter.to) {
+      throw new DomainError('BAD_USER_INPUT', 'filter.to: must be later than filter.from', 'filter.to');
+    }
+    const backward = order === LogOrder.NEWEST_FIRST;
+    const options: ReadAllOptions = {
+      limit: page.first + 1,
+      direction: backward ? 'backward' : 'forward',
+      ...(page.after !== undefined ? (backward ? { before: page.after } : { after: page.after }) : {}),
+      ...(filter?.streamId ? { streamId: filter.streamId } : {}),
+      ...(filter?.types?.length ? { types: filter.types } : {}),
+      ...(filter?.actor ? { actor: filter.actor } : {}),
+      ...(filter?.tenantId ? { tenantId: filter.tenantId } : {}),
+      ...(filter?.from ? { recordedFrom: filter.from } : {}),
+      ...(filter?.to ? { recordedTo: filter.to } : {}),
+    };
+    const events = await this.store.readAll(options);
+    const nodes = events.slice(0, page.first).map(toAuditEvent);
+    return {
+      edges: nodes.map((node) => ({ cursor: node.position, node })),
+      pageInfo: { hasNextPage: events.length > page.first, endCursor: nodes[nodes.length - 1]?.position ?? null },
+    };
+  }
+}
+
+function toAuditEvent(event: StoredEvent): AuditEvent {
+  const m = event.metadata;
+  return {
+    position: event.globalPosition.toString(),
+    eventId: event.eventId,
+    streamId: event.streamId,
+    streamVersion: event.streamVersion,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    actor: m.actor,
+    actorGroups: m.actorGroups ?? [],
+    tenantId: m.tenantId ?? null,
+    correlationId: m.correlationId,
+    causationId: m.causationId ?? null,
+    requestId: m.requestId ?? null,
+    clientAddress: m.clientAddress ?? null,
+    recordedAt: event.recordedAt,
+  };
+}

@@ -1,0 +1,50 @@
+import { DomainError, type DomainErrorCode } from '@flotilla/domain';
+import { ConcurrencyError, EventSchemaError, IdempotencyConflictError } from '@flotilla/event-store';
+import type { GraphQLFormattedError } from 'graphql';
+
+/** The closed set of `extensions.code` values the API returns. */
+export type ApiErrorCode = DomainErrorCode | 'QUERY_TOO_COMPLEX' | 'INTERNAL';
+
+/** Apollo's own codes for requests that never reached a resolver. */
+const REQUEST_CODES: Record<string, ApiErrorCode> = {
+  GRAPHQL_PARSE_FAILED: 'BAD_USER_INPUT',
+  GRAPHQL_VALIDATION_FAILED: 'BAD_USER_INPUT',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  BAD_REQUEST: 'BAD_USER_INPUT',
+  PERSISTED_QUERY_NOT_FOUND: 'BAD_USER_INPUT',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'BAD_USER_INPUT',
+  OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+};
+
+/** Postgres/Redis connection failures: the service is down, not the request wrong. */
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03']);
+
+export interface MappedError {
+  code: ApiErrorCode;
+  message: string;
+  field?: string;
+  /** Set when the cause must be logged (it is not shown to the caller). */
+  internal?: unknown;
+}
+
+/** Maps any error thrown while serving a request to one code of the closed set. */
+export function mapError(formatted: GraphQLFormattedError, original: unknown): MappedError {
+  const cause = (original as { originalError?: unknown })?.originalError ?? original;
+  if (cause instanceof DomainError) {
+    return { code: cause.code, message: cause.message, ...(cause.field ? { field: cause.field } : {}) };
+  }
+  if (cause instanceof ConcurrencyError || cause instanceof IdempotencyConflictError) {
+    return { code: 'CONFLICT', message: `${cause.message}; reload and try again` };
+  }
+  if (cause instanceof EventSchemaError) return { code: 'BAD_USER_INPUT', message: cause.message };
+  const errno = (cause as { code?: unknown })?.code;
+  if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) {
+    return { code: 'UNAVAILABLE', message: 'a backing service (Postgres or Redis) is unavailable; try again shortly', internal: cause };
+  }
+  const apolloCode = formatted.extensions?.['code'];
+  if (typeof apolloCode === 'string' && REQUEST_CODES[apolloCode]) {
+    return { code: REQUEST_CODES[apolloCode], message: formatted.message };
+  }
+  return { code: 'INTERNAL', message: 'internal error', internal: cause };
+}

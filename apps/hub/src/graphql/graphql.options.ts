@@ -1,0 +1,53 @@
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { randomUUID } from 'node:crypto';
+import type { HubConfig } from '@flotilla/config';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from '../auth/token-verifier';
+import { mapError } from './error-codes';
+import { queryLimitsPlugin } from './query-limits.plugin';
+import type { RequestContext } from './request-context';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the context of one HTTP request: its caller, request id and client address. */
+export async function buildRequestContext(req: Request, res: Response | undefined, verifier: TokenVerifier): Promise<RequestContext> {
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res?.setHeader('x-request-id', requestId);
+  const context: RequestContext = {
+    req,
+    auth: await verifier.authenticate(req.headers.authorization),
+    requestId,
+    clientAddress: req.ip ?? req.socket?.remoteAddress ?? null,
+  };
+  (req as Request & { flotilla?: RequestContext }).flotilla = context;
+  return context;
+}
+
+/** Apollo options: code-first schema, the one error mapping, query limits. */
+export function graphqlOptions(config: HubConfig, verifier: TokenVerifier, logger: Logger): ApolloDriverConfig {
+  return {
+    path: '/graphql',
+    autoSchemaFile: true,
+    sortSchema: true,
+    playground: false,
+    graphiql: config.GRAPHQL_PLAYGROUND,
+    introspection: true,
+    fieldResolverEnhancers: ['guards'],
+    context: ({ req, res }: { req: Request; res: Response }) => buildRequestContext(req, res, verifier),
+    plugins: [queryLimitsPlugin(config.GRAPHQL_MAX_DEPTH, config.GRAPHQL_MAX_COMPLEXITY)],
+    formatError: (formatted, error) => {
+      const mapped = mapError(formatted, error);
+      if (mapped.internal !== undefined) {
+        logger.error({ err: mapped.internal, path: formatted.path }, 'GraphQL request failed');
+      }
+      return {
+        message: mapped.message,
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: mapped.code, ...(mapped.field ? { field: mapped.field } : {}) },
+      };
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/** Injection tokens of the hub's composition root. */
+export const HUB_CONFIG = Symbol('HUB_CONFIG');
+export const PG_POOL = Symbol('PG_POOL');
+export const REDIS = Symbol('REDIS');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+export const LOGGER = Symbol('LOGGER');

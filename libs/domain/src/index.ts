@@ -1,0 +1,1 @@
+export { assertNever, DomainError, type DomainErrorCode } from './domain-error';

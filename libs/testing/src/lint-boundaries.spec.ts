@@ -2,7 +2,7 @@
 // sample is linted in memory as if it were a file at `filePath`, against the real repository
 // (imports resolve to the real libraries), and must or must not be reported.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const repo = join(__dirname, '..', '..', '..');
@@ -47,14 +47,10 @@ function lint(samples: Sample[]): LintedSample[] {
   return JSON.parse(stdout) as LintedSample[];
 }
 
-/** The entry point of some app other than `except` (an import's target must exist to be checked). */
-function anyAppModule(except?: string): string {
-  for (const app of readdirSync(join(repo, 'apps'))) {
-    if (app !== except && existsSync(join(repo, 'apps', app, 'src', 'main.ts')))
-      return `apps/${app}/src/main`;
-  }
-  throw new Error('no apps/*/src/main.ts exists to import');
-}
+// An import is only checked when its target exists, and apps/ may hold no app yet (git keeps no
+// empty folders), so the app-side samples import a throwaway app created for this run.
+const probeApp = `lint-probe-${process.pid}`;
+const probeMain = `apps/${probeApp}/src/main`;
 
 const use = (source: string): string =>
   `import * as dep from '${source}';\nexport const used = dep;\n`;
@@ -88,7 +84,7 @@ const samples: Sample[] = [
   {
     name: 'an app imports another app',
     filePath: 'apps/worker/src/x.ts',
-    code: use(`../../../${anyAppModule('worker')}`),
+    code: use(`../../../${probeMain}`),
     expect: 'boundaries/dependencies',
   },
   // libs → libs, and never an app
@@ -107,7 +103,7 @@ const samples: Sample[] = [
   {
     name: 'a lib imports an app',
     filePath: 'libs/event-store/src/x.ts',
-    code: use(`../../../${anyAppModule()}`),
+    code: use(`../../../${probeMain}`),
     expect: 'boundaries/dependencies',
   },
   {
@@ -192,7 +188,17 @@ describe('architecture lint rules (eslint.config.mjs)', () => {
   let results: Map<string, LintedSample['messages']>;
 
   beforeAll(() => {
-    results = new Map(lint(samples).map((r) => [r.name, r.messages]));
+    const createdApps = !existsSync(join(repo, 'apps'));
+    mkdirSync(join(repo, 'apps', probeApp, 'src'), { recursive: true });
+    writeFileSync(join(repo, `${probeMain}.ts`), 'export const probe = 1;\n');
+    try {
+      results = new Map(lint(samples).map((r) => [r.name, r.messages]));
+    } finally {
+      rmSync(join(repo, createdApps ? 'apps' : `apps/${probeApp}`), {
+        recursive: true,
+        force: true,
+      });
+    }
   }, 60_000);
 
   it.each(samples.filter((s) => s.expect !== null))('reports: $name', ({ name, expect: rule }) => {

@@ -1,6 +1,6 @@
 import type { GeneratorSpec, GitPathItem, JsonObject, ApplicationTemplate } from './application-set.types';
 import { ManifestError } from './errors';
-import type { LabelSelectorSpec } from './label-selector';
+import { compileLabelSelector, type LabelSelectorSpec } from './label-selector';
 import { isPlainObject } from './param-merge';
 
 const SUPPORTED = ['list', 'clusters', 'git', 'matrix', 'merge'] as const;
@@ -121,6 +121,7 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
     if (!(SUPPORTED as readonly string[]).includes(k)) throw new ManifestError(field, `unknown generator "${k}"`);
   }
   const selector = readSelector(raw, 'selector', field);
+  compileLabelSelector(selector, `${field}.selector`, { validateValues: false });
   const present = kinds.filter((k) => raw[k] !== null && raw[k] !== undefined && !(depth >= 2 && (k === 'matrix' || k === 'merge')));
   if (present.length === 0) {
     if (depth >= 2) return { field, raw, selector, kind: 'none' };
@@ -144,7 +145,7 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
         ...base,
         kind,
         clusters: {
-          selector: readSelector(body, 'selector', at) ?? {},
+          selector: checkedClusterSelector(body, at),
           values: stringMapField(body, 'values', at),
           flatList: boolField(body, 'flatList', at),
         },
@@ -189,4 +190,10 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
       return { ...base, kind, merge: { generators, mergeKeys } };
     }
   }
+}
+
+function checkedClusterSelector(body: JsonObject, at: string): LabelSelectorSpec {
+  const selector = readSelector(body, 'selector', at) ?? {};
+  compileLabelSelector(selector, `${at}.selector`, { validateValues: true });
+  return selector;
 }

@@ -15,3 +15,4 @@ export type { LabelSelector, LabelSelectorSpec, LabelRequirement, SelectorOperat
 export { sanitizeName } from './sanitize-name';
 export { parseGoYaml, parseGoYamlDocuments } from './yaml-document';
 export { TemplateRenderer } from './template-renderer';
+export { MemoryGitSource } from './memory-git.source';

@@ -55,12 +55,17 @@ export class TemplateRenderer {
     }
     if (Array.isArray(value)) {
       const items = value.map((v) => this.compileValue(v));
-      if (value.every((v) => isConstant(v))) return () => value;
+      if (value.every((v) => isConstant(v))) {
+        const shared = deepFreeze(value.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? pruneNulls(v as Record<string, unknown>) : v)));
+        return () => shared;
+      }
       return (p) => items.map((f) => f(p));
     }
     if (value !== null && typeof value === 'object') {
       if (isConstant(value)) {
-        const pruned = pruneNulls(value as Record<string, unknown>);
+        // Shared by every rendered result, so frozen: a caller mutating one Application cannot
+        // change another.
+        const pruned = deepFreeze(pruneNulls(value as Record<string, unknown>));
         return () => pruned;
       }
       const entries = Object.entries(value as Record<string, unknown>)
@@ -107,6 +112,14 @@ function compileFastString(source: string): CompiledString {
       throw e;
     };
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
 }
 
 function isConstant(value: unknown): boolean {

@@ -16,3 +16,7 @@ export { sanitizeName } from './sanitize-name';
 export { parseGoYaml, parseGoYamlDocuments } from './yaml-document';
 export { TemplateRenderer } from './template-renderer';
 export { MemoryGitSource } from './memory-git.source';
+export { compileGoTemplate, GoTemplateError } from './gotemplate';
+export type { GoTemplate, GoTemplateOptions, GoValue, GoMap, GoTemplateFunction } from './gotemplate';
+export { sprigFunctions } from './gotemplate/sprig';
+export { argoFunctions } from './gotemplate/argo-functions';

@@ -12,8 +12,9 @@ import {
 import { BUILTINS, type ArgType, type Builtin } from './builtins';
 import { goTypeName } from './fmt';
 import { quote } from './strconv';
+import { assignable, canBeNil, TYPE_NAMES } from './arg-types';
 import { isGoMap, isTrue } from './truth';
-import type { GoParamType, GoSignedFunction, GoValue } from './values';
+import type { GoSignedFunction, GoValue } from './values';
 
 /** Marks "no value piped in" (Go's missingVal), distinct from every Go value. */
 export const MISSING: unique symbol = Symbol('missing');
@@ -26,51 +27,6 @@ export interface Evaluator {
   errorf(msg: string, cause?: unknown): never;
   evalPipeline(dot: GoValue, iface: boolean, pipe: PipeNode): GoValue;
   variable(name: string): [GoValue, boolean];
-}
-
-const TYPE_NAMES: Record<ArgType, string> = {
-  interface: 'interface {}',
-  reflect: 'reflect.Value',
-  string: 'string',
-  bool: 'bool',
-  int: 'int',
-  int64: 'int64',
-  uint: 'uint',
-  float64: 'float64',
-  slice: '[]interface {}',
-  stringSlice: '[]string',
-  map: 'map[string]interface {}',
-};
-
-const canBeNil = (t: ArgType): boolean =>
-  t === 'interface' || t === 'reflect' || t === 'slice' || t === 'stringSlice' || t === 'map';
-
-/**
- * Whether a concrete value is assignable to a parameter type. Integer parameters accept any
- * integer: the value model has one integer type, so Go's int/int64/uint distinctions (which
- * would reject e.g. Sprig's int64 results passed to an int parameter) cannot be reproduced.
- */
-function assignable(v: GoValue, t: GoParamType): boolean {
-  switch (t) {
-    case 'interface':
-      return true;
-    case 'string':
-      return typeof v === 'string';
-    case 'bool':
-      return typeof v === 'boolean';
-    case 'int':
-    case 'int64':
-    case 'uint':
-      return typeof v === 'bigint';
-    case 'float64':
-      return typeof v === 'number';
-    case 'slice':
-      return Array.isArray(v);
-    case 'stringSlice':
-      return Array.isArray(v) && v.every((e) => typeof e === 'string');
-    case 'map':
-      return isGoMap(v);
-  }
 }
 
 function notAFunction(s: Evaluator, args: Node[] | null, final: GoValue | Final): void {

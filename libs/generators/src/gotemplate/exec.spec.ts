@@ -1,4 +1,7 @@
-import { compileGoTemplate, GoTemplateError, signed, type GoTemplateFunction, type GoValue } from './index';
+import {
+  compileGoTemplate, GoTemplateError, signed,
+  type GoTemplateFunction, type GoTemplateOptions, type GoValue,
+} from './index';
 
 // Data shaped like Go's exec_test.go tVal, in the Go value model (JSON-like interface{} values).
 const tVal: GoValue = {
@@ -327,7 +330,7 @@ describe('Go text/template execution', () => {
 
 describe('missingkey option', () => {
   const data = { a: { b: 1n }, n: null };
-  it.each<[Parameters<typeof compileGoTemplate>[1]['missingKey'], string, string | { error: string }]>([
+  it.each<[GoTemplateOptions['missingKey'], string, string | { error: string }]>([
     ['default', '{{.x}}', '<no value>'],
     ['invalid', '{{.x}}', '<no value>'],
     ['zero', '{{.x}}', '<no value>'],

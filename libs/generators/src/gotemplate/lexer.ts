@@ -5,76 +5,7 @@
  * at the first error item, exactly where Go's lexer goroutine would.
  */
 import { goSprintf } from './fmt-printf';
-
-export const enum T {
-  Error,
-  Bool,
-  Char,
-  CharConstant,
-  Comment,
-  Complex,
-  Assign,
-  Declare,
-  EOF,
-  Field,
-  Identifier,
-  LeftDelim,
-  LeftParen,
-  Number,
-  Pipe,
-  RawString,
-  RightDelim,
-  RightParen,
-  Space,
-  String,
-  Text,
-  Variable,
-  Keyword, // delimits keywords: everything below is a keyword
-  Block,
-  Break,
-  Continue,
-  Dot,
-  Define,
-  Else,
-  End,
-  If,
-  Nil,
-  Range,
-  Template,
-  With,
-}
-
-/** A lexed item; pos is a UTF-16 offset into the template text. */
-export interface Item {
-  typ: T;
-  pos: number;
-  val: string;
-  line: number;
-}
-
-const KEYWORDS: Record<string, T> = {
-  '.': T.Dot,
-  block: T.Block,
-  break: T.Break,
-  continue: T.Continue,
-  define: T.Define,
-  else: T.Else,
-  end: T.End,
-  if: T.If,
-  range: T.Range,
-  nil: T.Nil,
-  template: T.Template,
-  with: T.With,
-};
-
-/** Go's item.String(), used in "unexpected X in Y" parse errors. */
-export function itemString(i: Item): string {
-  if (i.typ === T.EOF) return 'EOF';
-  if (i.typ === T.Error) return i.val;
-  if (i.typ > T.Keyword) return `<${i.val}>`;
-  if ([...i.val].length > 10) return goSprintf('%.10q...', [i.val]);
-  return goSprintf('%q', [i.val]);
-}
+import { KEYWORDS, T, type Item } from './lexer-items';
 
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 const ALNUM = /^[\p{L}\p{Nd}_]$/u;
@@ -294,9 +225,9 @@ export function lex(input: string, breakOK: boolean, continueOK: boolean): Item[
         parenDepth++;
         continue;
       case ')':
-        emit(T.RightParen);
         parenDepth--;
         if (parenDepth < 0) return fail('unexpected right paren');
+        emit(T.RightParen);
         continue;
     }
     const nextC = input[pos];

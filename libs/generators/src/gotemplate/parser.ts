@@ -6,93 +6,21 @@ import {
   N, isEmptyTree, nodeString,
   type CommandNode, type ListNode, type Node, type PipeNode, type VariableNode,
 } from './ast';
-import { GoTemplateError } from './errors';
-import { T, itemString, type Item } from './lexer';
-import { parseNumber, unquote } from './literals';
+import { T, itemString, type Item } from './lexer-items';
+import { TokenReader, type Shared } from './parser-tokens';
+import { parseNumber } from './literals';
 
 /** Deep parenthesis nesting would overflow the JS stack; Go uses this limit on wasm too. */
 const MAX_STACK_DEPTH = 1000;
 
-/** Shared between a template and the define/block bodies parsed from the same text. */
-interface Shared {
-  items: Item[];
-  i: number;
-  parseName: string;
-  hasFunction: (name: string) => boolean;
-  treeSet: Map<string, ListNode>;
-}
-
-export class TreeParser {
-  private readonly token: Item[] = [];
-  private peekCount = 0;
+export class TreeParser extends TokenReader {
   private vars: string[] = ['$'];
   private rangeDepth = 0;
-  private actionLine = 0;
   private stackDepth = 0;
   root: ListNode | null = null;
 
-  constructor(private readonly s: Shared, public name: string) {}
-
-  private next(): Item {
-    if (this.peekCount > 0) this.peekCount--;
-    else this.token[0] = this.s.items[Math.min(this.s.i++, this.s.items.length - 1)]!;
-    return this.token[this.peekCount]!;
-  }
-  private backup(): void {
-    this.peekCount++;
-  }
-  private backup2(t1: Item): void {
-    this.token[1] = t1;
-    this.peekCount = 2;
-  }
-  private backup3(t2: Item, t1: Item): void {
-    this.token[1] = t1;
-    this.token[2] = t2;
-    this.peekCount = 3;
-  }
-  private peek(): Item {
-    if (this.peekCount > 0) return this.token[this.peekCount - 1]!;
-    this.peekCount = 1;
-    this.token[0] = this.s.items[Math.min(this.s.i++, this.s.items.length - 1)]!;
-    return this.token[0];
-  }
-  private nextNonSpace(): Item {
-    let tok: Item;
-    do tok = this.next();
-    while (tok.typ === T.Space);
-    return tok;
-  }
-  private peekNonSpace(): Item {
-    const tok = this.nextNonSpace();
-    this.backup();
-    return tok;
-  }
-
-  private errorf(msg: string): never {
-    throw new GoTemplateError(`template: ${this.s.parseName}:${this.token[0]?.line ?? 1}: ${msg}`);
-  }
-  private expect(typ: T, context: string): Item {
-    const tok = this.nextNonSpace();
-    if (tok.typ !== typ) this.unexpected(tok, context);
-    return tok;
-  }
-  private unexpected(tok: Item, context: string): never {
-    if (tok.typ === T.Error) {
-      let extra = '';
-      if (this.actionLine !== 0 && this.actionLine !== tok.line) {
-        extra = ` in action started at ${this.s.parseName}:${this.actionLine}`;
-        if (tok.val.endsWith(' action')) extra = extra.slice(' in action'.length);
-      }
-      this.errorf(itemString(tok) + extra);
-    }
-    this.errorf(`unexpected ${itemString(tok)} in ${context}`);
-  }
-  private unquote(tok: Item): string {
-    try {
-      return unquote(tok.val);
-    } catch (e) {
-      return this.errorf((e as Error).message);
-    }
+  constructor(s: Shared, public name: string) {
+    super(s);
   }
 
   /** Registers this tree, refusing a second non-empty definition of one name. */

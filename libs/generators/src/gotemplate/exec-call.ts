@@ -125,6 +125,9 @@ function evalField(
   if (receiver === null) s.errorf(`nil pointer evaluating ${typ}.${name}`);
   if (isGoMap(receiver)) {
     if ((args !== null && args.length > 1) || final !== MISSING) s.errorf(`${name} is not a method but has arguments`);
+    // Fast path: a defined own value. Prototype members (functions, __proto__) need hasOwn.
+    const v = receiver[name];
+    if (v !== undefined && typeof v !== 'function' && name !== '__proto__') return v;
     if (Object.hasOwn(receiver, name)) return receiver[name] ?? null;
     switch (s.prog.missingKey) {
       case 'zero':

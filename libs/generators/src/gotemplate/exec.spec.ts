@@ -41,7 +41,7 @@ const funcs: Record<string, GoTemplateFunction> = {
   zeroArgs: signed(() => 'zeroArgs', { params: [] }),
   mapOfThree: signed(() => ({ three: 3n }), { params: [] }),
   returnInt: signed(() => 7n, { params: [] }),
-  valueString: signed((v) => 'value is ignored', { params: ['string'] }),
+  valueString: signed((_v) => 'value is ignored', { params: ['string'] }),
   half: signed((f) => (f as number) / 2, { params: ['float64'] }),
   fail: (msg) => {
     throw new Error(String(msg));
@@ -368,6 +368,11 @@ describe('compiled templates', () => {
     const t = compileGoTemplate('{{define "x"}}X{{.}}{{end}}', { name: 't' });
     expect(t.executeTemplate('x', 1n)).toBe('X1');
     expect(() => t.executeTemplate('y', 1n)).toThrow('template: no template "y" associated with template "t"');
+  });
+  it('does not see Object.prototype members as map keys', () => {
+    const t = compileGoTemplate('{{.toString}}|{{.constructor}}|{{.__proto__}}', {});
+    expect(t.execute({})).toBe('<no value>|<no value>|<no value>');
+    expect(t.execute(JSON.parse('{"__proto__": "p", "toString": "s"}') as GoValue)).toBe('s|<no value>|p');
   });
   it('user functions shadow builtins', () => {
     expect(run('{{len "abc"}}', null, { funcs: { len: () => 'mine' } })).toBe('mine');

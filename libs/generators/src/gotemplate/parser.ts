@@ -6,7 +6,7 @@ import {
   N, isEmptyTree, nodeString,
   type CommandNode, type ListNode, type Node, type PipeNode, type VariableNode,
 } from './ast';
-import { T, itemString, type Item } from './lexer-items';
+import { T, type Item } from './lexer-items';
 import { TokenReader, type Shared } from './parser-tokens';
 import { parseNumber } from './literals';
 
@@ -184,7 +184,8 @@ export class TreeParser extends TokenReader {
     try {
       const pipe = this.pipeline(context, T.RightDelim);
       if (context === 'range') this.rangeDepth++;
-      let [list, next] = this.itemList();
+      const [list, firstEnd] = this.itemList();
+      let next = firstEnd;
       if (context === 'range') this.rangeDepth--;
       let elseList: ListNode | null = null;
       if (next.t === N.Else) {

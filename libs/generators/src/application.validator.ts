@@ -27,28 +27,35 @@ export function validateApplications(
   const secrets = secretsByName(inputs.clusters ?? []);
   const known = secrets.map((c) => ({ name: c.name, server: c.server }));
   if (hasImplicitLocalCluster(secrets, inputs.localCluster ?? true)) known.push({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER });
+  const index: ClusterIndex = { servers: new Set(known.map((c) => c.server)), byName: new Map() };
+  for (const c of known) index.byName.set(c.name, [...(index.byName.get(c.name) ?? []), c.server]);
   const errors: ApplicationValidationError[] = [];
   for (const app of apps) {
-    const message = destinationError(app, known) ?? nameError(app.metadata.name);
+    const message = destinationError(app, index) ?? nameError(app.metadata.name);
     if (message) errors.push({ application: app.metadata.name, message });
   }
   return errors;
 }
 
-function destinationError(app: Application, known: { name: string; server: string }[]): string | undefined {
+interface ClusterIndex {
+  servers: Set<string>;
+  byName: Map<string, string[]>;
+}
+
+function destinationError(app: Application, known: ClusterIndex): string | undefined {
   const dest = isPlainObject(app.spec.destination) ? app.spec.destination : {};
   const name = typeof dest.name === 'string' ? dest.name : '';
   const server = typeof dest.server === 'string' ? dest.server : '';
   const invalid = (reason: string): string => `application destination spec is invalid: ${reason}`;
   if (name && server) return invalid(`application destination can't have both name and server defined: ${name} ${server}`);
   if (server) {
-    if (!known.some((c) => c.server === server)) {
+    if (!known.servers.has(server)) {
       return invalid(`error getting cluster by server "${server}": cluster "${server}" not found`);
     }
     return undefined;
   }
   if (name) {
-    const servers = known.filter((c) => c.name === name).map((c) => c.server);
+    const servers = known.byName.get(name) ?? [];
     if (servers.length === 0) return invalid(`there are no clusters with this name: ${name}`);
     if (servers.length > 1) return invalid(`there are ${servers.length} clusters with the same name: [${servers.join(' ')}]`);
     return undefined;

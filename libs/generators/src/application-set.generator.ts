@@ -4,7 +4,7 @@ import type { Application, GenerationResult } from './application.types';
 import { validateApplications } from './application.validator';
 import { GenerationError, ManifestError, errorMessage } from './errors';
 import type { GenerationContext } from './generation-context';
-import { transform } from './generators/transform';
+import { childParams, transform } from './generators/transform';
 import { isPlainObject, type ParamSet } from './param-merge';
 import type { GenerationInputs } from './sources';
 import { TemplateRenderer } from './template-renderer';
@@ -22,7 +22,7 @@ export async function generateApplications(appSet: ApplicationSet, inputs: Gener
   } catch (err) {
     throw new ManifestError('spec.goTemplateOptions', errorMessage(err));
   }
-  const ctx: GenerationContext = { appSet, renderer, inputs };
+  const ctx: GenerationContext = { appSet, renderer, inputs, childParams };
   const params: ParamSet[] = [];
   const apps: Application[] = [];
   let firstError: string | undefined;

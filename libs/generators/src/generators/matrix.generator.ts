@@ -2,7 +2,6 @@ import type { MatrixGeneratorSpec } from '../application-set.types';
 import { GenerationError, ManifestError, wrapError } from '../errors';
 import type { GenerationContext } from '../generation-context';
 import { combineStringMaps, deepCopy, mergoMergeOverride, type ParamSet } from '../param-merge';
-import { childParams } from './transform';
 
 /**
  * The matrix generator: exactly two children; the second runs once per parameter set of the
@@ -21,7 +20,7 @@ export async function generateMatrix(
   const at = (i: number): string => `${field}.matrix.generators[${i}]`;
   let g0: ParamSet[];
   try {
-    g0 = await childParams(first, at(0), depth + 1, ctx, undefined);
+    g0 = await ctx.childParams(first, at(0), depth + 1, ctx, undefined);
   } catch (err) {
     if (err instanceof ManifestError) throw err;
     throw wrapError('error failed to get params for first generator in matrix generator', err);
@@ -33,10 +32,10 @@ export async function generateMatrix(
   const secondFor = async (a: ParamSet): Promise<ParamSet[]> => {
     try {
       if (reusable) {
-        reused ??= await childParams(second, at(1), depth + 1, ctx, a);
+        reused ??= await ctx.childParams(second, at(1), depth + 1, ctx, a);
         return deepCopy(reused);
       }
-      return await childParams(second, at(1), depth + 1, ctx, a);
+      return await ctx.childParams(second, at(1), depth + 1, ctx, a);
     } catch (err) {
       if (err instanceof ManifestError) throw err;
       throw wrapError('failed to get params for second generator in the matrix generator', err);

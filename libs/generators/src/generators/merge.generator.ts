@@ -2,7 +2,6 @@ import type { MergeGeneratorSpec } from '../application-set.types';
 import { GenerationError, ManifestError, wrapError } from '../errors';
 import type { GenerationContext } from '../generation-context';
 import { isPlainObject, mergoMergeOverride, type ParamSet } from '../param-merge';
-import { childParams } from './transform';
 
 const NON_UNIQUE =
   'the parameters from a generator were not unique by the given mergeKeys, Merge requires all param sets to be unique';
@@ -22,7 +21,7 @@ export async function generateMerge(
   const all: ParamSet[][] = [];
   for (const [i, child] of spec.generators.entries()) {
     try {
-      all.push(await childParams(child, `${field}.merge.generators[${i}]`, depth + 1, ctx, undefined));
+      all.push(await ctx.childParams(child, `${field}.merge.generators[${i}]`, depth + 1, ctx, undefined));
     } catch (err) {
       if (err instanceof ManifestError) throw err;
       throw wrapError(

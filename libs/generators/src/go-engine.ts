@@ -11,8 +11,9 @@ export interface CompiledGoTemplate {
 let engine: typeof GoTemplateModule | undefined;
 let funcs: Record<string, GoTemplateFunction> | undefined;
 
-// The Go engine and the Sprig table are loaded on first use: an ApplicationSet in the default
-// template mode, and the CLI rendering one, never pay for them.
+// The engine and the Sprig/Argo CD function table are loaded and built on first use, so that an
+// ApplicationSet in the default template mode (and the CLI rendering one) does not build the
+// table; the table is built once per process and shared by every template.
 function load(): { engine: typeof GoTemplateModule; funcs: Record<string, GoTemplateFunction> } {
   if (!engine || !funcs) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

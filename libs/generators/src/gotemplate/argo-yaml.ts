@@ -158,7 +158,7 @@ const RESOLVES_TO_NON_STRING = new RegExp(
 );
 
 /** Strings that need no quoting, folding or escaping (no spaces, no indicators, ASCII). */
-const SIMPLE_PLAIN = /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/;
+const SIMPLE_PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
 /** An emitter writing one scalar with libyaml's style rules and folding. */
 class Writer {

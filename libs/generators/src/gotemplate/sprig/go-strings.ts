@@ -3,6 +3,7 @@
  * and several Sprig functions index them by byte, so byte-oriented helpers convert through
  * UTF-8; ASCII strings (the common case) take the plain JavaScript path.
  */
+// eslint-disable-next-line no-control-regex -- ASCII is every code point from U+0000 to U+007F, NUL included.
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** Whether a string is pure ASCII, where bytes and UTF-16 units coincide. */

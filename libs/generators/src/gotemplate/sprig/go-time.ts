@@ -209,7 +209,8 @@ export function parseDuration(s: string): bigint {
     rest = rest.slice(u[0].length);
     total += Number(`${m[1] || '0'}.${m[2] || '0'}`) * Number(unit);
   }
-  if (total > 9.223372036854775807e18) throw bad();
+  // 2^63 exactly: the float64 nearest to Go's max Duration (1<<63 - 1), as the comparison always used.
+  if (total > 9_223_372_036_854_775_808) throw bad();
   const n = BigInt(Math.round(total));
   return neg ? -n : n;
 }

@@ -113,6 +113,7 @@ function hostnameOf(host: string): string {
 
 function parseInner(raw: string): GoUrl {
   const u: GoUrl = { scheme: '', opaque: '', userinfo: undefined, host: '', hostname: '', path: '', rawQuery: '', fragment: '' };
+  // eslint-disable-next-line no-control-regex -- net/url rejects ASCII control characters (stringContainsCTLByte).
   if (/[\x00-\x1f\x7f]/.test(raw)) throw new Error('net/url: invalid control character in URL');
   if (raw === '*') {
     u.path = '*';

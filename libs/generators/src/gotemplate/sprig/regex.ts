@@ -133,6 +133,7 @@ function mustCompile(expr: string): GoRegexp {
   try {
     return compileGoRegexp(expr);
   } catch (e) {
+    // eslint-disable-next-line no-control-regex -- strconv.CanBackquote: no control characters other than tab.
     const quoted = /^[^`\x00-\x08\x0a-\x1f\x7f]*$/.test(expr) ? `\`${expr}\`` : goSprintf('%q', [expr]);
     throw new Error(`regexp: Compile(${quoted}): ${(e as Error).message}`);
   }

@@ -36,6 +36,7 @@ export const hubConfigSchema = z
     AUTH_JWKS_URL: z.url({ message: 'must be a URL' }).optional(),
     AUTH_ISSUER: z.string().min(1).optional(),
     AUTH_AUDIENCE: z.string().default('flotilla'),
+    AUTH_POLICY_FILE: z.string().min(1).optional(),
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
     GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(10_000),
     GRAPHQL_PLAYGROUND: booleanFlag(false),

@@ -1,13 +1,29 @@
 import { SetMetadata } from '@nestjs/common';
 
+/** What RBAC policies talk about (Argo CD's resource names where they exist). */
+export type Resource = 'tenants' | 'clusters' | 'applications' | 'applicationsets' | 'rollouts' | 'tokens' | 'audit';
+
+/**
+ * An RBAC check on one object: `object` derives the policy object from the operation's
+ * arguments (`team-a`, or `team-a/web` for things inside a tenant). When the caller may not
+ * even `get` the object, the answer is NOT_FOUND, never FORBIDDEN, so nothing leaks its
+ * existence; `create` of a new object skips that rule.
+ */
+export interface AccessRule {
+  resource: Resource;
+  action: string;
+  object: (args: Record<string, unknown>) => string;
+}
+
 /**
  * Who may call a resolver or controller. Every handler must declare one: the global guard
  * refuses handlers without it, so a new resolver cannot forget authorisation.
- * - `public`: anyone (only `health`);
- * - `authenticated`: any verified caller (the handler filters what it returns);
- * - `platform-admin`: members of `flotilla:platform-admins`.
+ * - `public`: anyone (only `health` and the probes);
+ * - `authenticated`: any verified caller; the handler must filter through `context.authz`;
+ * - `platform-admin`: members of `flotilla:platform-admins`;
+ * - an `AccessRule`: the RBAC policy decides, per object.
  */
-export type AccessPolicy = 'public' | 'authenticated' | 'platform-admin';
+export type AccessPolicy = 'public' | 'authenticated' | 'platform-admin' | AccessRule;
 
 export const ACCESS_POLICY = 'flotilla:access';
 

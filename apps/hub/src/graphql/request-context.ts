@@ -7,6 +7,14 @@ export interface RequestContext {
   auth: Authentication;
   requestId: string;
   clientAddress: string | null;
+  /** The caller's RBAC decisions, set by the guard for every non-public operation. */
+  authz?: { can(resource: string, action: string, object: string): boolean };
+}
+
+/** The RBAC decisions of the caller (the guard has set them for any non-public operation). */
+export function authzOf(context: RequestContext): NonNullable<RequestContext['authz']> {
+  if (!context.authz) throw new Error('authzOf on a request the guard did not authorise');
+  return context.authz;
 }
 
 /** The caller of an operation the guard has let through as authenticated. */

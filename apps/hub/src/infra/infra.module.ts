@@ -6,7 +6,9 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { TokenVerifier } from '../auth/token-verifier';
-import { EVENT_STORE, HUB_CONFIG, LOGGER, PG_POOL, REDIS, TOKEN_VERIFIER } from './tokens';
+import { filePolicySource } from '../authz/file-policy.source';
+import { PolicyProvider, type PolicySource } from '../authz/policy-provider';
+import { EVENT_STORE, HUB_CONFIG, LOGGER, PG_POOL, POLICY_PROVIDER, REDIS, TOKEN_VERIFIER } from './tokens';
 
 /** Closes the connections when the hub shuts down (after in-flight requests finish). */
 class Connections implements OnApplicationShutdown {
@@ -24,7 +26,12 @@ class Connections implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class InfraModule {
-  static create(config: HubConfig, logger: Logger, registry: EventRegistry): DynamicModule {
+  static create(
+    config: HubConfig,
+    logger: Logger,
+    registry: EventRegistry,
+    policySources: (pool: Pool) => PolicySource[] = () => [],
+  ): DynamicModule {
     const providers = [
       { provide: HUB_CONFIG, useValue: config },
       { provide: LOGGER, useValue: logger },
@@ -48,8 +55,17 @@ export class InfraModule {
           ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
         }),
       },
+      {
+        provide: POLICY_PROVIDER,
+        inject: [PG_POOL],
+        useFactory: (pool: Pool) =>
+          new PolicyProvider([], [
+            ...(config.AUTH_POLICY_FILE ? [filePolicySource(config.AUTH_POLICY_FILE)] : []),
+            ...policySources(pool),
+          ]),
+      },
       Connections,
     ];
-    return { module: InfraModule, providers, exports: [HUB_CONFIG, LOGGER, PG_POOL, REDIS, EVENT_STORE, TOKEN_VERIFIER] };
+    return { module: InfraModule, providers, exports: [HUB_CONFIG, LOGGER, PG_POOL, REDIS, EVENT_STORE, TOKEN_VERIFIER, POLICY_PROVIDER] };
   }
 }

@@ -5,3 +5,4 @@ export const REDIS = Symbol('REDIS');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 export const LOGGER = Symbol('LOGGER');
+export const POLICY_PROVIDER = Symbol('POLICY_PROVIDER');

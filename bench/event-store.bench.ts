@@ -2,13 +2,25 @@
 // Append throughput (1 and 8 writers, batches of 100) beside a plain multi-row INSERT ceiling,
 // subscriber lag while writers run, and projection rebuild speed over 200,000+ events.
 import { createPool, runMigrations } from '@flotilla/database';
-import { EventNotifier, EventStore, LogSubscription, ProjectionRunner } from '@flotilla/event-store';
+import {
+  EventNotifier,
+  EventStore,
+  LogSubscription,
+  ProjectionRunner,
+} from '@flotilla/event-store';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { counterProjection, counterRegistry, type CounterEvent } from '../libs/event-store/src/counter.fixture';
+import {
+  counterProjection,
+  counterRegistry,
+  type CounterEvent,
+} from '../libs/event-store/src/counter.fixture';
 import { median, percentile, writeBenchResults } from './lib/results';
 
-const server = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla').replace(/\/[^/]*$/, '');
+const server = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla').replace(
+  /\/[^/]*$/,
+  '',
+);
 const dbName = 'flotilla_bench_event_store';
 const url = `${server}/${dbName}`;
 const meta = { actor: 'bench', tenantId: 'bench' };
@@ -74,14 +86,26 @@ async function main(): Promise<void> {
              schema_version, data, metadata, tenant_id, actor)
            SELECT p, id, $2, p, t, sv, d, $6::jsonb, 'bench', 'bench'
            FROM unnest($1::bigint[], $3::uuid[], $4::text[], $5::smallint[], $7::jsonb[]) AS u(p, id, t, sv, d)`,
-          [positions, stream, events.map((e) => e.id), events.map((e) => e.type), events.map(() => 2),
-            JSON.stringify(meta), events.map((e) => e.data)],
+          [
+            positions,
+            stream,
+            events.map((e) => e.id),
+            events.map((e) => e.type),
+            events.map(() => 2),
+            JSON.stringify(meta),
+            events.map((e) => e.data),
+          ],
         );
       }
       return batches * 100;
     });
 
-  const runs = { s1: [] as number[], s8: [] as number[], batched: [] as number[], plain: [] as number[] };
+  const runs = {
+    s1: [] as number[],
+    s8: [] as number[],
+    batched: [] as number[],
+    plain: [] as number[],
+  };
   for (let r = 1; r <= REPEATS; r++) {
     console.log(`run ${r}/${REPEATS}: single appends, 1 writer`);
     runs.s1.push(await single(1, 2_000));
@@ -119,7 +143,9 @@ async function main(): Promise<void> {
   while (seenAt.size < 3_200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   // Lag from the writer seeing its commit to the subscriber seeing the event (0 when the
   // subscriber was first: the notification can beat the writer's own round trip).
-  const lags = [...committedAt].map(([id, at]) => Math.max(0, Number((seenAt.get(id) ?? process.hrtime.bigint()) - at) / 1e6));
+  const lags = [...committedAt].map(([id, at]) =>
+    Math.max(0, Number((seenAt.get(id) ?? process.hrtime.bigint()) - at) / 1e6),
+  );
   await sub.stop();
   await notifier.stop();
 
@@ -135,7 +161,9 @@ async function main(): Promise<void> {
   const rebuilds: number[] = [];
   for (let r = 1; r <= REPEATS; r++) {
     console.log(`rebuild ${r}/${REPEATS} of ${total} events`);
-    const runner = new ProjectionRunner(pool, store, counterProjection(), null, { batchSize: 5_000 });
+    const runner = new ProjectionRunner(pool, store, counterProjection(), null, {
+      batchSize: 5_000,
+    });
     rebuilds.push(await timed(async () => (await runner.rebuild(), total)));
   }
   await pool.end();
@@ -152,11 +180,15 @@ async function main(): Promise<void> {
     lagP99Ms: Number(percentile(lags, 99).toFixed(2)),
     rebuildPerSec: Math.round(median(rebuilds)),
   });
-  console.log(`  batched / plain ceiling:      ${((100 * appendBatchedPerSec) / plainInsertPerSec).toFixed(1)}%`);
+  console.log(
+    `  batched / plain ceiling:      ${((100 * appendBatchedPerSec) / plainInsertPerSec).toFixed(1)}%`,
+  );
   console.log(`  lag samples:                  ${lags.length}`);
 }
 
 main().catch((error) => {
-  console.error(`event-store bench failed: ${(error as Error).message}\nIs Postgres up at ${server}? (see README: services)`);
+  console.error(
+    `event-store bench failed: ${(error as Error).message}\nIs Postgres up at ${server}? (see README: services)`,
+  );
   process.exit(1);
 });

@@ -6,12 +6,21 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateApplications, readApplicationSet, type ClusterRecord, type GenerationInputs } from '@flotilla/generators';
+import {
+  generateApplications,
+  readApplicationSet,
+  type ClusterRecord,
+  type GenerationInputs,
+} from '@flotilla/generators';
 import { median, writeBenchResults } from './lib/results';
 
 const RUNS = 5;
 
-function manifest(goTemplate: boolean, generators: unknown[], appKey = 'app'): Record<string, unknown> {
+function manifest(
+  goTemplate: boolean,
+  generators: unknown[],
+  appKey = 'app',
+): Record<string, unknown> {
   const p = (key: string): string => {
     const k = key === 'app' ? appKey : key;
     return goTemplate ? `{{.${k}}}` : `{{${k}}}`;
@@ -25,12 +34,23 @@ function manifest(goTemplate: boolean, generators: unknown[], appKey = 'app'): R
       goTemplateOptions: goTemplate ? ['missingkey=error'] : [],
       generators,
       template: {
-        metadata: { name: `${p('app')}-${p('name')}`, labels: { app: p('app'), cluster: p('name') }, annotations: { team: 'platform' } },
+        metadata: {
+          name: `${p('app')}-${p('name')}`,
+          labels: { app: p('app'), cluster: p('name') },
+          annotations: { team: 'platform' },
+        },
         spec: {
           project: 'default',
-          source: { repoURL: 'https://github.com/example/apps.git', targetRevision: 'HEAD', path: `apps/${p('app')}/overlays/${p('name')}` },
+          source: {
+            repoURL: 'https://github.com/example/apps.git',
+            targetRevision: 'HEAD',
+            path: `apps/${p('app')}/overlays/${p('name')}`,
+          },
           destination: { server: p('server'), namespace: p('app') },
-          syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            syncOptions: ['CreateNamespace=true'],
+          },
         },
       },
     },
@@ -43,7 +63,8 @@ const clusters: ClusterRecord[] = Array.from({ length: N }, (_, i) => ({
   server: `https://cluster-${i}.example.com`,
   labels: { env: i % 2 ? 'prod' : 'staging', region: `r${i % 7}` },
 }));
-const listElements = (n: number) => clusters.slice(0, n).map((c) => ({ app: 'guestbook', name: c.name, server: c.server }));
+const listElements = (n: number) =>
+  clusters.slice(0, n).map((c) => ({ app: 'guestbook', name: c.name, server: c.server }));
 
 interface Case {
   key: string;
@@ -57,7 +78,13 @@ interface Case {
 const cases: Case[] = [];
 for (const goTemplate of [false, true]) {
   const mode = goTemplate ? 'Go' : 'Fast';
-  cases.push({ key: `list${mode}PerSec`, goTemplate, generators: [{ list: { elements: listElements(N) } }], inputs: { clusters }, expected: N });
+  cases.push({
+    key: `list${mode}PerSec`,
+    goTemplate,
+    generators: [{ list: { elements: listElements(N) } }],
+    inputs: { clusters },
+    expected: N,
+  });
   cases.push({
     key: `cluster${mode}PerSec`,
     goTemplate,
@@ -71,7 +98,9 @@ for (const goTemplate of [false, true]) {
   cases.push({
     key: `matrix${mode}PerSec`,
     goTemplate,
-    generators: [{ matrix: { generators: [{ list: { elements: rows } }, { list: { elements: cols } }] } }],
+    generators: [
+      { matrix: { generators: [{ list: { elements: rows } }, { list: { elements: cols } }] } },
+    ],
     inputs: { clusters },
     expected: 100 * 100,
   });
@@ -85,7 +114,9 @@ async function measure(c: Case): Promise<number> {
     const result = await generateApplications(appSet, c.inputs);
     const seconds = (performance.now() - start) / 1000;
     if (result.error || result.applications.length !== c.expected) {
-      throw new Error(`${c.key}: expected ${c.expected} Applications, got ${result.applications.length} (${result.error ?? result.validationErrors[0]?.message})`);
+      throw new Error(
+        `${c.key}: expected ${c.expected} Applications, got ${result.applications.length} (${result.error ?? result.validationErrors[0]?.message})`,
+      );
     }
     if (run > 0) rates.push(c.expected / seconds); // the first run warms the JIT up
   }
@@ -105,21 +136,37 @@ async function cliStartup(): Promise<{ cliSeconds: number; inProcessSeconds: num
     // The built CLI when `npm run build` has run; otherwise the TypeScript through swc (slower).
     const command = existsSync(built)
       ? [join(__dirname, '..', 'bin', 'flotilla.js'), ...args]
-      : ['-r', '@swc-node/register', join(__dirname, '..', 'apps', 'cli', 'src', 'main.ts'), ...args];
-    console.log(`cli: ${existsSync(built) ? 'built (bin/flotilla.js)' : 'TypeScript via @swc-node/register (run npm run build for the built CLI)'}`);
+      : [
+          '-r',
+          '@swc-node/register',
+          join(__dirname, '..', 'apps', 'cli', 'src', 'main.ts'),
+          ...args,
+        ];
+    console.log(
+      `cli: ${existsSync(built) ? 'built (bin/flotilla.js)' : 'TypeScript via @swc-node/register (run npm run build for the built CLI)'}`,
+    );
     const cli: number[] = [];
     const inProcess: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       let start = performance.now();
-      const out = execFileSync(process.execPath, command, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      const out = execFileSync(process.execPath, command, {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      });
       cli.push((performance.now() - start) / 1000);
-      if ((JSON.parse(out) as unknown[]).length !== 1000) throw new Error('cli: expected 1000 Applications');
+      if ((JSON.parse(out) as unknown[]).length !== 1000)
+        throw new Error('cli: expected 1000 Applications');
       start = performance.now();
-      const result = await generateApplications(readApplicationSet(doc), { clusters: clusters.slice(0, 1000) });
+      const result = await generateApplications(readApplicationSet(doc), {
+        clusters: clusters.slice(0, 1000),
+      });
       JSON.stringify(result.applications, null, 2);
       inProcess.push((performance.now() - start) / 1000);
     }
-    return { cliSeconds: Number(median(cli).toFixed(3)), inProcessSeconds: Number(median(inProcess).toFixed(4)) };
+    return {
+      cliSeconds: Number(median(cli).toFixed(3)),
+      inProcessSeconds: Number(median(inProcess).toFixed(4)),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,15 @@ if (!existsSync('node_modules')) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--max-old-space-size=8192', '-r', '@swc-node/register', '-r', 'reflect-metadata', `bench/${name}.bench.ts`, ...process.argv.slice(3)],
+  [
+    '--max-old-space-size=8192',
+    '-r',
+    '@swc-node/register',
+    '-r',
+    'reflect-metadata',
+    `bench/${name}.bench.ts`,
+    ...process.argv.slice(3),
+  ],
   { stdio: 'inherit', env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.json' } },
 );
 process.exit(result.status ?? 1);

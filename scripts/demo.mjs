@@ -34,9 +34,23 @@ async function answers() {
   const server = new URL(databaseUrl);
   server.pathname = '/postgres';
   const pg = new Client({ connectionString: server.toString(), connectionTimeoutMillis: 2000 });
-  const pgOk = await pg.connect().then(() => pg.end().then(() => true), () => false);
-  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  const redisOk = await redis.connect().then(() => redis.ping()).then(() => true, () => false);
+  const pgOk = await pg.connect().then(
+    () => pg.end().then(() => true),
+    () => false,
+  );
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  const redisOk = await redis
+    .connect()
+    .then(() => redis.ping())
+    .then(
+      () => true,
+      () => false,
+    );
   redis.disconnect();
   return { pgOk, redisOk };
 }
@@ -48,7 +62,10 @@ async function ensureServices() {
   const docker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
   if (docker) {
     step('starting Postgres and Redis with Docker Compose');
-    execFileSync('docker', ['compose', 'up', '-d', '--wait', 'postgres', 'redis'], { cwd: root, stdio: 'inherit' });
+    execFileSync('docker', ['compose', 'up', '-d', '--wait', 'postgres', 'redis'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     ({ pgOk, redisOk } = await answers());
   }
   if (!pgOk || !redisOk) {
@@ -72,11 +89,15 @@ function run(script, env = {}) {
 
 function startApp(app, env, logDir) {
   const log = createWriteStream(join(logDir, `${app}.log`));
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', 'reflect-metadata', `apps/${app}/src/main.ts`], {
-    cwd: root,
-    env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', '-r', 'reflect-metadata', `apps/${app}/src/main.ts`],
+    {
+      cwd: root,
+      env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   child.on('exit', (code) => {
@@ -88,7 +109,10 @@ function startApp(app, env, logDir) {
 async function waitReady(url, seconds = 60) {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -121,22 +145,38 @@ const logDir = join(root, '.demo');
 mkdirSync(logDir, { recursive: true });
 step('creating the database if needed, then migrating');
 console.log(
-  execFileSync(process.execPath, ['scripts/migrate.mjs'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' })
+  execFileSync(process.execPath, ['scripts/migrate.mjs'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  })
     .trim()
     .replace(/^/gm, '  '),
 );
 
 const secret = process.env.AUTH_JWT_SECRET ?? randomBytes(32).toString('hex');
-const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, AUTH_JWT_SECRET: secret, MIGRATE_ON_START: 'false', PORT: String(port), HOST: '127.0.0.1' };
+const env = {
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  AUTH_JWT_SECRET: secret,
+  MIGRATE_ON_START: 'false',
+  PORT: String(port),
+  HOST: '127.0.0.1',
+};
 step(`starting hub (port ${port}) and worker; logs in .demo/`);
 children.push(startApp('hub', env, logDir), startApp('worker', env, logDir));
 await waitReady(`http://127.0.0.1:${port}/readyz`);
 
 step('signing a development token and querying the audit log with it');
 const token = run(['scripts/dev-token.ts'], { AUTH_JWT_SECRET: secret }).trim();
-const audit = await graphql('{ auditLog(first: 3) { edges { node { position type streamId actor recordedAt } } } }', token);
+const audit = await graphql(
+  '{ auditLog(first: 3) { edges { node { position type streamId actor recordedAt } } } }',
+  token,
+);
 if (audit.errors) fail(`the sample query failed: ${JSON.stringify(audit.errors)}`);
-const newest = audit.data.auditLog.edges.map((e) => `${e.node.type}@${e.node.streamId} by ${e.node.actor}`);
+const newest = audit.data.auditLog.edges.map(
+  (e) => `${e.node.type}@${e.node.streamId} by ${e.node.actor}`,
+);
 console.log(`  auditLog answers; newest events: ${newest.join(', ') || '(none yet)'}`);
 
 const examples = join(root, 'examples');
@@ -144,10 +184,23 @@ if (existsSync(examples)) {
   step('rendering the example ApplicationSets offline (flotilla appset generate)');
   for (const file of readdirSync(examples).filter((f) => f.endsWith('.appset.yaml'))) {
     const clusters = join(examples, 'clusters.yaml');
-    const args = ['apps/cli/src/main.ts', 'appset', 'generate', '-f', join(examples, file), '-o', 'json'];
+    const args = [
+      'apps/cli/src/main.ts',
+      'appset',
+      'generate',
+      '-f',
+      join(examples, file),
+      '-o',
+      'json',
+    ];
     if (existsSync(clusters)) args.push('--clusters', clusters);
     const apps = JSON.parse(run(args));
-    console.log(`  ${file}: ${apps.length} Applications (${apps.map((a) => a.metadata.name).slice(0, 4).join(', ')}${apps.length > 4 ? ', …' : ''})`);
+    console.log(
+      `  ${file}: ${apps.length} Applications (${apps
+        .map((a) => a.metadata.name)
+        .slice(0, 4)
+        .join(', ')}${apps.length > 4 ? ', …' : ''})`,
+    );
   }
 }
 

@@ -7,12 +7,17 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('agent', agentConfigSchema);
   const url = new URL('/healthz', config.FLOTILLA_HUB_URL);
   const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  if (!res.ok) throw new Error(`the hub at ${config.FLOTILLA_HUB_URL} answered ${res.status} on /healthz`);
-  process.stdout.write(`agent: the hub at ${config.FLOTILLA_HUB_URL} answers; registration is not available in this version yet\n`);
+  if (!res.ok)
+    throw new Error(`the hub at ${config.FLOTILLA_HUB_URL} answered ${res.status} on /healthz`);
+  process.stdout.write(
+    `agent: the hub at ${config.FLOTILLA_HUB_URL} answers; registration is not available in this version yet\n`,
+  );
   process.exit(3);
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`agent: ${error.message}\nagent: check FLOTILLA_HUB_URL and that the hub is reachable from this cluster.\n`);
+  process.stderr.write(
+    `agent: ${error.message}\nagent: check FLOTILLA_HUB_URL and that the hub is reachable from this cluster.\n`,
+  );
   process.exit(1);
 });

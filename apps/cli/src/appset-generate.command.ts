@@ -36,7 +36,9 @@ export async function appsetGenerate(opts: AppsetGenerateOptions, io: CommandIo)
   let result: GenerationResult;
   try {
     const appSet = parseApplicationSet(await readFile(opts.file, 'utf8'));
-    const clusters: ClusterRecord[] = opts.clusters ? readClusterFile(await readFile(opts.clusters, 'utf8'), opts.clusters) : [];
+    const clusters: ClusterRecord[] = opts.clusters
+      ? readClusterFile(await readFile(opts.clusters, 'utf8'), opts.clusters)
+      : [];
     const git = await LocalGitSource.fromMappings(opts.repo);
     result = await generateApplications(appSet, {
       clusters,
@@ -54,7 +56,8 @@ export async function appsetGenerate(opts: AppsetGenerateOptions, io: CommandIo)
     return 1;
   }
   io.stdout(format(result, opts.output));
-  for (const e of result.validationErrors) io.stderr(`error: application ${JSON.stringify(e.application)}: ${e.message}\n`);
+  for (const e of result.validationErrors)
+    io.stderr(`error: application ${JSON.stringify(e.application)}: ${e.message}\n`);
   return result.validationErrors.length > 0 ? 1 : 0;
 }
 
@@ -66,7 +69,9 @@ function format(result: GenerationResult, output: AppsetGenerateOptions['output'
       return `${JSON.stringify(result.applications, null, 2)}\n`;
     case 'yaml':
       return result.applications
-        .map((app) => new Document(app, { aliasDuplicateObjects: false }).toString({ lineWidth: 0 }))
+        .map((app) =>
+          new Document(app, { aliasDuplicateObjects: false }).toString({ lineWidth: 0 }),
+        )
         .join('---\n');
   }
 }

@@ -20,7 +20,8 @@ function cli(args: string[]): Promise<Run> {
       process.execPath,
       ['-r', '@swc-node/register', MAIN, ...args],
       { cwd: ROOT, env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') } },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -33,7 +34,13 @@ const REPO_URL = 'https://github.com/example/config.git';
 function git(...args: string[]): string {
   return execFileSync('git', ['-C', repo, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
   });
 }
 
@@ -101,28 +108,52 @@ beforeAll(() => {
   write(join(folder, 'apps/a/k.yaml'), 'x');
   write(join(folder, 'apps/b/k.yaml'), 'x');
   write(join(dir, 'list.yaml'), list(false, '{{cluster}}-guestbook'));
-  write(join(dir, 'clusters.yaml'), '- {name: prod, server: "https://prod.example.com", labels: {env: prod}}\n');
+  write(
+    join(dir, 'clusters.yaml'),
+    '- {name: prod, server: "https://prod.example.com", labels: {env: prod}}\n',
+  );
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('flotilla appset generate', () => {
   test('-o yaml (default): one document per Application', async () => {
-    const r = await cli(['appset', 'generate', '-f', join(dir, 'list.yaml'), '--clusters', join(dir, 'clusters.yaml')]);
+    const r = await cli([
+      'appset',
+      'generate',
+      '-f',
+      join(dir, 'list.yaml'),
+      '--clusters',
+      join(dir, 'clusters.yaml'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => (Array.isArray(d) ? null : d.toJS()));
     expect(docs.map((d) => d.metadata.name)).toEqual(['dev-guestbook', 'prod-guestbook']);
-    expect(docs[0]).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] } });
+    expect(docs[0]).toMatchObject({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    });
   });
 
   test('-o json and -o params', async () => {
-    const json = await cli(['appset', 'generate', '-f', join(dir, 'list.yaml'), '--clusters', join(dir, 'clusters.yaml'), '-o', 'json']);
-    expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout).map((a: { spec: { destination: { server: string } } }) => a.spec.destination.server)).toEqual([
-      'https://kubernetes.default.svc',
-      'https://prod.example.com',
+    const json = await cli([
+      'appset',
+      'generate',
+      '-f',
+      join(dir, 'list.yaml'),
+      '--clusters',
+      join(dir, 'clusters.yaml'),
+      '-o',
+      'json',
     ]);
+    expect(json.code).toBe(0);
+    expect(
+      JSON.parse(json.stdout).map(
+        (a: { spec: { destination: { server: string } } }) => a.spec.destination.server,
+      ),
+    ).toEqual(['https://kubernetes.default.svc', 'https://prod.example.com']);
     const params = await cli(['appset', 'generate', '-f', join(dir, 'list.yaml'), '-o', 'params']);
     expect(JSON.parse(params.stdout)).toEqual([
       { cluster: 'dev', url: 'https://kubernetes.default.svc' },
@@ -133,14 +164,30 @@ describe('flotilla appset generate', () => {
   test('a validation error prints the valid Applications, the error on stderr, and exits 1', async () => {
     const r = await cli(['appset', 'generate', '-f', join(dir, 'list.yaml'), '-o', 'json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['dev-guestbook']);
-    expect(r.stderr).toContain('application "prod-guestbook": application destination spec is invalid');
+    expect(
+      JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name),
+    ).toEqual(['dev-guestbook']);
+    expect(r.stderr).toContain(
+      'application "prod-guestbook": application destination spec is invalid',
+    );
   });
 
   test('--no-local-cluster: the in-cluster destination is gone too', async () => {
-    const r = await cli(['appset', 'generate', '-f', join(dir, 'list.yaml'), '--clusters', join(dir, 'clusters.yaml'), '--no-local-cluster', '-o', 'json']);
+    const r = await cli([
+      'appset',
+      'generate',
+      '-f',
+      join(dir, 'list.yaml'),
+      '--clusters',
+      join(dir, 'clusters.yaml'),
+      '--no-local-cluster',
+      '-o',
+      'json',
+    ]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['prod-guestbook']);
+    expect(
+      JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name),
+    ).toEqual(['prod-guestbook']);
   });
 
   test.each<[string, string, string[]]>([
@@ -149,35 +196,96 @@ describe('flotilla appset generate', () => {
     ['a branch', 'main', ['dev-dev', 'prod-prod']],
   ])('--repo with a Git repository read at %s', async (_name, revision, expected) => {
     const file = write(join(dir, `files-${revision}.yaml`), filesAppSet(revision));
-    const r = await cli(['appset', 'generate', '-f', file, '--repo', `${REPO_URL}=${repo}`, '-o', 'json']);
+    const r = await cli([
+      'appset',
+      'generate',
+      '-f',
+      file,
+      '--repo',
+      `${REPO_URL}=${repo}`,
+      '-o',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(expected);
+    expect(
+      JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name),
+    ).toEqual(expected);
   });
 
   test('--repo with a plain folder (git directories)', async () => {
     const file = write(
       join(dir, 'dirs.yaml'),
       filesAppSet('HEAD')
-        .replace('files:\n      - path: "cluster-config/**/config.json"', 'directories:\n      - path: "apps/*"')
+        .replace(
+          'files:\n      - path: "cluster-config/**/config.json"',
+          'directories:\n      - path: "apps/*"',
+        )
         .replace("'{{.cluster.name}}-{{.path.basename}}'", "'{{.path.basename}}'")
         .replace("'{{.cluster.name}}'}", "'{{index .path.segments 0}}'}"),
     );
-    const r = await cli(['appset', 'generate', '-f', file, '--repo', `${REPO_URL}=${folder}`, '-o', 'json']);
+    const r = await cli([
+      'appset',
+      'generate',
+      '-f',
+      file,
+      '--repo',
+      `${REPO_URL}=${folder}`,
+      '-o',
+      'json',
+    ]);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['a', 'b']);
+    expect(
+      JSON.parse(r.stdout).map((a: { metadata: { name: string } }) => a.metadata.name),
+    ).toEqual(['a', 'b']);
   });
 
   test.each<[string, string, string[], RegExp]>([
-    ['duplicate names', list(false, 'same'), [], /^error: ApplicationSet guestbook contains applications with duplicate name: same\n$/],
-    ['an unknown generator', list(false, 'x').replace('- list:', '- lists:'), [], /^error: spec\.generators\[0\]: unknown generator "lists"\n$/],
-    ['not an ApplicationSet', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', [], /^error: kind: expected "ApplicationSet", got "ConfigMap"\n$/],
-    ['a Go template error', list(true, '{{.nope}}', '  goTemplateOptions: ["missingkey=error"]'), [], /^error: failed to execute go template \{\{\.nope\}\}: .*map has no entry for key "nope"/],
-    ['a repository without --repo', filesAppSet('HEAD'), [], /^error: error generating params from git: no local path for repository https:\/\/github\.com\/example\/config\.git/],
-    ['an unknown revision', filesAppSet('nope'), ['--repo', `${REPO_URL}=REPO`], /unable to resolve git revision "nope"/],
+    [
+      'duplicate names',
+      list(false, 'same'),
+      [],
+      /^error: ApplicationSet guestbook contains applications with duplicate name: same\n$/,
+    ],
+    [
+      'an unknown generator',
+      list(false, 'x').replace('- list:', '- lists:'),
+      [],
+      /^error: spec\.generators\[0\]: unknown generator "lists"\n$/,
+    ],
+    [
+      'not an ApplicationSet',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
+      [],
+      /^error: kind: expected "ApplicationSet", got "ConfigMap"\n$/,
+    ],
+    [
+      'a Go template error',
+      list(true, '{{.nope}}', '  goTemplateOptions: ["missingkey=error"]'),
+      [],
+      /^error: failed to execute go template \{\{\.nope\}\}: .*map has no entry for key "nope"/,
+    ],
+    [
+      'a repository without --repo',
+      filesAppSet('HEAD'),
+      [],
+      /^error: error generating params from git: no local path for repository https:\/\/github\.com\/example\/config\.git/,
+    ],
+    [
+      'an unknown revision',
+      filesAppSet('nope'),
+      ['--repo', `${REPO_URL}=REPO`],
+      /unable to resolve git revision "nope"/,
+    ],
   ])('error: %s (stderr, exit 1, nothing on stdout)', async (name, manifest, extra, message) => {
     const file = write(join(dir, `err-${name.replace(/\W+/g, '-')}.yaml`), manifest);
-    const r = await cli(['appset', 'generate', '-f', file, ...extra.map((a) => a.replace('REPO', repo))]);
+    const r = await cli([
+      'appset',
+      'generate',
+      '-f',
+      file,
+      ...extra.map((a) => a.replace('REPO', repo)),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);

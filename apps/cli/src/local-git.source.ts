@@ -25,7 +25,8 @@ export class LocalGitSource implements GitSource {
     const source = new LocalGitSource();
     for (const mapping of mappings) {
       const eq = mapping.lastIndexOf('=');
-      if (eq <= 0 || eq === mapping.length - 1) throw new Error(`--repo ${mapping}: expected URL=PATH`);
+      if (eq <= 0 || eq === mapping.length - 1)
+        throw new Error(`--repo ${mapping}: expected URL=PATH`);
       const url = mapping.slice(0, eq);
       const path = mapping.slice(eq + 1);
       const info = await stat(path).catch(() => undefined);
@@ -37,7 +38,8 @@ export class LocalGitSource implements GitSource {
 
   private repo(repoURL: string): RepoMapping {
     const repo = this.repos.get(repoURL);
-    if (!repo) throw new Error(`no local path for repository ${repoURL} (pass --repo ${repoURL}=PATH)`);
+    if (!repo)
+      throw new Error(`no local path for repository ${repoURL} (pass --repo ${repoURL}=PATH)`);
     return repo;
   }
 
@@ -46,7 +48,12 @@ export class LocalGitSource implements GitSource {
     if (repo.kind === 'folder') return revision;
     for (const candidate of [revision, `origin/${revision}`, `refs/tags/${revision}`]) {
       try {
-        const { stdout } = await git(repo.path, ['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
+        const { stdout } = await git(repo.path, [
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          `${candidate}^{commit}`,
+        ]);
         return stdout.trim();
       } catch {
         // try the next spelling

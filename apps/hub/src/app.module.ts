@@ -28,7 +28,8 @@ export class AppModule {
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER],
-          useFactory: (c: HubConfig, verifier: TokenVerifier, log: Logger) => graphqlOptions(c, verifier, log),
+          useFactory: (c: HubConfig, verifier: TokenVerifier, log: Logger) =>
+            graphqlOptions(c, verifier, log),
         }),
       ],
       controllers: [HealthController],

@@ -55,18 +55,42 @@ describe('hub: GraphQL skeleton, authentication and the audit log', () => {
 
   const badTokens: [string, () => Promise<string | null>, RegExp][] = [
     ['no token', async () => null, /bearer token is required/],
-    ['an expired token', () => signToken({ sub: 'root', groups: [PLATFORM_ADMINS], expiresIn: Math.floor(Date.now() / 1000) - 60 }), /expired/],
-    ['a token signed with another key', () => signToken({ sub: 'root', groups: [PLATFORM_ADMINS] }, 'another-secret-another-secret-another'), /signature/],
-    ['a token for another audience', () => signToken({ sub: 'root', groups: [PLATFORM_ADMINS], aud: 'argocd' }), /aud claim/],
+    [
+      'an expired token',
+      () =>
+        signToken({
+          sub: 'root',
+          groups: [PLATFORM_ADMINS],
+          expiresIn: Math.floor(Date.now() / 1000) - 60,
+        }),
+      /expired/,
+    ],
+    [
+      'a token signed with another key',
+      () =>
+        signToken(
+          { sub: 'root', groups: [PLATFORM_ADMINS] },
+          'another-secret-another-secret-another',
+        ),
+      /signature/,
+    ],
+    [
+      'a token for another audience',
+      () => signToken({ sub: 'root', groups: [PLATFORM_ADMINS], aud: 'argocd' }),
+      /aud claim/,
+    ],
     ['a token without a subject', () => signToken({ groups: [PLATFORM_ADMINS] }), /subject/],
     ['garbage', async () => 'not.a.jwt', /not valid/],
   ];
-  it.each(badTokens)('refuses %s with UNAUTHENTICATED and runs no resolver', async (_label, token, reason) => {
-    const res = await hub.graphql(AUDIT, {}, await token());
-    expect(res.body.data).toBeNull();
-    expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(res.body.errors?.[0]?.message).toMatch(reason);
-  });
+  it.each(badTokens)(
+    'refuses %s with UNAUTHENTICATED and runs no resolver',
+    async (_label, token, reason) => {
+      const res = await hub.graphql(AUDIT, {}, await token());
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(res.body.errors?.[0]?.message).toMatch(reason);
+    },
+  );
 
   it('refuses a non-admin with FORBIDDEN', async () => {
     const res = await hub.graphql(AUDIT, {}, await signToken({ sub: 'dev', groups: ['team-a'] }));
@@ -82,12 +106,19 @@ describe('hub: GraphQL skeleton, authentication and the audit log', () => {
     };
     expect(log.edges.map((e) => (e.node['data'] as { text: string }).text)).toEqual(['n5', 'n4']);
     expect(log.edges[0]?.node).toMatchObject({
-      streamId: 'note-1', type: 'Noted', actor: 'bob', actorGroups: ['team-a'], tenantId: 'team-a',
-      requestId: 'req-5', clientAddress: '192.0.2.1',
+      streamId: 'note-1',
+      type: 'Noted',
+      actor: 'bob',
+      actorGroups: ['team-a'],
+      tenantId: 'team-a',
+      requestId: 'req-5',
+      clientAddress: '192.0.2.1',
     });
     expect(log.pageInfo.hasNextPage).toBe(true);
     const next = await hub.graphql(AUDIT, { first: 10, after: log.pageInfo.endCursor }, admin);
-    const rest = (next.body.data?.['auditLog'] as typeof log).edges.map((e) => (e.node['data'] as { text: string }).text);
+    const rest = (next.body.data?.['auditLog'] as typeof log).edges.map(
+      (e) => (e.node['data'] as { text: string }).text,
+    );
     expect(rest).toEqual(['n3', 'n2', 'n1']);
   });
 
@@ -109,7 +140,11 @@ describe('hub: GraphQL skeleton, authentication and the audit log', () => {
     [{ first: 0 }, 'first', /between 1 and 500/],
     [{ first: 501 }, 'first', /between 1 and 500/],
     [{ after: 'abc' }, 'after', /cursor/],
-    [{ filter: { from: '2030-01-01T00:00:00Z', to: '2020-01-01T00:00:00Z' } }, 'filter.to', /later than/],
+    [
+      { filter: { from: '2030-01-01T00:00:00Z', to: '2020-01-01T00:00:00Z' } },
+      'filter.to',
+      /later than/,
+    ],
   ])('names the argument at fault: %j', async (variables, field, message) => {
     const res = await hub.graphql(AUDIT, variables, admin);
     expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
@@ -117,17 +152,30 @@ describe('hub: GraphQL skeleton, authentication and the audit log', () => {
   });
 
   it('maps malformed queries and unknown fields to BAD_USER_INPUT', async () => {
-    expect((await hub.graphql('{ health', {}, admin)).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await hub.graphql('{ nope }', {}, admin)).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await hub.graphql('{ health', {}, admin)).body.errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect((await hub.graphql('{ nope }', {}, admin)).body.errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
   });
 
   it('refuses operations past the depth and complexity limits before running them', async () => {
-    const shallow = await startTestHub(db.url, { GRAPHQL_MAX_DEPTH: '2', MIGRATE_ON_START: 'false' });
+    const shallow = await startTestHub(db.url, {
+      GRAPHQL_MAX_DEPTH: '2',
+      MIGRATE_ON_START: 'false',
+    });
     try {
-      const depth = await shallow.graphql('{ auditLog { edges { node { position } } } }', {}, admin);
+      const depth = await shallow.graphql(
+        '{ auditLog { edges { node { position } } } }',
+        {},
+        admin,
+      );
       expect(depth.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
       expect(depth.body.errors?.[0]?.message).toMatch(/exceeds maximum operation depth of 2/);
-      expect((await shallow.graphql('{ health }', {}, admin)).body).toEqual({ data: { health: 'ok' } });
+      expect((await shallow.graphql('{ health }', {}, admin)).body).toEqual({
+        data: { health: 'ok' },
+      });
     } finally {
       await shallow.close();
     }
@@ -135,6 +183,8 @@ describe('hub: GraphQL skeleton, authentication and the audit log', () => {
                     b: auditLog(first: 500) { edges { node { position streamId type actor data recordedAt tenantId requestId correlationId } } } }`;
     const complexity = await hub.graphql(wide, {}, admin);
     expect(complexity.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
-    expect(complexity.body.errors?.[0]?.message).toMatch(/complexity is \d+, above the limit of 10000/);
+    expect(complexity.body.errors?.[0]?.message).toMatch(
+      /complexity is \d+, above the limit of 10000/,
+    );
   });
 });

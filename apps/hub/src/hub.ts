@@ -6,7 +6,10 @@ import { AppModule } from './app.module';
 import { PinoNestLogger } from './infra/logger';
 
 /** Creates the hub application (not yet listening): used by main.ts, tests and schema printing. */
-export async function createHub(config: HubConfig, logger: Logger): Promise<NestExpressApplication> {
+export async function createHub(
+  config: HubConfig,
+  logger: Logger,
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.create(config, logger), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,

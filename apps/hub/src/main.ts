@@ -17,6 +17,8 @@ async function main(): Promise<void> {
 
 main().catch((error: Error) => {
   process.stderr.write(`hub: failed to start: ${error.message}\n`);
-  process.stderr.write('hub: check that Postgres and Redis answer at DATABASE_URL and REDIS_URL.\n');
+  process.stderr.write(
+    'hub: check that Postgres and Redis answer at DATABASE_URL and REDIS_URL.\n',
+  );
   process.exit(1);
 });

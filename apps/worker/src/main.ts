@@ -24,6 +24,8 @@ async function main(): Promise<void> {
 
 main().catch((error: Error) => {
   process.stderr.write(`worker: failed to start: ${error.message}\n`);
-  process.stderr.write('worker: check that Postgres and Redis answer at DATABASE_URL and REDIS_URL, and that the hub has migrated the database.\n');
+  process.stderr.write(
+    'worker: check that Postgres and Redis answer at DATABASE_URL and REDIS_URL, and that the hub has migrated the database.\n',
+  );
   process.exit(1);
 });

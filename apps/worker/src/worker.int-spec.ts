@@ -24,18 +24,31 @@ describe('worker and app start-up', () => {
   afterAll(() => db.drop());
 
   it('starts against a migrated database and stops cleanly', async () => {
-    const worker = await createWorker(parseConfig(workerConfigSchema, { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }));
+    const worker = await createWorker(
+      parseConfig(workerConfigSchema, { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }),
+    );
     await worker.stop();
   });
 
   it.each([
-    ['hub', { PORT: 'eighty', AUTH_JWT_SECRET: 'x'.repeat(40) }, /^hub: configuration: PORT must be a port number$/m],
+    [
+      'hub',
+      { PORT: 'eighty', AUTH_JWT_SECRET: 'x'.repeat(40) },
+      /^hub: configuration: PORT must be a port number$/m,
+    ],
     ['hub', {}, /^hub: configuration: AUTH_JWT_SECRET or AUTH_JWKS_URL is required/m],
-    ['worker', { REDIS_URL: 'localhost' }, /^worker: configuration: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/m],
+    [
+      'worker',
+      { REDIS_URL: 'localhost' },
+      /^worker: configuration: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/m,
+    ],
     ['agent', {}, /^agent: configuration: FLOTILLA_HUB_URL is required$/m],
-  ])('%s refuses bad configuration with one line per variable and exit code 1', (app, env, line) => {
-    const result = runApp(app, env);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(line);
-  });
+  ])(
+    '%s refuses bad configuration with one line per variable and exit code 1',
+    (app, env, line) => {
+      const result = runApp(app, env);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(line);
+    },
+  );
 });

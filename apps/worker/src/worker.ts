@@ -1,6 +1,12 @@
 import type { WorkerConfig } from '@flotilla/config';
 import { createPool } from '@flotilla/database';
-import { EventNotifier, EventRegistry, EventStore, ProjectionRunner, type Projection } from '@flotilla/event-store';
+import {
+  EventNotifier,
+  EventRegistry,
+  EventStore,
+  ProjectionRunner,
+  type Projection,
+} from '@flotilla/event-store';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 
@@ -37,7 +43,10 @@ export async function createWorker(config: WorkerConfig): Promise<RunningWorker>
       }),
   );
   for (const runner of runners) await runner.start();
-  logger.info({ projections: workerProjections.map((p) => `${p.name}@v${p.version}`) }, 'worker ready');
+  logger.info(
+    { projections: workerProjections.map((p) => `${p.name}@v${p.version}`) },
+    'worker ready',
+  );
   return {
     logger,
     async stop() {

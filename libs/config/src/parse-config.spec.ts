@@ -37,8 +37,8 @@ describe('configuration', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(() => parseConfig(workerConfigSchema, { DATABASE_URL: 'x', WORKER_CONCURRENCY: '0' })).toThrow(
-      /DATABASE_URL: .*\nWORKER_CONCURRENCY: /,
-    );
+    expect(() =>
+      parseConfig(workerConfigSchema, { DATABASE_URL: 'x', WORKER_CONCURRENCY: '0' }),
+    ).toThrow(/DATABASE_URL: .*\nWORKER_CONCURRENCY: /);
   });
 });

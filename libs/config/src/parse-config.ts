@@ -47,8 +47,11 @@ export function loadConfigOrExit<S extends z.ZodObject>(
     return parseConfig(schema, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const p of error.problems) process.stderr.write(`${app}: configuration: ${p.variable} ${p.message}\n`);
-    process.stderr.write(`${app}: fix the variables above (see README.md, Configuration) and start again.\n`);
+    for (const p of error.problems)
+      process.stderr.write(`${app}: configuration: ${p.variable} ${p.message}\n`);
+    process.stderr.write(
+      `${app}: fix the variables above (see README.md, Configuration) and start again.\n`,
+    );
     process.exit(1);
   }
 }

@@ -16,7 +16,9 @@ const booleanFlag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
-const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
 const port = z
   .string()
   .regex(/^\d+$/, 'must be a port number')
@@ -50,7 +52,11 @@ export const hubConfigSchema = z
       });
     }
     if (c.AUTH_JWKS_URL && !c.AUTH_ISSUER) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'is required with AUTH_JWKS_URL' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_ISSUER'],
+        message: 'is required with AUTH_JWKS_URL',
+      });
     }
   });
 export type HubConfig = z.output<typeof hubConfigSchema>;
@@ -68,7 +74,10 @@ export type WorkerConfig = z.output<typeof workerConfigSchema>;
 export const agentConfigSchema = z.object({
   FLOTILLA_HUB_URL: z.url({ message: 'must be the hub URL, e.g. https://flotilla.example.com' }),
   FLOTILLA_REGISTRATION_TOKEN: z.string().min(1).optional(),
-  FLOTILLA_CLUSTER_NAME: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label').optional(),
+  FLOTILLA_CLUSTER_NAME: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label')
+    .optional(),
   LOG_LEVEL: logLevel,
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;

@@ -18,7 +18,10 @@ export const counterRegistry = new EventRegistry([Incremented, Reset]);
 
 /** Projection of per-stream totals: `<name>_vN(stream_id, total, events, last_position)`. */
 export function counterProjection(
-  options: { name?: string; fail?: (event: { data: unknown; globalPosition: bigint }) => boolean } = {},
+  options: {
+    name?: string;
+    fail?: (event: { data: unknown; globalPosition: bigint }) => boolean;
+  } = {},
 ): Projection<CounterEvent> {
   const name = options.name ?? 'counters';
   return {
@@ -33,7 +36,10 @@ export function counterProjection(
     },
     async apply(tx, events, target) {
       // Fold the batch per stream in memory, then one upsert for the whole batch.
-      const byStream = new Map<string, { total: number; events: number; reset: boolean; last: bigint }>();
+      const byStream = new Map<
+        string,
+        { total: number; events: number; reset: boolean; last: bigint }
+      >();
       for (const e of events) {
         if (options.fail?.(e)) throw new Error(`refusing event at ${e.globalPosition}`);
         const acc = byStream.get(e.streamId) ?? { total: 0, events: 0, reset: false, last: 0n };

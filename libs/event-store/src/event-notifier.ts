@@ -45,7 +45,10 @@ export class EventNotifier {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl, application_name: 'flotilla-listen' });
+    const client = new Client({
+      connectionString: this.databaseUrl,
+      application_name: 'flotilla-listen',
+    });
     client.on('notification', () => this.wakeAll());
     client.on('error', (error) => {
       this.onError(error);

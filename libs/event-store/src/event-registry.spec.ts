@@ -7,7 +7,10 @@ describe('EventRegistry', () => {
     version: 3,
     upcasters: {
       1: (v1) => ({ name: (v1 as { title: string }).title }),
-      2: (v2) => ({ ...(v2 as { name: string }), display: (v2 as { name: string }).name.toUpperCase() }),
+      2: (v2) => ({
+        ...(v2 as { name: string }),
+        display: (v2 as { name: string }).name.toUpperCase(),
+      }),
     },
   });
   const registry = new EventRegistry([Renamed]);
@@ -17,7 +20,10 @@ describe('EventRegistry', () => {
     [2, { name: 'b' }, { name: 'b', display: 'B' }],
     [3, { name: 'c', display: 'see' }, { name: 'c', display: 'see' }],
   ])('upcasts v%i through every later version', (version, stored, current) => {
-    expect(registry.upcast('Renamed', version, stored)).toEqual({ schemaVersion: 3, data: current });
+    expect(registry.upcast('Renamed', version, stored)).toEqual({
+      schemaVersion: 3,
+      data: current,
+    });
   });
 
   it('passes through types it does not know (written by a newer build)', () => {
@@ -25,7 +31,9 @@ describe('EventRegistry', () => {
   });
 
   it('refuses a definition whose upcasters do not cover every older version', () => {
-    expect(() => defineEvent('Broken', z.object({}), { version: 2 })).toThrow(/needs an upcaster from v1/);
+    expect(() => defineEvent('Broken', z.object({}), { version: 2 })).toThrow(
+      /needs an upcaster from v1/,
+    );
   });
 
   it('refuses two definitions of one type', () => {

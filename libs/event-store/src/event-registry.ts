@@ -15,7 +15,8 @@ export interface EventDefinition<Type extends string = string, Data = unknown> {
 }
 
 /** The event shape (`{ type, data }`) a definition describes, for building unions. */
-export type EventOf<D> = D extends EventDefinition<infer T, infer Data> ? { type: T; data: Data } : never;
+export type EventOf<D> =
+  D extends EventDefinition<infer T, infer Data> ? { type: T; data: Data } : never;
 
 /**
  * Declares an event type. The data type is derived from the zod schema; `upcasters` must cover
@@ -29,7 +30,8 @@ export function defineEvent<Type extends string, Schema extends z.ZodType>(
   const version = options.version ?? 1;
   const upcasters = options.upcasters ?? {};
   for (let v = 1; v < version; v++) {
-    if (!upcasters[v]) throw new Error(`event ${type}: version ${version} needs an upcaster from v${v}`);
+    if (!upcasters[v])
+      throw new Error(`event ${type}: version ${version} needs an upcaster from v${v}`);
   }
   return { type, version, schema: schema as z.ZodType<z.output<Schema>>, upcasters };
 }
@@ -58,7 +60,11 @@ export class EventRegistry {
   }
 
   /** Brings stored data of an older schema version up to the current one. */
-  upcast(type: string, schemaVersion: number, data: unknown): { schemaVersion: number; data: unknown } {
+  upcast(
+    type: string,
+    schemaVersion: number,
+    data: unknown,
+  ): { schemaVersion: number; data: unknown } {
     const def = this.byType.get(type);
     // Types this build does not know (written by a newer build) are passed through untouched.
     if (!def || schemaVersion >= def.version) return { schemaVersion, data };

@@ -42,20 +42,23 @@ describe('EventStore (Postgres)', () => {
     ['no_stream on an existing stream', 'no_stream' as const, 1],
     ['an exact version that is stale', 0, 1],
     ['an exact version ahead of the stream', 5, 1],
-  ])('refuses %s with a typed ConcurrencyError and writes nothing', async (_label, expected, actual) => {
-    const stream = `counter-cc-${String(expected)}`;
-    await store.append(stream, 'no_stream', [inc(1)], meta);
-    const before = await store.headPosition();
-    const attempt = store.append(stream, expected, [inc(9)], meta);
-    await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
-    await expect(attempt).rejects.toMatchObject({ actual, streamId: stream });
-    expect(await store.headPosition()).toBe(before);
-  });
+  ])(
+    'refuses %s with a typed ConcurrencyError and writes nothing',
+    async (_label, expected, actual) => {
+      const stream = `counter-cc-${String(expected)}`;
+      await store.append(stream, 'no_stream', [inc(1)], meta);
+      const before = await store.headPosition();
+      const attempt = store.append(stream, expected, [inc(9)], meta);
+      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(attempt).rejects.toMatchObject({ actual, streamId: stream });
+      expect(await store.headPosition()).toBe(before);
+    },
+  );
 
   it('supports stream_exists and any', async () => {
-    await expect(store.append('counter-new', 'stream_exists', [inc(1)], meta)).rejects.toBeInstanceOf(
-      ConcurrencyError,
-    );
+    await expect(
+      store.append('counter-new', 'stream_exists', [inc(1)], meta),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
     await store.append('counter-new', 'any', [inc(1)], meta);
     await store.append('counter-new', 'stream_exists', [inc(1)], meta);
     expect(await store.streamVersion('counter-new')).toBe(2);
@@ -96,7 +99,12 @@ describe('EventStore (Postgres)', () => {
       /event Incremented v2: data\.by: .*int/i,
     );
     await expect(
-      store.append('counter-bad', 'any', [{ type: 'Nope', data: {} } as unknown as CounterEvent], meta),
+      store.append(
+        'counter-bad',
+        'any',
+        [{ type: 'Nope', data: {} } as unknown as CounterEvent],
+        meta,
+      ),
     ).rejects.toBeInstanceOf(EventSchemaError);
     expect(await store.headPosition()).toBe(head);
   });
@@ -104,7 +112,11 @@ describe('EventStore (Postgres)', () => {
   it('carries metadata on every event and reads the log filtered by type, tenant, actor and time', async () => {
     const start = await store.headPosition();
     const t0 = new Date(Date.now() - 1000);
-    await store.append('counter-m1', 'any', [inc(1)], { ...meta, causationId: 'cause-1', clientAddress: '10.0.0.1' });
+    await store.append('counter-m1', 'any', [inc(1)], {
+      ...meta,
+      causationId: 'cause-1',
+      clientAddress: '10.0.0.1',
+    });
     await store.append('counter-m2', 'any', [{ type: 'Reset', data: { reason: 'x' } }], {
       actor: 'bob',
       tenantId: 'team-b',
@@ -128,7 +140,10 @@ describe('EventStore (Postgres)', () => {
     expect(byTenant.map((e) => e.streamId)).toEqual(['counter-m1']);
     const byActor = await store.readAll({ after: start, actor: 'bob' });
     expect(byActor.map((e) => e.streamId)).toEqual(['counter-m2']);
-    const future = await store.readAll({ after: start, recordedFrom: new Date(Date.now() + 60_000) });
+    const future = await store.readAll({
+      after: start,
+      recordedFrom: new Date(Date.now() + 60_000),
+    });
     expect(future).toEqual([]);
     const backward = await store.readAll({ after: start, direction: 'backward', limit: 1 });
     expect(backward.map((e) => e.streamId)).toEqual(['counter-m2']);
@@ -143,7 +158,9 @@ describe('EventStore (Postgres)', () => {
     );
     const [event] = await store.readStream('counter-v1');
     expect(event).toMatchObject({ schemaVersion: 2, data: { by: 7, step: 'legacy' } });
-    const raw = await pool.query(`SELECT schema_version, data FROM events WHERE stream_id = 'counter-v1'`);
+    const raw = await pool.query(
+      `SELECT schema_version, data FROM events WHERE stream_id = 'counter-v1'`,
+    );
     expect(raw.rows[0]).toEqual({ schema_version: 1, data: { by: 7 } });
   });
 

@@ -44,7 +44,9 @@ export interface AppendOptions {
  * The append-only event log on Postgres. Generic over the event union `E`; knows nothing of
  * clusters or tenants beyond the metadata every event carries.
  */
-export class EventStore<E extends { type: string; data: unknown } = { type: string; data: unknown }> {
+export class EventStore<
+  E extends { type: string; data: unknown } = { type: string; data: unknown },
+> {
   constructor(
     private readonly pool: Pool,
     private readonly registry: EventRegistry,
@@ -81,9 +83,23 @@ export class EventStore<E extends { type: string; data: unknown } = { type: stri
     };
     const target = options.client ?? this.pool;
     try {
-      const { rows } = await target.query<{ next_version: number; last_position: string; duplicate: boolean }>(
+      const { rows } = await target.query<{
+        next_version: number;
+        last_position: string;
+        duplicate: boolean;
+      }>(
         'SELECT * FROM append_events($1, $2, $3::uuid[], $4::text[], $5::smallint[], $6::jsonb[], $7::jsonb, $8, $9)',
-        [streamId, String(expected), ids, types, versions, data, JSON.stringify(meta), meta.tenantId, meta.actor],
+        [
+          streamId,
+          String(expected),
+          ids,
+          types,
+          versions,
+          data,
+          JSON.stringify(meta),
+          meta.tenantId,
+          meta.actor,
+        ],
       );
       const row = rows[0];
       if (!row) throw new Error(`append to ${streamId}: no result`);
@@ -169,9 +185,15 @@ export class EventStore<E extends { type: string; data: unknown } = { type: stri
     } as StoredOf<E>;
   }
 
-  private translate(error: unknown, streamId: string, expected: ExpectedVersion, ids: string[]): unknown {
+  private translate(
+    error: unknown,
+    streamId: string,
+    expected: ExpectedVersion,
+    ids: string[],
+  ): unknown {
     const pg = error as { code?: string; detail?: string; constraint?: string };
-    if (pg.code === 'FL001') return new ConcurrencyError(streamId, expected, Number(pg.detail ?? -1));
+    if (pg.code === 'FL001')
+      return new ConcurrencyError(streamId, expected, Number(pg.detail ?? -1));
     if (pg.code === 'FL002') return new IdempotencyConflictError(streamId, ids);
     return error;
   }

@@ -1,5 +1,11 @@
 export { EventStore, EVENTS_CHANNEL, type AppendOptions, type Queryable } from './event-store';
-export { EventRegistry, defineEvent, type EventDefinition, type EventOf, type Upcaster } from './event-registry';
+export {
+  EventRegistry,
+  defineEvent,
+  type EventDefinition,
+  type EventOf,
+  type Upcaster,
+} from './event-registry';
 export { EventNotifier } from './event-notifier';
 export { LogSubscription, type LogSubscriptionOptions } from './log-subscription';
 export {

@@ -75,7 +75,8 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
     await this.prepare(this.live);
     for (;;) {
       const result = await this.runBatch(this.live);
-      if (result.retryInMs !== undefined) throw new Error(`projection ${this.projection.name} failed`);
+      if (result.retryInMs !== undefined)
+        throw new Error(`projection ${this.projection.name} failed`);
       if (!result.more) return;
     }
   }
@@ -86,10 +87,10 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
       state: ProjectionStatus['state'];
       error: string | null;
       error_position: string | null;
-    }>('SELECT position, state, error, error_position FROM projection_checkpoints WHERE name = $1 AND version = $2', [
-      this.live.key,
-      this.projection.version,
-    ]);
+    }>(
+      'SELECT position, state, error, error_position FROM projection_checkpoints WHERE name = $1 AND version = $2',
+      [this.live.key, this.projection.version],
+    );
     const row = rows[0];
     return {
       name: this.projection.name,
@@ -106,11 +107,19 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
    * swaps them in one transaction. `beforeSwap` sees both at the same position (tests compare).
    */
   async rebuild(
-    beforeSwap?: (tx: PoolClient, live: ProjectionTarget, rebuilt: ProjectionTarget) => Promise<void>,
+    beforeSwap?: (
+      tx: PoolClient,
+      live: ProjectionTarget,
+      rebuilt: ProjectionTarget,
+    ) => Promise<void>,
   ): Promise<void> {
-    const lane: Lane = { key: `${this.projection.name}:rebuild`, target: rebuildTarget(this.projection) };
+    const lane: Lane = {
+      key: `${this.projection.name}:rebuild`,
+      target: rebuildTarget(this.projection),
+    };
     await this.withTx(async (tx) => {
-      for (const base of this.projection.tables) await tx.query(`DROP TABLE IF EXISTS ${lane.target.table(base)}`);
+      for (const base of this.projection.tables)
+        await tx.query(`DROP TABLE IF EXISTS ${lane.target.table(base)}`);
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1 AND version = $2', [
         lane.key,
         this.projection.version,
@@ -120,7 +129,8 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
     await this.prepare(this.live);
     for (;;) {
       const result = await this.runBatch(lane);
-      if (result.retryInMs !== undefined) throw new Error(`rebuild of ${this.projection.name} failed`);
+      if (result.retryInMs !== undefined)
+        throw new Error(`rebuild of ${this.projection.name} failed`);
       if (!result.more) break;
     }
     await this.swap(lane, beforeSwap);
@@ -128,7 +138,11 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
 
   private async swap(
     lane: Lane,
-    beforeSwap?: (tx: PoolClient, live: ProjectionTarget, rebuilt: ProjectionTarget) => Promise<void>,
+    beforeSwap?: (
+      tx: PoolClient,
+      live: ProjectionTarget,
+      rebuilt: ProjectionTarget,
+    ) => Promise<void>,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -137,8 +151,10 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
           await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
           let livePosition = await this.lockCheckpoint(tx, this.live);
           let rebuiltPosition = await this.lockCheckpoint(tx, lane);
-          for (let more = true; more; ) ({ more, position: livePosition } = await this.applyNext(tx, this.live, livePosition));
-          for (let more = true; more; ) ({ more, position: rebuiltPosition } = await this.applyNext(tx, lane, rebuiltPosition));
+          for (let more = true; more;)
+            ({ more, position: livePosition } = await this.applyNext(tx, this.live, livePosition));
+          for (let more = true; more;)
+            ({ more, position: rebuiltPosition } = await this.applyNext(tx, lane, rebuiltPosition));
           await beforeSwap?.(tx, this.live.target, lane.target);
           for (const base of this.projection.tables) {
             const liveTable = this.live.target.table(base);
@@ -211,7 +227,10 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
             position = event.globalPosition;
           } catch (error) {
             await tx.query('ROLLBACK TO SAVEPOINT one_event');
-            failure = { position: event.globalPosition, error: (error as Error).message ?? String(error) };
+            failure = {
+              position: event.globalPosition,
+              error: (error as Error).message ?? String(error),
+            };
             break;
           }
         }
@@ -224,13 +243,18 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
   }
 
   /** Reads and applies the next batch after `from` inside `tx`; moves the checkpoint. */
-  private async applyNext(tx: PoolClient, lane: Lane, from: bigint): Promise<{ more: boolean; position: bigint }> {
+  private async applyNext(
+    tx: PoolClient,
+    lane: Lane,
+    from: bigint,
+  ): Promise<{ more: boolean; position: bigint }> {
     const limit = this.options.batchSize ?? 1000;
     const { events, head } = await this.readBatch(tx, from);
     const last = events[events.length - 1];
     if (events.length > 0) await this.projection.apply(tx, events, lane.target);
     // A short batch saw everything up to the head in the same snapshot: skip past the rest.
-    const position = events.length === limit && last ? last.globalPosition : head > from ? head : from;
+    const position =
+      events.length === limit && last ? last.globalPosition : head > from ? head : from;
     if (position !== from) await this.saveCheckpoint(tx, lane, position);
     return { more: events.length === limit, position };
   }
@@ -247,7 +271,9 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
       [from.toString(), this.projection.handles, this.options.batchSize ?? 1000],
     );
     const head = BigInt(rows[0]?.head ?? 0);
-    const events = rows.filter((r) => r.global_position !== null).map((r) => this.store.toStored(r));
+    const events = rows
+      .filter((r) => r.global_position !== null)
+      .map((r) => this.store.toStored(r));
     return { events, head };
   }
 
@@ -256,7 +282,8 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
       'SELECT position FROM projection_checkpoints WHERE name = $1 AND version = $2 FOR UPDATE',
       [lane.key, this.projection.version],
     );
-    if (!rows[0]) throw new Error(`projection ${lane.key} v${this.projection.version} has no checkpoint`);
+    if (!rows[0])
+      throw new Error(`projection ${lane.key} v${this.projection.version} has no checkpoint`);
     return BigInt(rows[0].position);
   }
 
@@ -272,7 +299,13 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
              (CASE WHEN state = 'rebuilding' THEN 'rebuilding' ELSE 'running' END) ELSE 'failed' END,
            error = $4, error_position = $5, updated_at = now()
        WHERE name = $1 AND version = $2`,
-      [lane.key, this.projection.version, position.toString(), failure?.error ?? null, failure?.position.toString() ?? null],
+      [
+        lane.key,
+        this.projection.version,
+        position.toString(),
+        failure?.error ?? null,
+        failure?.position.toString() ?? null,
+      ],
     );
   }
 

@@ -11,7 +11,9 @@ export interface ProjectionTarget {
  * each event takes effect exactly once. A breaking change bumps `version`: the new version is
  * built into new tables from zero, never migrated in place.
  */
-export interface Projection<E extends { type: string; data: unknown } = { type: string; data: unknown }> {
+export interface Projection<
+  E extends { type: string; data: unknown } = { type: string; data: unknown },
+> {
   readonly name: string;
   readonly version: number;
   /** The event types it reads; others are skipped (the checkpoint still moves past them). */

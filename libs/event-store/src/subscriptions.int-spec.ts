@@ -74,7 +74,9 @@ describe('subscriptions and projections', () => {
     });
     sub.start();
     const written = await concurrentWriters(6, 40);
-    const committed = (await store.readAll({ after: start, limit: 100_000 })).map((e) => e.globalPosition);
+    const committed = (await store.readAll({ after: start, limit: 100_000 })).map(
+      (e) => e.globalPosition,
+    );
     expect(committed).toHaveLength(written.length);
     await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(committed.length));
     await sub.stop();
@@ -124,7 +126,12 @@ describe('subscriptions and projections', () => {
   it('stops at a failing event, reports it, and resumes there after a fix', async () => {
     let broken = true;
     const failures: ProjectionFailure[] = [];
-    const poison = await store.append('counter-poison', 'no_stream', [inc(1), inc(666), inc(2)], meta);
+    const poison = await store.append(
+      'counter-poison',
+      'no_stream',
+      [inc(1), inc(666), inc(2)],
+      meta,
+    );
     const poisonPosition = poison.lastPosition - 1n;
     const projection = counterProjection({
       name: 'counters_poison',
@@ -141,12 +148,16 @@ describe('subscriptions and projections', () => {
     expect(status.error).toMatch(/refusing event/);
     expect(failures[0]).toMatchObject({ projection: 'counters_poison', position: poisonPosition });
     const table = liveTarget(projection).table('counters_poison');
-    const partial = await pool.query(`SELECT total FROM ${table} WHERE stream_id = 'counter-poison'`);
+    const partial = await pool.query(
+      `SELECT total FROM ${table} WHERE stream_id = 'counter-poison'`,
+    );
     expect(partial.rows).toEqual([{ total: '1' }]); // the event before the culprit took effect
     broken = false; // the fix
     await eventually(async () => expect((await runner.status()).state).toBe('running'), 15_000);
     await runner.stop();
-    const fixed = await pool.query(`SELECT total, events FROM ${table} WHERE stream_id = 'counter-poison'`);
+    const fixed = await pool.query(
+      `SELECT total, events FROM ${table} WHERE stream_id = 'counter-poison'`,
+    );
     expect(fixed.rows).toEqual([{ total: '669', events: 3 }]);
   });
 
@@ -159,8 +170,12 @@ describe('subscriptions and projections', () => {
     let compared = 0;
     await new ProjectionRunner(pool, store, projection, null, { batchSize: 17 }).rebuild(
       async (tx, liveTables, rebuilt) => {
-        const dump = (t: string) => tx.query(`SELECT * FROM ${t} ORDER BY stream_id`).then((r) => r.rows);
-        const [a, b] = [await dump(liveTables.table('counters_rebuild')), await dump(rebuilt.table('counters_rebuild'))];
+        const dump = (t: string) =>
+          tx.query(`SELECT * FROM ${t} ORDER BY stream_id`).then((r) => r.rows);
+        const [a, b] = [
+          await dump(liveTables.table('counters_rebuild')),
+          await dump(rebuilt.table('counters_rebuild')),
+        ];
         expect(b).toEqual(a);
         compared = a.length;
       },
@@ -170,7 +185,9 @@ describe('subscriptions and projections', () => {
     const head = await store.headPosition();
     await eventually(async () => expect((await live.status()).position).toBe(head));
     await live.stop();
-    const tables = await pool.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'counters_rebuild%'`);
+    const tables = await pool.query(
+      `SELECT tablename FROM pg_tables WHERE tablename LIKE 'counters_rebuild%'`,
+    );
     expect(tables.rows).toEqual([{ tablename: 'counters_rebuild_v1' }]);
   });
 });

@@ -76,7 +76,10 @@ export class ConcurrencyError extends Error {
 /** Some but not all event ids of an append are already stored (a corrupted retry). */
 export class IdempotencyConflictError extends Error {
   override readonly name = 'IdempotencyConflictError';
-  constructor(readonly streamId: string, readonly eventIds: string[]) {
+  constructor(
+    readonly streamId: string,
+    readonly eventIds: string[],
+  ) {
     super(
       `stream ${streamId}: event ids ${eventIds.join(', ')} are already stored but others of the same append are not`,
     );
@@ -86,7 +89,11 @@ export class IdempotencyConflictError extends Error {
 /** An event whose type is unknown or whose data does not match its schema. */
 export class EventSchemaError extends Error {
   override readonly name = 'EventSchemaError';
-  constructor(readonly type: string, readonly schemaVersion: number, detail: string) {
+  constructor(
+    readonly type: string,
+    readonly schemaVersion: number,
+    detail: string,
+  ) {
     super(`event ${type} v${schemaVersion}: ${detail}`);
   }
 }

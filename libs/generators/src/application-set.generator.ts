@@ -15,7 +15,10 @@ import { TemplateRenderer } from './template-renderer';
  * from applying anything; validation then leaves out the Applications Argo CD would not create.
  * Bad input throws a ManifestError naming the field.
  */
-export async function generateApplications(appSet: ApplicationSet, inputs: GenerationInputs = {}): Promise<GenerationResult> {
+export async function generateApplications(
+  appSet: ApplicationSet,
+  inputs: GenerationInputs = {},
+): Promise<GenerationResult> {
   let renderer: TemplateRenderer;
   try {
     renderer = new TemplateRenderer(appSet);
@@ -37,7 +40,11 @@ export async function generateApplications(appSet: ApplicationSet, inputs: Gener
     }
     if (!result) continue;
     params.push(...result.params);
-    const appRenderer = new ApplicationRenderer(mergeTemplates(result.template, appSet.template), appSet, renderer);
+    const appRenderer = new ApplicationRenderer(
+      mergeTemplates(result.template, appSet.template),
+      appSet,
+      renderer,
+    );
     for (const p of result.params) {
       try {
         apps.push(appRenderer.render(p));
@@ -47,7 +54,8 @@ export async function generateApplications(appSet: ApplicationSet, inputs: Gener
       }
     }
   }
-  if (firstError !== undefined) return { params, applications: [], error: firstError, validationErrors: [] };
+  if (firstError !== undefined)
+    return { params, applications: [], error: firstError, validationErrors: [] };
   let validationErrors;
   try {
     validationErrors = validateApplications(appSet.name, apps, inputs);
@@ -56,14 +64,20 @@ export async function generateApplications(appSet: ApplicationSet, inputs: Gener
   }
   const invalid = new Set(validationErrors.map((e) => e.application));
   let applications = apps.filter((a) => !invalid.has(a.metadata.name));
-  if (inputs.progressiveSyncs && appSet.strategyType === 'RollingSync') applications = applications.map(withoutAutomatedSync);
+  if (inputs.progressiveSyncs && appSet.strategyType === 'RollingSync')
+    applications = applications.map(withoutAutomatedSync);
   return { params, applications, validationErrors };
 }
 
 // With RollingSync the controller owns syncing, so it strips automated sync from what it writes.
 function withoutAutomatedSync(app: Application): Application {
   const syncPolicy = app.spec.syncPolicy;
-  if (!isPlainObject(syncPolicy) || !isPlainObject(syncPolicy.automated) || syncPolicy.automated.enabled === false) return app;
+  if (
+    !isPlainObject(syncPolicy) ||
+    !isPlainObject(syncPolicy.automated) ||
+    syncPolicy.automated.enabled === false
+  )
+    return app;
   const { automated: _automated, ...rest } = syncPolicy;
   return { ...app, spec: { ...app.spec, syncPolicy: rest } };
 }

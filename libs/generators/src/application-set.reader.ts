@@ -34,10 +34,16 @@ export function readApplicationSet(manifest: unknown): ApplicationSet {
   const apiVersion = manifest.apiVersion;
   const kind = manifest.kind;
   if (kind !== 'ApplicationSet') {
-    throw new ManifestError('kind', `expected "ApplicationSet", got ${JSON.stringify(kind ?? null)}`);
+    throw new ManifestError(
+      'kind',
+      `expected "ApplicationSet", got ${JSON.stringify(kind ?? null)}`,
+    );
   }
   if (apiVersion !== 'argoproj.io/v1alpha1') {
-    throw new ManifestError('apiVersion', `expected "argoproj.io/v1alpha1", got ${JSON.stringify(apiVersion ?? null)}`);
+    throw new ManifestError(
+      'apiVersion',
+      `expected "argoproj.io/v1alpha1", got ${JSON.stringify(apiVersion ?? null)}`,
+    );
   }
   const metadata = objectField(manifest, 'metadata', '') ?? {};
   const name = stringField(metadata, 'name', 'metadata');
@@ -55,7 +61,8 @@ export function readApplicationSet(manifest: unknown): ApplicationSet {
   if (!templateObj) throw new ManifestError('spec.template', 'Required value');
   const template = readTemplate(templateObj, 'spec.template');
   const goTemplateOptions = arrayField(spec, 'goTemplateOptions', 'spec').map((o, i) => {
-    if (typeof o !== 'string') throw new ManifestError(`spec.goTemplateOptions[${i}]`, 'expected a string');
+    if (typeof o !== 'string')
+      throw new ManifestError(`spec.goTemplateOptions[${i}]`, 'expected a string');
     return o;
   });
   const syncPolicy = objectField(spec, 'syncPolicy', 'spec') ?? {};
@@ -72,8 +79,14 @@ export function readApplicationSet(manifest: unknown): ApplicationSet {
     generators,
     template: template ?? { metadata: {}, spec: {} },
     templatePatch: typeof templatePatch === 'string' ? templatePatch : undefined,
-    preserveResourcesOnDeletion: boolField(syncPolicy, 'preserveResourcesOnDeletion', 'spec.syncPolicy'),
-    strategyType: strategy ? stringField(strategy, 'type', 'spec.strategy') || undefined : undefined,
+    preserveResourcesOnDeletion: boolField(
+      syncPolicy,
+      'preserveResourcesOnDeletion',
+      'spec.syncPolicy',
+    ),
+    strategyType: strategy
+      ? stringField(strategy, 'type', 'spec.strategy') || undefined
+      : undefined,
   };
 }
 
@@ -85,6 +98,7 @@ export function parseApplicationSet(text: string): ApplicationSet {
   } catch (err) {
     throw new ManifestError('', `the manifest is not valid YAML: ${(err as Error).message}`);
   }
-  if (docs.length !== 1) throw new ManifestError('', `expected one ApplicationSet document, found ${docs.length}`);
+  if (docs.length !== 1)
+    throw new ManifestError('', `expected one ApplicationSet document, found ${docs.length}`);
   return readApplicationSet(docs[0]);
 }

@@ -8,9 +8,15 @@ import type { CompiledValue, TemplateRenderer } from './template-renderer';
 const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
 /** Argo CD's `mergeGeneratorTemplate`: the generator's template, its empty fields filled from the ApplicationSet's. */
-export function mergeTemplates(generatorTemplate: ApplicationTemplate | undefined, base: ApplicationTemplate): ApplicationTemplate {
+export function mergeTemplates(
+  generatorTemplate: ApplicationTemplate | undefined,
+  base: ApplicationTemplate,
+): ApplicationTemplate {
   if (!generatorTemplate) return base;
-  const merged = mergoMergeFill(deepCopy(generatorTemplate) as unknown as Record<string, unknown>, base as unknown as Record<string, unknown>);
+  const merged = mergoMergeFill(
+    deepCopy(generatorTemplate) as unknown as Record<string, unknown>,
+    base as unknown as Record<string, unknown>,
+  );
   return merged as unknown as ApplicationTemplate;
 }
 
@@ -30,7 +36,8 @@ export class ApplicationRenderer {
     const m = template.metadata;
     // Only these metadata fields exist on an ApplicationSet template.
     const metadata: Record<string, unknown> = {};
-    for (const key of ['name', 'namespace', 'labels', 'annotations', 'finalizers']) if (m[key] !== undefined) metadata[key] = m[key];
+    for (const key of ['name', 'namespace', 'labels', 'annotations', 'finalizers'])
+      if (m[key] !== undefined) metadata[key] = m[key];
     this.tmpl = { metadata, spec: template.spec };
     this.compiled = renderer.compileValue(this.tmpl);
   }
@@ -44,8 +51,14 @@ export class ApplicationRenderer {
     } else {
       rendered = this.compiled(params) as typeof rendered;
       const finalizers = rendered.metadata.finalizers;
-      if (!this.appSet.preserveResourcesOnDeletion && !(Array.isArray(finalizers) && finalizers.length > 0)) {
-        rendered = { ...rendered, metadata: { ...rendered.metadata, finalizers: [RESOURCES_FINALIZER] } };
+      if (
+        !this.appSet.preserveResourcesOnDeletion &&
+        !(Array.isArray(finalizers) && finalizers.length > 0)
+      ) {
+        rendered = {
+          ...rendered,
+          metadata: { ...rendered.metadata, finalizers: [RESOURCES_FINALIZER] },
+        };
       }
     }
     let app: Record<string, unknown> = { metadata: rendered.metadata, spec: rendered.spec };
@@ -67,8 +80,16 @@ function toApplication(app: Record<string, unknown>, namespace: string | undefin
   const metadata: Application['metadata'] = { name: typeof m.name === 'string' ? m.name : '' };
   // The Application always lands in the ApplicationSet's namespace, whatever the template says.
   if (namespace !== undefined) metadata.namespace = namespace;
-  if (isPlainObject(m.labels) && Object.keys(m.labels).length > 0) metadata.labels = m.labels as Record<string, string>;
-  if (isPlainObject(m.annotations) && Object.keys(m.annotations).length > 0) metadata.annotations = m.annotations as Record<string, string>;
-  if (Array.isArray(m.finalizers) && m.finalizers.length > 0) metadata.finalizers = m.finalizers as string[];
-  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: isPlainObject(app.spec) ? app.spec : {} };
+  if (isPlainObject(m.labels) && Object.keys(m.labels).length > 0)
+    metadata.labels = m.labels as Record<string, string>;
+  if (isPlainObject(m.annotations) && Object.keys(m.annotations).length > 0)
+    metadata.annotations = m.annotations as Record<string, string>;
+  if (Array.isArray(m.finalizers) && m.finalizers.length > 0)
+    metadata.finalizers = m.finalizers as string[];
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata,
+    spec: isPlainObject(app.spec) ? app.spec : {},
+  };
 }

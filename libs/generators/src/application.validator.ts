@@ -20,13 +20,16 @@ export function validateApplications(
   const seen = new Set<string>();
   for (const app of apps) {
     if (seen.has(app.metadata.name)) {
-      throw new GenerationError(`ApplicationSet ${appSetName} contains applications with duplicate name: ${app.metadata.name}`);
+      throw new GenerationError(
+        `ApplicationSet ${appSetName} contains applications with duplicate name: ${app.metadata.name}`,
+      );
     }
     seen.add(app.metadata.name);
   }
   const secrets = secretsByName(inputs.clusters ?? []);
   const known = secrets.map((c) => ({ name: c.name, server: c.server }));
-  if (hasImplicitLocalCluster(secrets, inputs.localCluster ?? true)) known.push({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER });
+  if (hasImplicitLocalCluster(secrets, inputs.localCluster ?? true))
+    known.push({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER });
   const index: ClusterIndex = { servers: new Set(known.map((c) => c.server)), byName: new Map() };
   for (const c of known) index.byName.set(c.name, [...(index.byName.get(c.name) ?? []), c.server]);
   const errors: ApplicationValidationError[] = [];
@@ -47,7 +50,10 @@ function destinationError(app: Application, known: ClusterIndex): string | undef
   const name = typeof dest.name === 'string' ? dest.name : '';
   const server = typeof dest.server === 'string' ? dest.server : '';
   const invalid = (reason: string): string => `application destination spec is invalid: ${reason}`;
-  if (name && server) return invalid(`application destination can't have both name and server defined: ${name} ${server}`);
+  if (name && server)
+    return invalid(
+      `application destination can't have both name and server defined: ${name} ${server}`,
+    );
   if (server) {
     if (!known.servers.has(server)) {
       return invalid(`error getting cluster by server "${server}": cluster "${server}" not found`);
@@ -57,7 +63,10 @@ function destinationError(app: Application, known: ClusterIndex): string | undef
   if (name) {
     const servers = known.byName.get(name) ?? [];
     if (servers.length === 0) return invalid(`there are no clusters with this name: ${name}`);
-    if (servers.length > 1) return invalid(`there are ${servers.length} clusters with the same name: [${servers.join(' ')}]`);
+    if (servers.length > 1)
+      return invalid(
+        `there are ${servers.length} clusters with the same name: [${servers.join(' ')}]`,
+      );
     return undefined;
   }
   return invalid('Destination server missing from app spec');
@@ -65,7 +74,8 @@ function destinationError(app: Application, known: ClusterIndex): string | undef
 
 // What the Kubernetes API server answers when the Application is created.
 function nameError(name: string): string | undefined {
-  if (name === '') return 'Application.argoproj.io "" is invalid: metadata.name: Required value: name or generateName is required';
+  if (name === '')
+    return 'Application.argoproj.io "" is invalid: metadata.name: Required value: name or generateName is required';
   const reasons: string[] = [];
   if (name.length > 253) reasons.push('must be no more than 253 characters');
   if (!DNS1123_SUBDOMAIN.test(name)) {

@@ -2,7 +2,13 @@ import { replaceFast } from './fast-template';
 
 // Cases from Argo CD's applicationset/utils/utils_test.go (TestRenderTemplateParams, Replace).
 describe('fasttemplate Replace', () => {
-  const params = { one: 'two', 'path.basename': 'guestbook', 'values.env': 'prod', num: 3 as unknown, nested: { a: 'b' } as unknown };
+  const params = {
+    one: 'two',
+    'path.basename': 'guestbook',
+    'values.env': 'prod',
+    num: 3 as unknown,
+    nested: { a: 'b' } as unknown,
+  };
   test.each([
     ['no template', 'plain', 'plain'],
     ['simple', '{{one}}', 'two'],
@@ -23,7 +29,9 @@ describe('fasttemplate Replace', () => {
   });
 
   test('an unclosed tag in a templated string is an error', () => {
-    expect(() => replaceFast('{{one}} {{two', params)).toThrow(/invalid template: Cannot find end tag="}}"/);
+    expect(() => replaceFast('{{one}} {{two', params)).toThrow(
+      /invalid template: Cannot find end tag="}}"/,
+    );
   });
 
   test('an unclosed tag in a string that is not templated is left alone', () => {

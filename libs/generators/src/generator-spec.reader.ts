@@ -1,4 +1,9 @@
-import type { GeneratorSpec, GitPathItem, JsonObject, ApplicationTemplate } from './application-set.types';
+import type {
+  GeneratorSpec,
+  GitPathItem,
+  JsonObject,
+  ApplicationTemplate,
+} from './application-set.types';
 import { ManifestError } from './errors';
 import { compileLabelSelector, type LabelSelectorSpec } from './label-selector';
 import { isPlainObject } from './param-merge';
@@ -41,7 +46,11 @@ export function arrayField(obj: JsonObject, key: string, field: string): unknown
 }
 
 /** Reads a map of strings (`values`, `labels`, `matchLabels`). */
-export function stringMapField(obj: JsonObject, key: string, field: string): Record<string, string> {
+export function stringMapField(
+  obj: JsonObject,
+  key: string,
+  field: string,
+): Record<string, string> {
   const m = objectField(obj, key, field) ?? {};
   for (const [k, v] of Object.entries(m)) {
     if (typeof v !== 'string') throw new ManifestError(`${field}.${key}.${k}`, 'expected a string');
@@ -52,22 +61,31 @@ export function stringMapField(obj: JsonObject, key: string, field: string): Rec
 /** Rejects keys outside `allowed`, the way kubectl's strict field validation does. */
 export function rejectUnknown(obj: JsonObject, allowed: readonly string[], field: string): void {
   for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) throw new ManifestError('', `unknown field "${field ? `${field}.` : ''}${key}"`);
+    if (!allowed.includes(key))
+      throw new ManifestError('', `unknown field "${field ? `${field}.` : ''}${key}"`);
   }
 }
 
 /** Reads `template` (an ApplicationSet's or a generator's). */
-export function readTemplate(obj: JsonObject | undefined, field: string): ApplicationTemplate | undefined {
+export function readTemplate(
+  obj: JsonObject | undefined,
+  field: string,
+): ApplicationTemplate | undefined {
   if (!obj) return undefined;
   rejectUnknown(obj, ['metadata', 'spec'], field);
   const metadata = objectField(obj, 'metadata', field) ?? {};
-  rejectUnknown(metadata, ['name', 'namespace', 'labels', 'annotations', 'finalizers'], `${field}.metadata`);
+  rejectUnknown(
+    metadata,
+    ['name', 'namespace', 'labels', 'annotations', 'finalizers'],
+    `${field}.metadata`,
+  );
   stringField(metadata, 'name', `${field}.metadata`);
   stringField(metadata, 'namespace', `${field}.metadata`);
   stringMapField(metadata, 'labels', `${field}.metadata`);
   stringMapField(metadata, 'annotations', `${field}.metadata`);
   arrayField(metadata, 'finalizers', `${field}.metadata`).forEach((f, i) => {
-    if (typeof f !== 'string') throw new ManifestError(`${field}.metadata.finalizers[${i}]`, 'expected a string');
+    if (typeof f !== 'string')
+      throw new ManifestError(`${field}.metadata.finalizers[${i}]`, 'expected a string');
   });
   const spec = objectField(obj, 'spec', field) ?? {};
   return { metadata, spec };
@@ -103,7 +121,8 @@ function readPathItems(obj: JsonObject, key: string, field: string): GitPathItem
 
 function readChildren(obj: JsonObject, field: string): JsonObject[] {
   return arrayField(obj, 'generators', field).map((g, i) => {
-    if (!isPlainObject(g)) throw new ManifestError(`${field}.generators[${i}]`, 'expected an object');
+    if (!isPlainObject(g))
+      throw new ManifestError(`${field}.generators[${i}]`, 'expected an object');
     return g;
   });
 }
@@ -117,17 +136,23 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
   if (!isPlainObject(raw)) throw new ManifestError(field, 'expected an object');
   const kinds = Object.keys(raw).filter((k) => k !== 'selector');
   for (const k of kinds) {
-    if (UNSUPPORTED.includes(k)) throw new ManifestError(`${field}.${k}`, `the ${k} generator is not supported by Flotilla`);
-    if (!(SUPPORTED as readonly string[]).includes(k)) throw new ManifestError(field, `unknown generator "${k}"`);
+    if (UNSUPPORTED.includes(k))
+      throw new ManifestError(`${field}.${k}`, `the ${k} generator is not supported by Flotilla`);
+    if (!(SUPPORTED as readonly string[]).includes(k))
+      throw new ManifestError(field, `unknown generator "${k}"`);
   }
   const selector = readSelector(raw, 'selector', field);
   compileLabelSelector(selector, `${field}.selector`, { validateValues: false });
-  const present = kinds.filter((k) => raw[k] !== null && raw[k] !== undefined && !(depth >= 2 && (k === 'matrix' || k === 'merge')));
+  const present = kinds.filter(
+    (k) =>
+      raw[k] !== null && raw[k] !== undefined && !(depth >= 2 && (k === 'matrix' || k === 'merge')),
+  );
   if (present.length === 0) {
     if (depth >= 2) return { field, raw, selector, kind: 'none' };
     throw new ManifestError(field, 'a generator needs one of: list, clusters, git, matrix, merge');
   }
-  if (present.length > 1) throw new ManifestError(field, `more than one generator in one entry: ${present.join(', ')}`);
+  if (present.length > 1)
+    throw new ManifestError(field, `more than one generator in one entry: ${present.join(', ')}`);
   const kind = present[0] as (typeof SUPPORTED)[number];
   const at = `${field}.${kind}`;
   const body = objectField(raw, kind, field) ?? {};
@@ -137,7 +162,11 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
     case 'list': {
       rejectUnknown(body, ['elements', 'elementsYaml', 'template'], at);
       const elements = arrayField(body, 'elements', at);
-      return { ...base, kind, list: { elements, elementsYaml: stringField(body, 'elementsYaml', at) || undefined } };
+      return {
+        ...base,
+        kind,
+        list: { elements, elementsYaml: stringField(body, 'elementsYaml', at) || undefined },
+      };
     }
     case 'clusters': {
       rejectUnknown(body, ['selector', 'values', 'template', 'flatList'], at);
@@ -152,7 +181,20 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
       };
     }
     case 'git': {
-      rejectUnknown(body, ['repoURL', 'revision', 'directories', 'files', 'values', 'template', 'pathParamPrefix', 'requeueAfterSeconds'], at);
+      rejectUnknown(
+        body,
+        [
+          'repoURL',
+          'revision',
+          'directories',
+          'files',
+          'values',
+          'template',
+          'pathParamPrefix',
+          'requeueAfterSeconds',
+        ],
+        at,
+      );
       const repoURL = stringField(body, 'repoURL', at);
       if (!repoURL) throw new ManifestError(`${at}.repoURL`, 'Required value');
       const requeue = body.requeueAfterSeconds;
@@ -184,7 +226,8 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
       const generators = readChildren(body, at);
       generators.forEach((g, i) => readGenerator(g, `${at}.generators[${i}]`, depth + 1));
       const mergeKeys = arrayField(body, 'mergeKeys', at).map((k, i) => {
-        if (typeof k !== 'string') throw new ManifestError(`${at}.mergeKeys[${i}]`, 'expected a string');
+        if (typeof k !== 'string')
+          throw new ManifestError(`${at}.mergeKeys[${i}]`, 'expected a string');
         return k;
       });
       return { ...base, kind, merge: { generators, mergeKeys } };

@@ -19,9 +19,13 @@ function load(): { engine: typeof GoTemplateModule; funcs: Record<string, GoTemp
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     engine = require('./gotemplate') as typeof GoTemplateModule;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sprig = require('./gotemplate/sprig') as { sprigFunctions(): Record<string, GoTemplateFunction> };
+    const sprig = require('./gotemplate/sprig') as {
+      sprigFunctions(): Record<string, GoTemplateFunction>;
+    };
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const argo = require('./gotemplate/argo-functions') as { argoFunctions(): Record<string, GoTemplateFunction> };
+    const argo = require('./gotemplate/argo-functions') as {
+      argoFunctions(): Record<string, GoTemplateFunction>;
+    };
     // Argo CD removes the functions that read the controller's environment, then adds its own.
     const table: Record<string, GoTemplateFunction> = { ...sprig.sprigFunctions() };
     delete table.env;
@@ -38,7 +42,11 @@ export function missingKeyOption(options: readonly string[]): MissingKey {
   for (const option of options) {
     const m = /^missingkey=(default|invalid|zero|error)$/.exec(option);
     if (!m) {
-      throw new Error(option.startsWith('missingkey=') ? `unrecognized option: ${option}` : `unrecognized option: ${option}`);
+      throw new Error(
+        option.startsWith('missingkey=')
+          ? `unrecognized option: ${option}`
+          : `unrecognized option: ${option}`,
+      );
     }
     missingKey = m[1] as MissingKey;
   }

@@ -2,8 +2,17 @@
  * The ApplicationSet generator library: Argo CD's generators and templating, pure (I/O comes in
  * through `GitSource` and the cluster list).
  */
-export type { ApplicationSet, ApplicationTemplate, GeneratorSpec, JsonObject } from './application-set.types';
-export type { Application, ApplicationValidationError, GenerationResult } from './application.types';
+export type {
+  ApplicationSet,
+  ApplicationTemplate,
+  GeneratorSpec,
+  JsonObject,
+} from './application-set.types';
+export type {
+  Application,
+  ApplicationValidationError,
+  GenerationResult,
+} from './application.types';
 export { parseApplicationSet, readApplicationSet } from './application-set.reader';
 export { generateApplications } from './application-set.generator';
 export { ManifestError, GenerationError } from './errors';
@@ -11,12 +20,23 @@ export type { ClusterRecord, GitSource, GenerationInputs } from './sources';
 export { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, SECRET_TYPE_LABEL } from './sources';
 export type { ParamSet } from './param-merge';
 export { compileLabelSelector, matchesLabels } from './label-selector';
-export type { LabelSelector, LabelSelectorSpec, LabelRequirement, SelectorOperator } from './label-selector';
+export type {
+  LabelSelector,
+  LabelSelectorSpec,
+  LabelRequirement,
+  SelectorOperator,
+} from './label-selector';
 export { sanitizeName } from './sanitize-name';
 export { parseGoYaml, parseGoYamlDocuments } from './yaml-document';
 export { TemplateRenderer } from './template-renderer';
 export { MemoryGitSource } from './memory-git.source';
 export { compileGoTemplate, GoTemplateError } from './gotemplate';
-export type { GoTemplate, GoTemplateOptions, GoValue, GoMap, GoTemplateFunction } from './gotemplate';
+export type {
+  GoTemplate,
+  GoTemplateOptions,
+  GoValue,
+  GoMap,
+  GoTemplateFunction,
+} from './gotemplate';
 export { sprigFunctions } from './gotemplate/sprig';
 export { argoFunctions } from './gotemplate/argo-functions';

@@ -85,9 +85,16 @@ function requirement(
   opts: CompileSelectorOptions,
 ): LabelRequirement {
   const keyErrs = qualifiedNameErrors(key);
-  if (keyErrs.length > 0) throw new ManifestError(`${field}.key`, `Invalid value: ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
+  if (keyErrs.length > 0)
+    throw new ManifestError(
+      `${field}.key`,
+      `Invalid value: ${JSON.stringify(key)}: ${keyErrs.join('; ')}`,
+    );
   if ((operator === 'In' || operator === 'NotIn') && values.length === 0) {
-    throw new ManifestError(`${field}.values`, "Invalid value: []: for 'in', 'notin' operators, values set can't be empty");
+    throw new ManifestError(
+      `${field}.values`,
+      "Invalid value: []: for 'in', 'notin' operators, values set can't be empty",
+    );
   }
   if ((operator === 'Exists' || operator === 'DoesNotExist') && values.length !== 0) {
     throw new ManifestError(
@@ -98,7 +105,11 @@ function requirement(
   if (opts.validateValues) {
     values.forEach((v, i) => {
       const errs = labelValueErrors(v);
-      if (errs.length > 0) throw new ManifestError(`${field}.values[${i}]`, `Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`);
+      if (errs.length > 0)
+        throw new ManifestError(
+          `${field}.values[${i}]`,
+          `Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`,
+        );
     });
   }
   return { key, operator, values };
@@ -122,15 +133,23 @@ export function compileLabelSelector(
   (spec?.matchExpressions ?? []).forEach((expr, i) => {
     const at = `${field}.matchExpressions[${i}]`;
     if (!OPERATORS.includes(expr.operator)) {
-      throw new ManifestError(`${at}.operator`, `${JSON.stringify(expr.operator)} is not a valid label selector operator`);
+      throw new ManifestError(
+        `${at}.operator`,
+        `${JSON.stringify(expr.operator)} is not a valid label selector operator`,
+      );
     }
-    requirements.push(requirement(at, expr.key, expr.operator as SelectorOperator, [...(expr.values ?? [])], opts));
+    requirements.push(
+      requirement(at, expr.key, expr.operator as SelectorOperator, [...(expr.values ?? [])], opts),
+    );
   });
   return { empty: requirements.length === 0, requirements };
 }
 
 /** Kubernetes selector matching: In/NotIn/Exists/DoesNotExist, all requirements ANDed. */
-export function matchesLabels(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+export function matchesLabels(
+  selector: LabelSelector,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   for (const r of selector.requirements) {
     const has = Object.prototype.hasOwnProperty.call(labels, r.key);
     const value = has ? labels[r.key] : undefined;

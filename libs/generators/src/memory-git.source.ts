@@ -9,7 +9,8 @@ export class MemoryGitSource implements GitSource {
 
   private tree(repoURL: string, commit: string): Record<string, string> {
     const tree = this.repos[repoURL]?.[commit];
-    if (!tree) throw new Error(`unable to resolve git revision ${JSON.stringify(commit)} of ${repoURL}`);
+    if (!tree)
+      throw new Error(`unable to resolve git revision ${JSON.stringify(commit)} of ${repoURL}`);
     return tree;
   }
 

@@ -44,7 +44,10 @@ export function mergoMergeOverride(dst: ParamSet, src: ParamSet): ParamSet {
  * `mergo.Merge(&dst, src)` without override, as used to fill a generator's `template` with the
  * ApplicationSet's: a field empty in `dst` takes the value from `src`, objects merge recursively.
  */
-export function mergoMergeFill(dst: Record<string, unknown>, src: Record<string, unknown>): Record<string, unknown> {
+export function mergoMergeFill(
+  dst: Record<string, unknown>,
+  src: Record<string, unknown>,
+): Record<string, unknown> {
   for (const key of Object.keys(src)) {
     const s = src[key];
     const d = dst[key];
@@ -66,7 +69,9 @@ export function combineStringMaps(a: ParamSet, b: ParamSet): ParamSet {
   for (const key of Object.keys(b)) {
     const v = b[key];
     if (Object.prototype.hasOwnProperty.call(res, key) && res[key] !== v) {
-      throw new Error(`found duplicate key ${key} with different value, a: ${String(res[key])} ,b: ${String(v)}`);
+      throw new Error(
+        `found duplicate key ${key} with different value, a: ${String(res[key])} ,b: ${String(v)}`,
+      );
     }
     res[key] = v;
   }

@@ -1,6 +1,6 @@
 import { BadPatternError, compileDoublestar, compileGitPathspec, goPathMatch } from './path-glob';
 
-describe("Go path.Match (Git directory generator)", () => {
+describe('Go path.Match (Git directory generator)', () => {
   test.each([
     ['apps/*', 'apps/guestbook', true],
     ['apps/*', 'apps/guestbook/overlays', false],

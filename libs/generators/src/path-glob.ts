@@ -59,7 +59,7 @@ function bracket(p: string, i: number, negators: string, allowSlash: boolean): [
 /** Compiles Go's `path.Match` pattern; throws BadPatternError like Go does. */
 export function compileGoPathMatch(pattern: string): RegExp {
   let re = '^';
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const c = pattern[i] as string;
     if (c === '*') {
       re += '[^/]*';
@@ -95,10 +95,13 @@ const GIT_WILDCARDS = /[*?[\\]/;
 export function compileGitPathspec(pattern: string): (path: string) => boolean {
   const literal = pattern.replace(/^\.\/+/, '');
   const prefix = (p: string): boolean =>
-    literal === '' || literal === '.' || p === literal || p.startsWith(literal.endsWith('/') ? literal : `${literal}/`);
+    literal === '' ||
+    literal === '.' ||
+    p === literal ||
+    p.startsWith(literal.endsWith('/') ? literal : `${literal}/`);
   if (!GIT_WILDCARDS.test(literal)) return prefix;
   let re = '^';
-  for (let i = 0; i < literal.length; ) {
+  for (let i = 0; i < literal.length;) {
     const c = literal[i] as string;
     if (c === '*') {
       re += '.*';
@@ -136,9 +139,14 @@ export function compileDoublestar(pattern: string): (path: string) => boolean {
 
 function doublestarBody(p: string): string {
   let re = '';
-  for (let i = 0; i < p.length; ) {
+  for (let i = 0; i < p.length;) {
     const c = p[i] as string;
-    if (c === '*' && p[i + 1] === '*' && (i === 0 || p[i - 1] === '/') && (i + 2 === p.length || p[i + 2] === '/')) {
+    if (
+      c === '*' &&
+      p[i + 1] === '*' &&
+      (i === 0 || p[i - 1] === '/') &&
+      (i + 2 === p.length || p[i + 2] === '/')
+    ) {
       // `**/` matches zero or more whole directories; a trailing `**` matches everything below.
       if (i + 2 === p.length) re += '.*';
       else re += '(?:[^/]*/)*';

@@ -11,12 +11,17 @@ const MERGED_SCALAR_LISTS = new Set(['metadata.finalizers']);
  * does: YAML (or JSON) converted to JSON, applied as a strategic merge patch, and `spec.project`
  * restored so that a patch cannot move an Application to another project.
  */
-export function applyTemplatePatch(app: Record<string, unknown>, renderedPatch: string): Record<string, unknown> {
+export function applyTemplatePatch(
+  app: Record<string, unknown>,
+  renderedPatch: string,
+): Record<string, unknown> {
   let patch: unknown;
   try {
     patch = parseGoYaml(renderedPatch);
   } catch (err) {
-    throw new GenerationError(`error while converting template to json ${JSON.stringify(renderedPatch)}: ${(err as Error).message}`);
+    throw new GenerationError(
+      `error while converting template to json ${JSON.stringify(renderedPatch)}: ${(err as Error).message}`,
+    );
   }
   if (patch === null || patch === undefined) patch = {};
   if (!isPlainObject(patch)) {
@@ -31,7 +36,11 @@ export function applyTemplatePatch(app: Record<string, unknown>, renderedPatch: 
   return out;
 }
 
-function strategicMerge(target: Record<string, unknown>, patch: Record<string, unknown>, path: string): Record<string, unknown> {
+function strategicMerge(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  path: string,
+): Record<string, unknown> {
   for (const key of Object.keys(patch)) {
     const at = path ? `${path}.${key}` : key;
     const p = patch[key];

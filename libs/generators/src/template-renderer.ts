@@ -56,7 +56,13 @@ export class TemplateRenderer {
     if (Array.isArray(value)) {
       const items = value.map((v) => this.compileValue(v));
       if (value.every((v) => isConstant(v))) {
-        const shared = deepFreeze(value.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? pruneNulls(v as Record<string, unknown>) : v)));
+        const shared = deepFreeze(
+          value.map((v) =>
+            v !== null && typeof v === 'object' && !Array.isArray(v)
+              ? pruneNulls(v as Record<string, unknown>)
+              : v,
+          ),
+        );
         return () => shared;
       }
       return (p) => items.map((f) => f(p));
@@ -70,7 +76,9 @@ export class TemplateRenderer {
       }
       const entries = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== null && v !== undefined)
-        .map(([k, v]) => [k.includes('{{') ? this.compileString(k) : k, this.compileValue(v)] as const);
+        .map(
+          ([k, v]) => [k.includes('{{') ? this.compileString(k) : k, this.compileValue(v)] as const,
+        );
       return (p) => {
         const out: Record<string, unknown> = {};
         for (const [k, f] of entries) out[typeof k === 'string' ? k : k(p)] = f(p);
@@ -137,7 +145,15 @@ function pruneNulls(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map((x) => (x !== null && typeof x === 'object' && !Array.isArray(x) ? pruneNulls(x as Record<string, unknown>) : x)) : v !== null && typeof v === 'object' ? pruneNulls(v as Record<string, unknown>) : v;
+    out[k] = Array.isArray(v)
+      ? v.map((x) =>
+          x !== null && typeof x === 'object' && !Array.isArray(x)
+            ? pruneNulls(x as Record<string, unknown>)
+            : x,
+        )
+      : v !== null && typeof v === 'object'
+        ? pruneNulls(v as Record<string, unknown>)
+        : v;
   }
   return out;
 }

@@ -1,4 +1,11 @@
-import { parse, parseAllDocuments, type ParseOptions, type DocumentOptions, type SchemaOptions, type ToJSOptions } from 'yaml';
+import {
+  parse,
+  parseAllDocuments,
+  type ParseOptions,
+  type DocumentOptions,
+  type SchemaOptions,
+  type ToJSOptions,
+} from 'yaml';
 
 type YamlOptions = ParseOptions & DocumentOptions & SchemaOptions & ToJSOptions;
 
@@ -46,7 +53,8 @@ function normalizeKeys(value: unknown): unknown {
   }
   if (Array.isArray(value)) return value.map(normalizeKeys);
   if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = normalizeKeys(v);
+    for (const [k, v] of Object.entries(value))
+      (value as Record<string, unknown>)[k] = normalizeKeys(v);
   }
   return value;
 }

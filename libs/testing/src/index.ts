@@ -1,2 +1,8 @@
-export { createTestDatabase, adminQuery, serverUrl, TEMPLATE_DATABASE, type TestDatabase } from './test-database';
+export {
+  createTestDatabase,
+  adminQuery,
+  serverUrl,
+  TEMPLATE_DATABASE,
+  type TestDatabase,
+} from './test-database';
 export { eventually } from './eventually';

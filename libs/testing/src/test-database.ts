@@ -30,7 +30,10 @@ export interface TestDatabase {
 
 /** Creates a fresh database for one test file, cloned from the migrated template. */
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
-  const name = `flotilla_t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const name = `flotilla_t_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
   return {
     name,

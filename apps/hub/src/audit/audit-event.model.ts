@@ -23,7 +23,9 @@ export class AuditEvent {
   @Field(() => Int)
   schemaVersion!: number;
 
-  @Field(() => GraphQLJSON, { description: 'The event data, upcast to its current schema version.' })
+  @Field(() => GraphQLJSON, {
+    description: 'The event data, upcast to its current schema version.',
+  })
   data!: unknown;
 
   @Field(() => String)

@@ -12,7 +12,10 @@ export class AuditLogFilter {
   @Field(() => String, { nullable: true, description: 'One stream, e.g. "tenant-team-a".' })
   streamId?: string;
 
-  @Field(() => [String], { nullable: true, description: 'Event types, e.g. ["ClusterRegistered"].' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Event types, e.g. ["ClusterRegistered"].',
+  })
   types?: string[];
 
   @Field(() => String, { nullable: true, description: 'The subject (sub) that caused the events.' })

@@ -22,13 +22,21 @@ export class AuditLogResolver {
   ): Promise<AuditEventConnection> {
     const page = pageArgs(first, after);
     if (filter?.from && filter.to && filter.from >= filter.to) {
-      throw new DomainError('BAD_USER_INPUT', 'filter.to: must be later than filter.from', 'filter.to');
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        'filter.to: must be later than filter.from',
+        'filter.to',
+      );
     }
     const backward = order === LogOrder.NEWEST_FIRST;
     const options: ReadAllOptions = {
       limit: page.first + 1,
       direction: backward ? 'backward' : 'forward',
-      ...(page.after !== undefined ? (backward ? { before: page.after } : { after: page.after }) : {}),
+      ...(page.after !== undefined
+        ? backward
+          ? { before: page.after }
+          : { after: page.after }
+        : {}),
       ...(filter?.streamId ? { streamId: filter.streamId } : {}),
       ...(filter?.types?.length ? { types: filter.types } : {}),
       ...(filter?.actor ? { actor: filter.actor } : {}),
@@ -40,7 +48,10 @@ export class AuditLogResolver {
     const nodes = events.slice(0, page.first).map(toAuditEvent);
     return {
       edges: nodes.map((node) => ({ cursor: node.position, node })),
-      pageInfo: { hasNextPage: events.length > page.first, endCursor: nodes[nodes.length - 1]?.position ?? null },
+      pageInfo: {
+        hasNextPage: events.length > page.first,
+        endCursor: nodes[nodes.length - 1]?.position ?? null,
+      },
     };
   }
 }

@@ -18,7 +18,12 @@ function contextFor(policy: AccessPolicy | null, auth: Authentication): Executio
       return 1;
     }
   }
-  if (policy) Access(policy)(Target.prototype, 'handler', Object.getOwnPropertyDescriptor(Target.prototype, 'handler')!);
+  if (policy)
+    Access(policy)(
+      Target.prototype,
+      'handler',
+      Object.getOwnPropertyDescriptor(Target.prototype, 'handler')!,
+    );
   const cls = policy ? Target : Undeclared;
   return {
     getHandler: () => cls.prototype.handler,
@@ -28,15 +33,28 @@ function contextFor(policy: AccessPolicy | null, auth: Authentication): Executio
   } as unknown as ExecutionContext;
 }
 
-const admin: Authentication = { kind: 'authenticated', principal: { sub: 'a', groups: [PLATFORM_ADMINS] } };
+const admin: Authentication = {
+  kind: 'authenticated',
+  principal: { sub: 'a', groups: [PLATFORM_ADMINS] },
+};
 const dev: Authentication = { kind: 'authenticated', principal: { sub: 'd', groups: ['team-a'] } };
-const outsider: Authentication = { kind: 'authenticated', principal: { sub: 'o', groups: ['team-b'] } };
-const rule = (action: string): AccessPolicy => ({ resource: 'tenants', action, object: () => 'team-a' });
+const outsider: Authentication = {
+  kind: 'authenticated',
+  principal: { sub: 'o', groups: ['team-b'] },
+};
+const rule = (action: string): AccessPolicy => ({
+  resource: 'tenants',
+  action,
+  object: () => 'team-a',
+});
 
 describe('AccessGuard', () => {
   const guard = new AccessGuard(
     new Reflector(),
-    new PolicyProvider(['p, role:viewer-a, tenants, get, team-a, allow', 'g, team-a, role:viewer-a'], []),
+    new PolicyProvider(
+      ['p, role:viewer-a, tenants, get, team-a, allow', 'g, team-a, role:viewer-a'],
+      [],
+    ),
   );
   const outcome = async (policy: AccessPolicy | null, auth: Authentication) => {
     try {
@@ -61,9 +79,12 @@ describe('AccessGuard', () => {
     [rule('create'), outsider, 'FORBIDDEN'], // nothing to hide about a new name
     [rule('delete'), admin, 'allowed'],
     [rule('get'), { kind: 'anonymous' }, 'UNAUTHENTICATED'],
-  ] as [AccessPolicy, Authentication, string][])('%j with %j → %s', async (policy, auth, expected) => {
-    expect(await outcome(policy, auth)).toBe(expected);
-  });
+  ] as [AccessPolicy, Authentication, string][])(
+    '%j with %j → %s',
+    async (policy, auth, expected) => {
+      expect(await outcome(policy, auth)).toBe(expected);
+    },
+  );
 
   it('fails closed for a handler that declares no policy, even for an admin', async () => {
     expect(await outcome(null, admin)).toMatch(/declares no @Access policy/);

@@ -27,7 +27,9 @@ export class AccessGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!policy) {
-      throw new Error(`${context.getClass().name}.${context.getHandler().name} declares no @Access policy`);
+      throw new Error(
+        `${context.getClass().name}.${context.getHandler().name} declares no @Access policy`,
+      );
     }
     if (policy === 'public') return true;
     const graphql = context.getType<string>() === 'graphql';
@@ -35,25 +37,34 @@ export class AccessGuard implements CanActivate {
       ? GqlExecutionContext.create(context).getContext<RequestContext>()
       : context.switchToHttp().getRequest<{ flotilla?: RequestContext }>().flotilla;
     const auth: Authentication = requestContext?.auth ?? { kind: 'anonymous' };
-    if (auth.kind === 'anonymous') throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
+    if (auth.kind === 'anonymous')
+      throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
     if (auth.kind === 'rejected') throw new DomainError('UNAUTHENTICATED', auth.reason);
     const principal = auth.principal;
     if (policy === 'platform-admin') {
-      if (!isPlatformAdmin(principal)) throw new DomainError('FORBIDDEN', 'this needs the flotilla:platform-admins group');
+      if (!isPlatformAdmin(principal))
+        throw new DomainError('FORBIDDEN', 'this needs the flotilla:platform-admins group');
       return true;
     }
     const engine = await this.policies.current();
     if (requestContext) {
-      requestContext.authz = { can: (resource, action, object) => engine.can(principal, resource, action, object) };
+      requestContext.authz = {
+        can: (resource, action, object) => engine.can(principal, resource, action, object),
+      };
     }
     if (policy === 'authenticated') return true;
-    const args = graphql ? GqlExecutionContext.create(context).getArgs<Record<string, unknown>>() : {};
+    const args = graphql
+      ? GqlExecutionContext.create(context).getArgs<Record<string, unknown>>()
+      : {};
     const object = policy.object(args);
     if (policy.action !== 'create' && !engine.can(principal, policy.resource, 'get', object)) {
       throw new DomainError('NOT_FOUND', `${singular(policy.resource)} ${object} not found`);
     }
     if (!engine.can(principal, policy.resource, policy.action, object)) {
-      throw new DomainError('FORBIDDEN', `you may not ${policy.action} ${singular(policy.resource)} ${object}`);
+      throw new DomainError(
+        'FORBIDDEN',
+        `you may not ${policy.action} ${singular(policy.resource)} ${object}`,
+      );
     }
     return true;
   }

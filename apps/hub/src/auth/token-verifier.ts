@@ -27,17 +27,24 @@ export class TokenVerifier {
   async authenticate(header: string | undefined): Promise<Authentication> {
     if (!header) return { kind: 'anonymous' };
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-    if (!match?.[1]) return { kind: 'rejected', reason: 'the Authorization header must be "Bearer <token>"' };
+    if (!match?.[1])
+      return { kind: 'rejected', reason: 'the Authorization header must be "Bearer <token>"' };
     try {
       const payload = await this.verify(match[1]);
       if (typeof payload.sub !== 'string' || payload.sub === '') {
         return { kind: 'rejected', reason: 'the token has no subject (sub)' };
       }
       const groups = payload['groups'];
-      if (groups !== undefined && !(Array.isArray(groups) && groups.every((g) => typeof g === 'string'))) {
-        return { kind: 'rejected', reason: 'the token\'s groups claim must be a list of strings' };
+      if (
+        groups !== undefined &&
+        !(Array.isArray(groups) && groups.every((g) => typeof g === 'string'))
+      ) {
+        return { kind: 'rejected', reason: "the token's groups claim must be a list of strings" };
       }
-      return { kind: 'authenticated', principal: { sub: payload.sub, groups: (groups as string[]) ?? [] } };
+      return {
+        kind: 'authenticated',
+        principal: { sub: payload.sub, groups: (groups as string[]) ?? [] },
+      };
     } catch (error) {
       return { kind: 'rejected', reason: describe(error) };
     }
@@ -50,7 +57,12 @@ export class TokenVerifier {
     };
     if (this.jwks) {
       try {
-        return (await jwtVerify(token, this.jwks, { ...common, algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'] })).payload;
+        return (
+          await jwtVerify(token, this.jwks, {
+            ...common,
+            algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+          })
+        ).payload;
       } catch (error) {
         if (!this.secret) throw error;
       }
@@ -62,8 +74,10 @@ export class TokenVerifier {
 
 function describe(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'the token has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not accepted`;
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is not valid';
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return `the token's ${error.claim} claim is not accepted`;
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return 'the token signature is not valid';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'the token algorithm is not accepted';
   return 'the token is not valid';
 }

@@ -13,7 +13,10 @@ p, carol, clusters, get, *, allow
 describe('PolicyEngine (Argo CD RBAC model)', () => {
   let engine: PolicyEngine;
   beforeAll(async () => {
-    engine = await PolicyEngine.create([...BUILTIN_POLICY, ...parsePolicyCsv(policy, 'policy.csv')]);
+    engine = await PolicyEngine.create([
+      ...BUILTIN_POLICY,
+      ...parsePolicyCsv(policy, 'policy.csv'),
+    ]);
   });
 
   it.each([

@@ -42,14 +42,27 @@ export function parsePolicyCsv(text: string, source: string): string[] {
     if (line === '' || line.startsWith('#')) return;
     const where = `${source}:${index + 1}`;
     const match = LINE.exec(line);
-    if (!match) throw new DomainError('BAD_USER_INPUT', `${where}: a policy line starts with "p," or "g,"`, source);
+    if (!match)
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        `${where}: a policy line starts with "p," or "g,"`,
+        source,
+      );
     const fields = (match[2] ?? '').split(',').map((f) => f.trim());
     if (match[1] === 'p') {
       if (fields.length !== 5 || fields.some((f) => f === '')) {
-        throw new DomainError('BAD_USER_INPUT', `${where}: expected "p, subject, resource, action, object, allow|deny"`, source);
+        throw new DomainError(
+          'BAD_USER_INPUT',
+          `${where}: expected "p, subject, resource, action, object, allow|deny"`,
+          source,
+        );
       }
       if (fields[4] !== 'allow' && fields[4] !== 'deny') {
-        throw new DomainError('BAD_USER_INPUT', `${where}: the effect must be allow or deny, not "${fields[4]}"`, source);
+        throw new DomainError(
+          'BAD_USER_INPUT',
+          `${where}: the effect must be allow or deny, not "${fields[4]}"`,
+          source,
+        );
       }
     } else if (fields.length !== 2 || fields.some((f) => f === '')) {
       throw new DomainError('BAD_USER_INPUT', `${where}: expected "g, subject, role"`, source);
@@ -65,7 +78,10 @@ export class PolicyEngine {
 
   /** Builds an engine from policy lines (already validated by `parsePolicyCsv`). */
   static async create(lines: readonly string[]): Promise<PolicyEngine> {
-    const enforcer = await newEnforcer(newModelFromString(RBAC_MODEL), new StringAdapter(lines.join('\n')));
+    const enforcer = await newEnforcer(
+      newModelFromString(RBAC_MODEL),
+      new StringAdapter(lines.join('\n')),
+    );
     return new PolicyEngine(enforcer);
   }
 
@@ -75,6 +91,8 @@ export class PolicyEngine {
    */
   can(principal: Principal, resource: string, action: string, object: string): boolean {
     if (this.enforcer.enforceSync(principal.sub, resource, action, object)) return true;
-    return principal.groups.some((group) => this.enforcer.enforceSync(group, resource, action, object));
+    return principal.groups.some((group) =>
+      this.enforcer.enforceSync(group, resource, action, object),
+    );
   }
 }

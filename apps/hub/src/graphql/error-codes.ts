@@ -1,5 +1,9 @@
 import { DomainError, type DomainErrorCode } from '@flotilla/domain';
-import { ConcurrencyError, EventSchemaError, IdempotencyConflictError } from '@flotilla/event-store';
+import {
+  ConcurrencyError,
+  EventSchemaError,
+  IdempotencyConflictError,
+} from '@flotilla/event-store';
 import type { GraphQLFormattedError } from 'graphql';
 
 /** The closed set of `extensions.code` values the API returns. */
@@ -18,7 +22,14 @@ const REQUEST_CODES: Record<string, ApiErrorCode> = {
 };
 
 /** Postgres/Redis connection failures: the service is down, not the request wrong. */
-const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03']);
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P03',
+]);
 
 export interface MappedError {
   code: ApiErrorCode;
@@ -32,7 +43,11 @@ export interface MappedError {
 export function mapError(formatted: GraphQLFormattedError, original: unknown): MappedError {
   const cause = (original as { originalError?: unknown })?.originalError ?? original;
   if (cause instanceof DomainError) {
-    return { code: cause.code, message: cause.message, ...(cause.field ? { field: cause.field } : {}) };
+    return {
+      code: cause.code,
+      message: cause.message,
+      ...(cause.field ? { field: cause.field } : {}),
+    };
   }
   if (cause instanceof ConcurrencyError || cause instanceof IdempotencyConflictError) {
     return { code: 'CONFLICT', message: `${cause.message}; reload and try again` };
@@ -40,7 +55,11 @@ export function mapError(formatted: GraphQLFormattedError, original: unknown): M
   if (cause instanceof EventSchemaError) return { code: 'BAD_USER_INPUT', message: cause.message };
   const errno = (cause as { code?: unknown })?.code;
   if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) {
-    return { code: 'UNAVAILABLE', message: 'a backing service (Postgres or Redis) is unavailable; try again shortly', internal: cause };
+    return {
+      code: 'UNAVAILABLE',
+      message: 'a backing service (Postgres or Redis) is unavailable; try again shortly',
+      internal: cause,
+    };
   }
   const apolloCode = formatted.extensions?.['code'];
   if (typeof apolloCode === 'string' && REQUEST_CODES[apolloCode]) {

@@ -11,7 +11,11 @@ import type { RequestContext } from './request-context';
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the context of one HTTP request: its caller, request id and client address. */
-export async function buildRequestContext(req: Request, res: Response | undefined, verifier: TokenVerifier): Promise<RequestContext> {
+export async function buildRequestContext(
+  req: Request,
+  res: Response | undefined,
+  verifier: TokenVerifier,
+): Promise<RequestContext> {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   res?.setHeader('x-request-id', requestId);
@@ -26,7 +30,11 @@ export async function buildRequestContext(req: Request, res: Response | undefine
 }
 
 /** Apollo options: code-first schema, the one error mapping, query limits. */
-export function graphqlOptions(config: HubConfig, verifier: TokenVerifier, logger: Logger): ApolloDriverConfig {
+export function graphqlOptions(
+  config: HubConfig,
+  verifier: TokenVerifier,
+  logger: Logger,
+): ApolloDriverConfig {
   return {
     path: '/graphql',
     autoSchemaFile: true,
@@ -35,7 +43,8 @@ export function graphqlOptions(config: HubConfig, verifier: TokenVerifier, logge
     graphiql: config.GRAPHQL_PLAYGROUND,
     introspection: true,
     fieldResolverEnhancers: ['guards'],
-    context: ({ req, res }: { req: Request; res: Response }) => buildRequestContext(req, res, verifier),
+    context: ({ req, res }: { req: Request; res: Response }) =>
+      buildRequestContext(req, res, verifier),
     plugins: [queryLimitsPlugin(config.GRAPHQL_MAX_DEPTH, config.GRAPHQL_MAX_COMPLEXITY)],
     formatError: (formatted, error) => {
       const mapped = mapError(formatted, error);

@@ -10,7 +10,9 @@ import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphq
  */
 const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   const first = typeof args['first'] === 'number' ? args['first'] : undefined;
-  return first === undefined ? undefined : 1 + childComplexity * Math.min(MAX_PAGE_SIZE, Math.max(1, first));
+  return first === undefined
+    ? undefined
+    : 1 + childComplexity * Math.min(MAX_PAGE_SIZE, Math.max(1, first));
 };
 
 /**
@@ -18,7 +20,8 @@ const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
  * anything runs, so one request cannot take the server down.
  */
 export function queryLimitsPlugin(maxDepth: number, maxComplexity: number): ApolloServerPlugin {
-  const tooComplex = (message: string) => new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
+  const tooComplex = (message: string) =>
+    new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
   return {
     async requestDidStart() {
       return {

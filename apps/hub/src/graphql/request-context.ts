@@ -19,6 +19,7 @@ export function authzOf(context: RequestContext): NonNullable<RequestContext['au
 
 /** The caller of an operation the guard has let through as authenticated. */
 export function principalOf(context: RequestContext): Principal {
-  if (context.auth.kind !== 'authenticated') throw new Error('principalOf on an unauthenticated request');
+  if (context.auth.kind !== 'authenticated')
+    throw new Error('principalOf on an unauthenticated request');
   return context.auth.principal;
 }

@@ -10,7 +10,9 @@ const CHECK_TIMEOUT_MS = 2_000;
 function withTimeout<T>(work: Promise<T>): Promise<T> {
   return Promise.race([
     work,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref(),
+    ),
   ]);
 }
 
@@ -32,8 +34,14 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() res: Response): Promise<void> {
     const [postgres, redis] = await Promise.all([
-      withTimeout(this.pool.query('SELECT 1')).then(() => 'ok', (e: Error) => `down: ${e.message}`),
-      withTimeout(this.redis.ping()).then(() => 'ok', (e: Error) => `down: ${e.message}`),
+      withTimeout(this.pool.query('SELECT 1')).then(
+        () => 'ok',
+        (e: Error) => `down: ${e.message}`,
+      ),
+      withTimeout(this.redis.ping()).then(
+        () => 'ok',
+        (e: Error) => `down: ${e.message}`,
+      ),
     ]);
     const ready = postgres === 'ok' && redis === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres, redis });

@@ -1,4 +1,10 @@
-import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  Inject,
+} from '@nestjs/common';
 import type { HubConfig } from '@flotilla/config';
 import { createPool } from '@flotilla/database';
 import { EventRegistry, EventStore } from '@flotilla/event-store';
@@ -8,7 +14,15 @@ import type { Pool } from 'pg';
 import { TokenVerifier } from '../auth/token-verifier';
 import { filePolicySource } from '../authz/file-policy.source';
 import { PolicyProvider, type PolicySource } from '../authz/policy-provider';
-import { EVENT_STORE, HUB_CONFIG, LOGGER, PG_POOL, POLICY_PROVIDER, REDIS, TOKEN_VERIFIER } from './tokens';
+import {
+  EVENT_STORE,
+  HUB_CONFIG,
+  LOGGER,
+  PG_POOL,
+  POLICY_PROVIDER,
+  REDIS,
+  TOKEN_VERIFIER,
+} from './tokens';
 
 /** Closes the connections when the hub shuts down (after in-flight requests finish). */
 class Connections implements OnApplicationShutdown {
@@ -35,17 +49,30 @@ export class InfraModule {
     const providers = [
       { provide: HUB_CONFIG, useValue: config },
       { provide: LOGGER, useValue: logger },
-      { provide: PG_POOL, useFactory: () => createPool(config.DATABASE_URL, { applicationName: 'flotilla-hub' }) },
+      {
+        provide: PG_POOL,
+        useFactory: () => createPool(config.DATABASE_URL, { applicationName: 'flotilla-hub' }),
+      },
       {
         provide: REDIS,
         useFactory: () => {
-          const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-          redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection problem'));
+          const redis = new Redis(config.REDIS_URL, {
+            lazyConnect: true,
+            maxRetriesPerRequest: 1,
+            enableOfflineQueue: false,
+          });
+          redis.on('error', (error) =>
+            logger.warn({ err: error.message }, 'redis connection problem'),
+          );
           redis.connect().catch(() => undefined); // readiness reports it; ioredis keeps retrying
           return redis;
         },
       },
-      { provide: EVENT_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new EventStore(pool, registry) },
+      {
+        provide: EVENT_STORE,
+        inject: [PG_POOL],
+        useFactory: (pool: Pool) => new EventStore(pool, registry),
+      },
       {
         provide: TOKEN_VERIFIER,
         useValue: new TokenVerifier({
@@ -59,13 +86,20 @@ export class InfraModule {
         provide: POLICY_PROVIDER,
         inject: [PG_POOL],
         useFactory: (pool: Pool) =>
-          new PolicyProvider([], [
-            ...(config.AUTH_POLICY_FILE ? [filePolicySource(config.AUTH_POLICY_FILE)] : []),
-            ...policySources(pool),
-          ]),
+          new PolicyProvider(
+            [],
+            [
+              ...(config.AUTH_POLICY_FILE ? [filePolicySource(config.AUTH_POLICY_FILE)] : []),
+              ...policySources(pool),
+            ],
+          ),
       },
       Connections,
     ];
-    return { module: InfraModule, providers, exports: [HUB_CONFIG, LOGGER, PG_POOL, REDIS, EVENT_STORE, TOKEN_VERIFIER, POLICY_PROVIDER] };
+    return {
+      module: InfraModule,
+      providers,
+      exports: [HUB_CONFIG, LOGGER, PG_POOL, REDIS, EVENT_STORE, TOKEN_VERIFIER, POLICY_PROVIDER],
+    };
   }
 }

@@ -12,15 +12,26 @@ export interface TestHub {
   url: string;
   config: HubConfig;
   /** POSTs a GraphQL operation; returns the parsed body and the HTTP status. */
-  graphql(query: string, variables?: Record<string, unknown>, token?: string | null, headers?: Record<string, string>): Promise<{
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<{
     status: number;
-    body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string; field?: string } }[] };
+    body: {
+      data?: Record<string, unknown> | null;
+      errors?: { message: string; extensions?: { code?: string; field?: string } }[];
+    };
     headers: Headers;
   }>;
   close(): Promise<void>;
 }
 
-export async function startTestHub(databaseUrl: string, env: Record<string, string> = {}): Promise<TestHub> {
+export async function startTestHub(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<TestHub> {
   const config = parseConfig(hubConfigSchema, {
     DATABASE_URL: databaseUrl,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,

@@ -4,8 +4,18 @@ import type { ClusterRecord, GenerationInputs } from '../sources';
 
 // The Cluster generator page of Argo CD's docs (Generators-Cluster.md) and cluster_test.go.
 const clusters: ClusterRecord[] = [
-  { name: 'staging', server: 'https://staging.example.com', labels: { env: 'staging' }, annotations: { team: 'a' } },
-  { name: 'Production_EU', server: 'https://prod.example.com', labels: { env: 'prod', region: 'eu' }, project: 'prod-proj' },
+  {
+    name: 'staging',
+    server: 'https://staging.example.com',
+    labels: { env: 'staging' },
+    annotations: { team: 'a' },
+  },
+  {
+    name: 'Production_EU',
+    server: 'https://prod.example.com',
+    labels: { env: 'prod', region: 'eu' },
+    project: 'prod-proj',
+  },
 ];
 
 function appSet(clustersGen: Record<string, unknown>, goTemplate: boolean, name: string) {
@@ -18,14 +28,27 @@ function appSet(clustersGen: Record<string, unknown>, goTemplate: boolean, name:
       generators: [{ clusters: clustersGen }],
       template: {
         metadata: { name },
-        spec: { project: 'default', destination: { server: goTemplate ? '{{.server}}' : '{{server}}', namespace: 'guestbook' } },
+        spec: {
+          project: 'default',
+          destination: {
+            server: goTemplate ? '{{.server}}' : '{{server}}',
+            namespace: 'guestbook',
+          },
+        },
       },
     },
   });
 }
 
-async function params(gen: Record<string, unknown>, goTemplate: boolean, inputs: GenerationInputs = { clusters }) {
-  const result = await generateApplications(appSet(gen, goTemplate, goTemplate ? '{{.nameNormalized}}' : '{{nameNormalized}}'), inputs);
+async function params(
+  gen: Record<string, unknown>,
+  goTemplate: boolean,
+  inputs: GenerationInputs = { clusters },
+) {
+  const result = await generateApplications(
+    appSet(gen, goTemplate, goTemplate ? '{{.nameNormalized}}' : '{{nameNormalized}}'),
+    inputs,
+  );
   expect(result.error).toBeUndefined();
   return result.params;
 }
@@ -33,25 +56,65 @@ async function params(gen: Record<string, unknown>, goTemplate: boolean, inputs:
 describe('cluster generator', () => {
   test.each<[string, GenerationInputs, string[]]>([
     ['no secrets: only the implicit in-cluster', {}, ['in-cluster']],
-    ['secrets and the implicit in-cluster first', { clusters }, ['in-cluster', 'staging', 'Production_EU']],
-    ['a secret for the in-cluster server replaces it', { clusters: [{ name: 'local', server: 'https://kubernetes.default.svc' }] }, ['local']],
+    [
+      'secrets and the implicit in-cluster first',
+      { clusters },
+      ['in-cluster', 'staging', 'Production_EU'],
+    ],
+    [
+      'a secret for the in-cluster server replaces it',
+      { clusters: [{ name: 'local', server: 'https://kubernetes.default.svc' }] },
+      ['local'],
+    ],
     ['--no-local-cluster', { clusters, localCluster: false }, ['staging', 'Production_EU']],
-    ['one secret per name, the last wins', { clusters: [{ name: 'a', server: 'https://1' }, { name: 'a', server: 'https://2' }] }, ['in-cluster', 'a']],
+    [
+      'one secret per name, the last wins',
+      {
+        clusters: [
+          { name: 'a', server: 'https://1' },
+          { name: 'a', server: 'https://2' },
+        ],
+      },
+      ['in-cluster', 'a'],
+    ],
   ])('%s', async (_name, inputs, expected) => {
     expect((await params({}, false, inputs)).map((p) => p.name)).toEqual(expected);
   });
 
   test.each<[string, Record<string, unknown>, string[]]>([
-    ['matchLabels (the in-cluster has no labels: a selector drops it)', { selector: { matchLabels: { env: 'prod' } } }, ['Production_EU']],
-    ['matchExpressions In', { selector: { matchExpressions: [{ key: 'env', operator: 'In', values: ['staging', 'prod'] }] } }, ['staging', 'Production_EU']],
-    ['matchExpressions DoesNotExist', { selector: { matchExpressions: [{ key: 'region', operator: 'DoesNotExist' }] } }, ['staging']],
-    ['the secret-type label every cluster secret has', { selector: { matchLabels: { 'argocd.argoproj.io/secret-type': 'cluster' } } }, ['staging', 'Production_EU']],
+    [
+      'matchLabels (the in-cluster has no labels: a selector drops it)',
+      { selector: { matchLabels: { env: 'prod' } } },
+      ['Production_EU'],
+    ],
+    [
+      'matchExpressions In',
+      {
+        selector: {
+          matchExpressions: [{ key: 'env', operator: 'In', values: ['staging', 'prod'] }],
+        },
+      },
+      ['staging', 'Production_EU'],
+    ],
+    [
+      'matchExpressions DoesNotExist',
+      { selector: { matchExpressions: [{ key: 'region', operator: 'DoesNotExist' }] } },
+      ['staging'],
+    ],
+    [
+      'the secret-type label every cluster secret has',
+      { selector: { matchLabels: { 'argocd.argoproj.io/secret-type': 'cluster' } } },
+      ['staging', 'Production_EU'],
+    ],
   ])('selector: %s', async (_name, gen, expected) => {
     expect((await params(gen, false)).map((p) => p.name)).toEqual(expected);
   });
 
   test('default mode parameters: flat metadata.labels/annotations, nameNormalized, project, values', async () => {
-    const got = await params({ values: { revision: 'main', url: '{{server}}/x', label: '{{metadata.labels.env}}' } }, false);
+    const got = await params(
+      { values: { revision: 'main', url: '{{server}}/x', label: '{{metadata.labels.env}}' } },
+      false,
+    );
     expect(got[0]).toEqual({
       name: 'in-cluster',
       nameNormalized: 'in-cluster',
@@ -76,14 +139,19 @@ describe('cluster generator', () => {
   });
 
   test('Go mode parameters: metadata maps, values map rendered with cluster params', async () => {
-    const got = await params({ values: { env: '{{ .name }}' } }, true, { clusters: clusters.slice(0, 1) });
+    const got = await params({ values: { env: '{{ .name }}' } }, true, {
+      clusters: clusters.slice(0, 1),
+    });
     expect(got).toHaveLength(2);
     expect(got[1]).toEqual({
       name: 'staging',
       nameNormalized: 'staging',
       server: 'https://staging.example.com',
       project: '',
-      metadata: { labels: { env: 'staging', 'argocd.argoproj.io/secret-type': 'cluster' }, annotations: { team: 'a' } },
+      metadata: {
+        labels: { env: 'staging', 'argocd.argoproj.io/secret-type': 'cluster' },
+        annotations: { team: 'a' },
+      },
       values: { env: 'staging' },
     });
   });
@@ -92,19 +160,32 @@ describe('cluster generator', () => {
     const set = appSet({}, true, '{{.metadata.labels.env}}');
     set.goTemplateOptions = ['missingkey=error'];
     const result = await generateApplications(set, { clusters });
-    expect(result.error).toMatch(/^failed to execute go template \{\{\.metadata\.labels\.env\}\}: .*map has no entry for key "metadata"/);
+    expect(result.error).toMatch(
+      /^failed to execute go template \{\{\.metadata\.labels\.env\}\}: .*map has no entry for key "metadata"/,
+    );
     expect(result.applications).toEqual([]);
   });
 
   test('Go mode flatList: one parameter set holding every cluster', async () => {
     const got = await params({ flatList: true }, true);
     expect(got).toHaveLength(1);
-    expect((got[0]?.clusters as { name: string }[]).map((c) => c.name)).toEqual(['in-cluster', 'staging', 'Production_EU']);
+    expect((got[0]?.clusters as { name: string }[]).map((c) => c.name)).toEqual([
+      'in-cluster',
+      'staging',
+      'Production_EU',
+    ]);
   });
 
   test('rendered Applications point at each cluster', async () => {
-    const result = await generateApplications(appSet({}, false, '{{nameNormalized}}-guestbook'), { clusters });
-    expect(result.applications.map((a) => [a.metadata.name, (a.spec.destination as { server: string }).server])).toEqual([
+    const result = await generateApplications(appSet({}, false, '{{nameNormalized}}-guestbook'), {
+      clusters,
+    });
+    expect(
+      result.applications.map((a) => [
+        a.metadata.name,
+        (a.spec.destination as { server: string }).server,
+      ]),
+    ).toEqual([
       ['in-cluster-guestbook', 'https://kubernetes.default.svc'],
       ['staging-guestbook', 'https://staging.example.com'],
       ['production-eu-guestbook', 'https://prod.example.com'],

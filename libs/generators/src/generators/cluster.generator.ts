@@ -3,7 +3,12 @@ import type { GenerationContext } from '../generation-context';
 import { compileLabelSelector, matchesLabels } from '../label-selector';
 import type { ParamSet } from '../param-merge';
 import { sanitizeName } from '../sanitize-name';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, SECRET_TYPE_LABEL, type ClusterRecord } from '../sources';
+import {
+  IN_CLUSTER_NAME,
+  IN_CLUSTER_SERVER,
+  SECRET_TYPE_LABEL,
+  type ClusterRecord,
+} from '../sources';
 import { appendTemplatedValues } from './templated-values';
 
 /**
@@ -22,7 +27,10 @@ export function secretsByName(clusters: readonly ClusterRecord[]): ClusterRecord
 }
 
 /** True when Argo CD adds its implicit in-cluster destination for these secrets. */
-export function hasImplicitLocalCluster(clusters: readonly ClusterRecord[], localCluster: boolean): boolean {
+export function hasImplicitLocalCluster(
+  clusters: readonly ClusterRecord[],
+  localCluster: boolean,
+): boolean {
   return localCluster && !clusters.some((c) => c.server === IN_CLUSTER_SERVER);
 }
 
@@ -36,18 +44,37 @@ export async function generateClusters(
   field: string,
   ctx: GenerationContext,
 ): Promise<ParamSet[]> {
-  const selector = compileLabelSelector(spec.selector, `${field}.clusters.selector`, { validateValues: true });
-  const secrets = secretsByName(ctx.inputs.clusters ?? []).filter((c) => matchesLabels(selector, secretLabels(c)));
+  const selector = compileLabelSelector(spec.selector, `${field}.clusters.selector`, {
+    validateValues: true,
+  });
+  const secrets = secretsByName(ctx.inputs.clusters ?? []).filter((c) =>
+    matchesLabels(selector, secretLabels(c)),
+  );
   const renderer = ctx.renderer;
   const out: ParamSet[] = [];
   if (selector.empty && hasImplicitLocalCluster(secrets, ctx.inputs.localCluster ?? true)) {
-    const params: ParamSet = { name: IN_CLUSTER_NAME, nameNormalized: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, project: '' };
-    appendTemplatedValues(spec.values, params, renderer, 'error appending templated values for local cluster: failed to replace templated string');
+    const params: ParamSet = {
+      name: IN_CLUSTER_NAME,
+      nameNormalized: IN_CLUSTER_NAME,
+      server: IN_CLUSTER_SERVER,
+      project: '',
+    };
+    appendTemplatedValues(
+      spec.values,
+      params,
+      renderer,
+      'error appending templated values for local cluster: failed to replace templated string',
+    );
     out.push(params);
   }
   for (const cluster of secrets) {
     const params = clusterParams(cluster, renderer.mode.goTemplate);
-    appendTemplatedValues(spec.values, params, renderer, 'error appending templated values for cluster: failed to replace templated string');
+    appendTemplatedValues(
+      spec.values,
+      params,
+      renderer,
+      'error appending templated values for cluster: failed to replace templated string',
+    );
     out.push(params);
   }
   if (spec.flatList) return [{ clusters: out.length > 0 ? out : null }];

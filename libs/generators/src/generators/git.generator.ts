@@ -13,9 +13,13 @@ import { appendTemplatedValues } from './templated-values';
  * The Git generator: `directories` (one parameter set per matching directory) or `files` (one
  * per JSON/YAML object in each matching file, an array file giving one per element).
  */
-export async function generateGit(spec: GitGeneratorSpec, ctx: GenerationContext): Promise<ParamSet[]> {
+export async function generateGit(
+  spec: GitGeneratorSpec,
+  ctx: GenerationContext,
+): Promise<ParamSet[]> {
   const git = ctx.inputs.git;
-  if (spec.directories.length === 0 && spec.files.length === 0) throw new GenerationError('ApplicationSet is empty');
+  if (spec.directories.length === 0 && spec.files.length === 0)
+    throw new GenerationError('ApplicationSet is empty');
   try {
     if (!git) throw new GenerationError(`no Git source is configured for ${spec.repoURL}`);
     if (spec.directories.length > 0) return await directoryParams(spec, git, ctx);
@@ -32,7 +36,9 @@ async function resolve(spec: GitGeneratorSpec, git: GitSource): Promise<string> 
 // Argo CD's repo server walks a checkout in lexical order per directory, skipping any directory
 // whose name starts with a dot (and everything below it).
 function walkOrder(dirs: string[]): string[] {
-  const visible = dirs.filter((d) => d !== '' && d !== '.' && !d.split('/').some((s) => s.startsWith('.')));
+  const visible = dirs.filter(
+    (d) => d !== '' && d !== '.' && !d.split('/').some((s) => s.startsWith('.')),
+  );
   const key = (d: string): string[] => d.split('/');
   return visible.sort((a, b) => {
     const x = key(a);
@@ -46,7 +52,11 @@ function walkOrder(dirs: string[]): string[] {
   });
 }
 
-async function directoryParams(spec: GitGeneratorSpec, git: GitSource, ctx: GenerationContext): Promise<ParamSet[]> {
+async function directoryParams(
+  spec: GitGeneratorSpec,
+  git: GitSource,
+  ctx: GenerationContext,
+): Promise<ParamSet[]> {
   let all: string[];
   try {
     all = walkOrder(await git.listDirectories(spec.repoURL, await resolve(spec, git)));
@@ -68,7 +78,12 @@ async function directoryParams(spec: GitGeneratorSpec, git: GitSource, ctx: Gene
   try {
     return selected.map((dir) => {
       const params = pathParams(dir, spec.pathParamPrefix, ctx.renderer.mode.goTemplate, undefined);
-      appendTemplatedValues(spec.values, params, ctx.renderer, 'failed to append templated values: failed to replace templated string');
+      appendTemplatedValues(
+        spec.values,
+        params,
+        ctx.renderer,
+        'failed to append templated values: failed to replace templated string',
+      );
       return params;
     });
   } catch (err) {
@@ -76,7 +91,11 @@ async function directoryParams(spec: GitGeneratorSpec, git: GitSource, ctx: Gene
   }
 }
 
-async function fileParams(spec: GitGeneratorSpec, git: GitSource, ctx: GenerationContext): Promise<ParamSet[]> {
+async function fileParams(
+  spec: GitGeneratorSpec,
+  git: GitSource,
+  ctx: GenerationContext,
+): Promise<ParamSet[]> {
   const commit = await resolve(spec, git);
   const files = await git.listFiles(spec.repoURL, commit);
   const compile = ctx.inputs.newGitFileGlobbing ? compileDoublestar : compileGitPathspec;
@@ -105,7 +124,12 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-function paramsFromFile(path: string, content: string, spec: GitGeneratorSpec, ctx: GenerationContext): ParamSet[] {
+function paramsFromFile(
+  path: string,
+  content: string,
+  spec: GitGeneratorSpec,
+  ctx: GenerationContext,
+): ParamSet[] {
   let decoded: unknown;
   try {
     decoded = parseGoYaml(content);
@@ -115,7 +139,10 @@ function paramsFromFile(path: string, content: string, spec: GitGeneratorSpec, c
   let objects: Record<string, unknown>[];
   if (decoded === null || decoded === undefined) objects = [{}];
   else if (Array.isArray(decoded) && decoded.every((o) => o === null || isPlainObject(o))) {
-    objects = decoded.length === 0 ? [{}] : decoded.map((o) => (o === null ? {} : (o as Record<string, unknown>)));
+    objects =
+      decoded.length === 0
+        ? [{}]
+        : decoded.map((o) => (o === null ? {} : (o as Record<string, unknown>)));
   } else if (isPlainObject(decoded)) objects = [decoded];
   else {
     throw new GenerationError(
@@ -128,7 +155,12 @@ function paramsFromFile(path: string, content: string, spec: GitGeneratorSpec, c
     if (goTemplate) Object.assign(params, object);
     else flatten('', object, params);
     Object.assign(params, pathParams(goDir(path), spec.pathParamPrefix, goTemplate, goBase(path)));
-    appendTemplatedValues(spec.values, params, ctx.renderer, 'failed to append templated values: failed to replace templated string');
+    appendTemplatedValues(
+      spec.values,
+      params,
+      ctx.renderer,
+      'failed to append templated values: failed to replace templated string',
+    );
     return params;
   });
 }
@@ -146,7 +178,12 @@ function flatten(prefix: string, value: unknown, out: ParamSet): void {
 }
 
 /** Parameters describing a path (`path`, `path.basename`, segments...) in either mode. */
-function pathParams(dir: string, prefix: string, goTemplate: boolean, filename: string | undefined): ParamSet {
+function pathParams(
+  dir: string,
+  prefix: string,
+  goTemplate: boolean,
+  filename: string | undefined,
+): ParamSet {
   const base = goBase(dir);
   const params: ParamSet = {};
   if (goTemplate) {

@@ -9,7 +9,10 @@ import { parseGoYaml } from '../yaml-document';
  * must be a string (`values` a map of strings, flattened to `values.<key>`); in Go-template mode
  * the element is passed through. `elementsYaml` elements are appended as decoded, in both modes.
  */
-export async function generateList(spec: ListGeneratorSpec, ctx: GenerationContext): Promise<ParamSet[]> {
+export async function generateList(
+  spec: ListGeneratorSpec,
+  ctx: GenerationContext,
+): Promise<ParamSet[]> {
   const res: ParamSet[] = spec.elements.map((element) => {
     if (!isPlainObject(element)) {
       throw new GenerationError(
@@ -22,11 +25,13 @@ export async function generateList(spec: ListGeneratorSpec, ctx: GenerationConte
       if (key === 'values') {
         if (!isPlainObject(value)) throw new GenerationError('error parsing values map');
         for (const [k, v] of Object.entries(value)) {
-          if (typeof v !== 'string') throw new GenerationError('error parsing value as string %!w(<nil>)');
+          if (typeof v !== 'string')
+            throw new GenerationError('error parsing value as string %!w(<nil>)');
           params[`values.${k}`] = v;
         }
       } else {
-        if (typeof value !== 'string') throw new GenerationError('error parsing value as string %!w(<nil>)');
+        if (typeof value !== 'string')
+          throw new GenerationError('error parsing value as string %!w(<nil>)');
         params[key] = value;
       }
     }

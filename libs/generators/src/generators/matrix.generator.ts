@@ -14,8 +14,10 @@ export async function generateMatrix(
   depth: number,
   ctx: GenerationContext,
 ): Promise<ParamSet[]> {
-  if (spec.generators.length < 2) throw new GenerationError('found less than two generators, Matrix support only two');
-  if (spec.generators.length > 2) throw new GenerationError('found more than two generators, Matrix support only two');
+  if (spec.generators.length < 2)
+    throw new GenerationError('found less than two generators, Matrix support only two');
+  if (spec.generators.length > 2)
+    throw new GenerationError('found more than two generators, Matrix support only two');
   const [first, second] = spec.generators as [Record<string, unknown>, Record<string, unknown>];
   const at = (i: number): string => `${field}.matrix.generators[${i}]`;
   let g0: ParamSet[];
@@ -53,7 +55,10 @@ export async function generateMatrix(
         try {
           res.push(combineStringMaps(a, b));
         } catch (err) {
-          throw wrapError('failed to combine string maps with merging params for the matrix generator', err);
+          throw wrapError(
+            'failed to combine string maps with merging params for the matrix generator',
+            err,
+          );
         }
       }
     }

@@ -17,11 +17,14 @@ export async function generateMerge(
   depth: number,
   ctx: GenerationContext,
 ): Promise<ParamSet[]> {
-  if (spec.generators.length < 2) throw new GenerationError('found less than two generators, Merge requires two or more');
+  if (spec.generators.length < 2)
+    throw new GenerationError('found less than two generators, Merge requires two or more');
   const all: ParamSet[][] = [];
   for (const [i, child] of spec.generators.entries()) {
     try {
-      all.push(await ctx.childParams(child, `${field}.merge.generators[${i}]`, depth + 1, ctx, undefined));
+      all.push(
+        await ctx.childParams(child, `${field}.merge.generators[${i}]`, depth + 1, ctx, undefined),
+      );
     } catch (err) {
       if (err instanceof ManifestError) throw err;
       throw wrapError(
@@ -45,7 +48,9 @@ export async function generateMerge(
 
 function byMergeKey(mergeKeys: string[], sets: ParamSet[]): Map<string, ParamSet> {
   if (mergeKeys.length < 1) {
-    throw new GenerationError('error getting param sets by merge key: no merge keys were specified, Merge requires at least one');
+    throw new GenerationError(
+      'error getting param sets by merge key: no merge keys were specified, Merge requires at least one',
+    );
   }
   const keys = [...new Set(mergeKeys)];
   const out = new Map<string, ParamSet>();
@@ -53,7 +58,10 @@ function byMergeKey(mergeKeys: string[], sets: ParamSet[]): Map<string, ParamSet
     const keyObject: Record<string, unknown> = {};
     for (const k of keys) keyObject[k] = set[k] ?? null;
     const key = goJsonMarshal(keyObject);
-    if (out.has(key)) throw new GenerationError(`error getting param sets by merge key: ${NON_UNIQUE}. Duplicate key was ${key}`);
+    if (out.has(key))
+      throw new GenerationError(
+        `error getting param sets by merge key: ${NON_UNIQUE}. Duplicate key was ${key}`,
+      );
     out.set(key, set);
   }
   return out;
@@ -62,8 +70,13 @@ function byMergeKey(mergeKeys: string[], sets: ParamSet[]): Map<string, ParamSet
 /** Go's `json.Marshal` for decoded JSON values: sorted map keys, HTML-safe escaping. */
 export function goJsonMarshal(v: unknown): string {
   if (v === null || v === undefined) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (typeof v === 'number') return Math.abs(v) >= 1e21 || (v !== 0 && Math.abs(v) < 1e-6) ? goExp(v) : JSON.stringify(v);
+  if (typeof v === 'string')
+    return JSON.stringify(v).replace(
+      /[<>&\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  if (typeof v === 'number')
+    return Math.abs(v) >= 1e21 || (v !== 0 && Math.abs(v) < 1e-6) ? goExp(v) : JSON.stringify(v);
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (Array.isArray(v)) return `[${v.map(goJsonMarshal).join(',')}]`;
   if (isPlainObject(v)) {

@@ -31,7 +31,9 @@ export async function transform(
   genParams: ParamSet | undefined,
 ): Promise<TransformResult | null> {
   let spec = readGenerator(raw, field, depth);
-  const selector = compileLabelSelector(spec.selector, `${field}.selector`, { validateValues: false });
+  const selector = compileLabelSelector(spec.selector, `${field}.selector`, {
+    validateValues: false,
+  });
   if (spec.kind === 'none') return null;
   if (genParams && Object.keys(genParams).length > 0) {
     let interpolated: unknown;
@@ -43,16 +45,23 @@ export async function transform(
     try {
       spec = readGenerator(interpolated, field, depth);
     } catch (err) {
-      if (err instanceof ManifestError) throw new GenerationError(`failed to replace parameters in generator: ${err.message}`);
+      if (err instanceof ManifestError)
+        throw new GenerationError(`failed to replace parameters in generator: ${err.message}`);
       throw err;
     }
   }
   const params = await generate(spec, depth, ctx);
-  const filtered = spec.selector ? params.filter((p) => matchesLabels(selector, stringValues(p))) : params;
+  const filtered = spec.selector
+    ? params.filter((p) => matchesLabels(selector, stringValues(p)))
+    : params;
   return { params: filtered, template: spec.template };
 }
 
-async function generate(spec: GeneratorSpec, depth: number, ctx: GenerationContext): Promise<ParamSet[]> {
+async function generate(
+  spec: GeneratorSpec,
+  depth: number,
+  ctx: GenerationContext,
+): Promise<ParamSet[]> {
   switch (spec.kind) {
     case 'list':
       return generateList(spec.list, ctx);
@@ -92,7 +101,9 @@ export async function childParams(
     result = await transform(raw, field, depth, ctx, genParams);
   } catch (err) {
     if (err instanceof ManifestError) throw err;
-    throw new GenerationError(`child generator returned an error on parameter generation: ${errorMessage(err)}`);
+    throw new GenerationError(
+      `child generator returned an error on parameter generation: ${errorMessage(err)}`,
+    );
   }
   if (!result) throw new GenerationError('child generator generated no parameters');
   return result.params;

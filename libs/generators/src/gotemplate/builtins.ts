@@ -6,6 +6,7 @@
  */
 import { compareGoStrings } from './compare-strings';
 import { goSprint, goSprintf, goSprintln, goTypeName } from './fmt';
+import { elemTypeName, goObjectOf } from './go-object';
 import { isPrint } from './strconv';
 import { isGoMap, isTrue } from './truth';
 import type { GoParamType, GoValue } from './values';
@@ -21,6 +22,12 @@ export interface Builtin {
 }
 
 const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** The type Go's indirect() reaches: a *semver.Version's struct is semver.Version. */
+const indirectTypeName = (v: GoValue): string => {
+  const obj = goObjectOf(v);
+  return obj !== undefined ? elemTypeName(obj) : goTypeName(v);
+};
 
 /** indexArg: an int index within [0, cap]; Go checks the cap, not the length, here. */
 function indexArg(index: GoValue, cap: number): number {
@@ -51,7 +58,7 @@ function index(item: GoValue, ...indexes: GoValue[]): GoValue {
       if (typeof idx !== 'string') throw new Error(`value has type ${goTypeName(idx)}; should be string`);
       item = Object.hasOwn(item, idx) ? (item[idx] ?? null) : null;
     } else {
-      throw new Error(`can't index item of type ${goTypeName(item as GoValue)}`);
+      throw new Error(`can't index item of type ${indirectTypeName(item as GoValue)}`);
     }
   }
   return item;
@@ -84,7 +91,7 @@ function length(item: GoValue): GoValue {
   if (typeof item === 'string') return BigInt(byteLength(item));
   if (Array.isArray(item)) return BigInt(item.length);
   if (isGoMap(item)) return BigInt(Object.keys(item).length);
-  throw new Error(`len of type ${goTypeName(item)}`);
+  throw new Error(`len of type ${indirectTypeName(item)}`);
 }
 
 /** Go's comparison kinds; maps, slices and functions have none. */
@@ -104,6 +111,13 @@ function basicKind(v: GoValue): 'bool' | 'int' | 'float' | 'string' | 'invalid' 
 
 const valid = (v: GoValue): boolean => v !== null && v !== undefined;
 
+/** reflect Kind of a valid non-basic value, for eq's canCompare. */
+function refKind(v: GoValue): string {
+  if (Array.isArray(v)) return 'slice';
+  if (typeof v === 'function') return 'func';
+  return goObjectOf(v)?.kind ?? 'map';
+}
+
 function eq(arg1: GoValue, ...arg2: GoValue[]): GoValue {
   if (arg2.length === 0) throw new Error('missing argument for comparison');
   const k1 = basicKind(arg1);
@@ -119,14 +133,22 @@ function eq(arg1: GoValue, ...arg2: GoValue[]): GoValue {
     } else if (!valid(arg1) || !valid(arg)) {
       truth = !valid(arg1) && !valid(arg);
     } else {
-      // Two maps, slices or functions: Go's == on them is not allowed.
-      const sameKind = Array.isArray(arg1) === Array.isArray(arg) && typeof arg1 === typeof arg;
-      if (!sameKind) {
+      const kind = refKind(arg1);
+      if (kind !== refKind(arg)) {
         throw new Error(
           goSprintf('non-comparable types %s: %v, %s: %v', [arg1, goTypeName(arg1), goTypeName(arg), arg]),
         );
       }
-      throw new Error(goSprintf('non-comparable type %s: %v', [arg, goTypeName(arg)]));
+      if (kind === 'struct') {
+        // Comparable structs (time.Time): == of equal types; different types are never equal.
+        const a = goObjectOf(arg1)!;
+        truth = a.typeName === goTypeName(arg) && a.equals(arg);
+      } else if (kind === 'ptr') {
+        truth = arg1 === arg; // pointers (*semver.Version) compare by identity, as in Go
+      } else {
+        // Two maps, slices or functions: Go's == on them is not allowed.
+        throw new Error(goSprintf('non-comparable type %s: %v', [arg, goTypeName(arg)]));
+      }
     }
     if (truth) return true;
   }

@@ -11,6 +11,7 @@ import {
 } from './ast';
 import { BUILTINS, type ArgType, type Builtin } from './builtins';
 import { goTypeName } from './fmt';
+import { goObjectOf, type GoObjectInfo } from './go-object';
 import { quote } from './strconv';
 import { assignable, canBeNil, TYPE_NAMES } from './arg-types';
 import { isGoMap, isTrue } from './truth';
@@ -106,16 +107,21 @@ function evalFieldChain(
 ): GoValue {
   const n = ident.length;
   for (let i = 0; i < n - 1; i++) {
-    receiver = evalField(s, ident[i]!, node, null, MISSING, receiver, recIface);
-    recIface = true; // a map element has static type interface{}
+    // A map element has static type interface{}; a method's result has its concrete type.
+    const isMethod = goObjectOf(receiver) !== undefined;
+    receiver = evalField(s, dot, iface, ident[i]!, node, null, MISSING, receiver, recIface);
+    recIface = !isMethod;
   }
-  return evalField(s, ident[n - 1]!, node, args, final, receiver, recIface);
+  return evalField(s, dot, iface, ident[n - 1]!, node, args, final, receiver, recIface);
 }
 
-/** `.Name` on a receiver: a map lookup honouring missingkey, or Go's error for anything else. */
+/**
+ * `.Name` on a receiver: a method call on a Go struct value (time.Time, *semver.Version), a
+ * map lookup honouring missingkey, or Go's error for anything else.
+ */
 function evalField(
-  s: Evaluator, name: string, node: Node, args: Node[] | null, final: GoValue | Final,
-  receiver: GoValue, recIface: boolean,
+  s: Evaluator, dot: GoValue, iface: boolean, name: string, node: Node, args: Node[] | null,
+  final: GoValue | Final, receiver: GoValue, recIface: boolean,
 ): GoValue {
   if (receiver === undefined) {
     if (s.prog.missingKey === 'error') s.errorf(`nil data; no entry for key ${quote(name)}`);
@@ -137,6 +143,26 @@ function evalField(
     }
     return undefined;
   }
+  const obj = goObjectOf(receiver);
+  if (obj !== undefined) return evalMethod(s, dot, iface, obj, name, node, args, final, typ);
+  return s.errorf(`can't evaluate field ${name} in type ${typ}`);
+}
+
+/** A method of a Go struct value, called with the command's arguments checked against its signature. */
+function evalMethod(
+  s: Evaluator, dot: GoValue, iface: boolean, obj: GoObjectInfo, name: string, node: Node, args: Node[] | null,
+  final: GoValue | Final, typ: string,
+): GoValue {
+  const method = Object.hasOwn(obj.methods, name) ? (obj.methods[name] as GoSignedFunction) : undefined;
+  if (method !== undefined) {
+    const sig = method.goSignature;
+    const spec: Builtin = sig
+      ? { params: sig.params, variadic: sig.variadic, fn: method }
+      : { params: [], variadic: 'interface', fn: method };
+    return evalCall(s, dot, iface, spec, false, node, name, args, final);
+  }
+  // Struct fields are all unexported (time.Time's wall, semver.Version's major...).
+  if (obj.fields?.().some((f) => f.name === name)) s.errorf(`${name} is an unexported field of struct type ${typ}`);
   return s.errorf(`can't evaluate field ${name} in type ${typ}`);
 }
 

@@ -4,6 +4,7 @@
  */
 import { GoFormatter } from './fmt-format';
 import { compareGoStrings } from './compare-strings';
+import { elemTypeName, goObjectOf, type GoObjectField, type GoObjectInfo } from './go-object';
 import type { GoMap, GoValue } from './values';
 
 /** The Go type name of a value, as `%T` and error messages print it. */
@@ -21,7 +22,8 @@ export function goTypeName(v: GoValue): string {
     case 'function':
       return 'func(...interface {}) interface {}';
   }
-  return Array.isArray(v) ? '[]interface {}' : 'map[string]interface {}';
+  if (Array.isArray(v)) return '[]interface {}';
+  return goObjectOf(v)?.typeName ?? 'map[string]interface {}';
 }
 
 /** Sorted keys of a Go map (Go sorts string keys by bytes, i.e. by code point). */
@@ -68,6 +70,8 @@ export class Printer {
         this.badVerb(verb, v);
         return;
     }
+    const obj = goObjectOf(v);
+    if (obj !== undefined) return this.printObject(v, obj, verb);
     if (Array.isArray(v)) {
       if (f.sharpV) {
         f.out += '[]interface {}{';
@@ -94,6 +98,83 @@ export class Printer {
       this.printValue(v[k], verb, depth + 1);
     });
     f.out += f.sharpV ? '}' : ']';
+  }
+
+  /**
+   * A Go struct value (time.Time, *semver.Version): handleMethods first (GoString for `%#v`,
+   * String for `%v %s %x %X %q`), otherwise the struct's fields as printValue prints them:
+   * `{f1 f2}`, `&{...}` for a pointer, `semver.Version{major:0x1, ...}` under `%#v`.
+   * Go prints a pointer nested inside a slice or map as its address; here it prints as `&{...}`.
+   */
+  private printObject(v: GoValue, obj: GoObjectInfo, verb: string): void {
+    const f = this.f;
+    if (f.sharpV) {
+      if (obj.goString !== undefined) return f.fmtS(obj.goString());
+    } else if (verb === 'v' || verb === 's' || verb === 'x' || verb === 'X' || verb === 'q') {
+      return this.fmtString(obj.string(), verb);
+    }
+    // %p would print a pointer's address, which has no equivalent here; a struct is a bad verb in Go too.
+    if (verb === 'p') return this.badVerb(verb, v);
+    if (obj.kind === 'ptr') f.out += '&';
+    if (f.sharpV) f.out += elemTypeName(obj);
+    f.out += '{';
+    (obj.fields?.() ?? []).forEach((field, i) => {
+      if (i > 0) f.out += f.sharpV ? ', ' : ' ';
+      if (f.plusV || f.sharpV) f.out += field.name + ':';
+      this.printField(field, verb);
+    });
+    f.out += '}';
+  }
+
+  /** One (unexported) struct field: printValue of a uint64, int64, string or pointer. */
+  private printField(field: GoObjectField, verb: string): void {
+    const f = this.f;
+    if ('pointer' in field) {
+      const u = field.pointer;
+      switch (verb) {
+        case 'v':
+          if (f.sharpV) {
+            f.out += `(${field.type})(`;
+            if (u === 0n) f.out += 'nil';
+            else this.fmt0x64(u, true);
+            f.out += ')';
+          } else if (u === 0n) {
+            f.padString('<nil>');
+          } else {
+            this.fmt0x64(u, !f.sharp);
+          }
+          return;
+        case 'p':
+          return this.fmt0x64(u, !f.sharp);
+        case 'b':
+        case 'o':
+        case 'd':
+        case 'x':
+        case 'X':
+          return this.fmtInteger(u, verb);
+      }
+      f.out += `%!${verb}(${field.type}=`;
+      if (u === 0n) f.out += '<nil>';
+      else this.fmt0x64(u, true);
+      f.out += ')';
+      return;
+    }
+    if (field.type === 'string') return this.fmtString(field.value, verb);
+    if (verb === 'v') {
+      // %#v shows unsigned integers in hex (fmt0x64), signed ones in decimal.
+      if (f.sharpV && field.type === 'uint64') return this.fmt0x64(field.value, true);
+      return f.fmtInteger(field.value, 10, verb);
+    }
+    if ('dboOxXcqU'.includes(verb)) return this.fmtInteger(field.value, verb);
+    this.badVerb(verb, field.value, field.type);
+  }
+
+  /** fmt0x64: hexadecimal, with a 0x prefix when leading0x. */
+  private fmt0x64(v: bigint, leading0x: boolean): void {
+    const sharp = this.f.sharp;
+    this.f.sharp = leading0x;
+    this.f.fmtInteger(v, 16, 'v');
+    this.f.sharp = sharp;
   }
 
   private fmtInteger(v: bigint, verb: string): void {
@@ -164,13 +245,13 @@ export class Printer {
   }
 
   /** `%!verb(type=value)`, printed with the current flags cleared as far as sharp goes. */
-  badVerb(verb: string, arg: GoValue): void {
+  badVerb(verb: string, arg: GoValue, typeName: string = goTypeName(arg)): void {
     const f = this.f;
     f.out += '%!' + verb + '(';
     if (arg === null || arg === undefined) {
       f.out += '<nil>';
     } else {
-      f.out += goTypeName(arg) + '=';
+      f.out += typeName + '=';
       this.printArg(arg, 'v');
     }
     f.out += ')';

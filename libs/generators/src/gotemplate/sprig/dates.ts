@@ -12,10 +12,38 @@ import {
 
 const TIME_TYPE = 'time.Time';
 
+/** Seconds from Go's internal epoch (January 1, year 1) to the Unix epoch. */
+const UNIX_TO_INTERNAL = 62_135_596_800n;
+
+/**
+ * Stands in for the address of a non-UTC *time.Location in `%d`-style struct printing; Go
+ * prints a per-process heap address there. UTC times have a nil location, as in Go.
+ */
+const LOCATION_ADDRESS = 0xc000010000n;
+
+const floorDiv = (a: bigint, b: bigint): bigint => (a % b < 0n ? a / b - 1n : a / b);
+
+const none = { params: [] };
+
+/** A GoTime from Unix nanoseconds. */
+function fromUnixNano(n: bigint, zone: GoZone): GoTime {
+  const ms = floorDiv(n, 1_000_000n);
+  return { ms: Number(ms), ns: Number(n - ms * 1_000_000n), zone };
+}
+
+/** time.Time.GoString: `time.Date(2009, time.November, 10, 23, 0, 0, 0, time.UTC)`. */
+function timeGoString(t: GoTime): string {
+  const x = fields(t);
+  const loc = t.zone.name === 'UTC' && t.zone.fixedOffset === undefined ? 'time.UTC' : `time.Location(${JSON.stringify(t.zone.name)})`;
+  const month = formatTime(t, 'January');
+  return `time.Date(${x.year}, time.${month}, ${x.day}, ${x.hour}, ${x.minute}, ${x.second}, ${x.nanos}, ${loc})`;
+}
+
 /** Wraps a GoTime as a template value with time.Time's methods. */
 export function timeValue(t: GoTime): GoValue {
   const f = (): ReturnType<typeof fields> => fields(t);
   const unixNano = (): bigint => BigInt(t.ms) * 1_000_000n + BigInt(t.ns);
+  const isUtc = t.zone.name === 'UTC' && t.zone.fixedOffset === undefined;
   return makeGoObject(
     { ...t },
     {
@@ -27,32 +55,48 @@ export function timeValue(t: GoTime): GoValue {
         const other = asTime(o);
         return other !== undefined && other.ms === t.ms && other.ns === t.ns && other.zone.name === t.zone.name;
       },
+      goString: () => timeGoString(t),
+      // Go's {wall ext loc} without a monotonic reading: nanoseconds, seconds since year 1, zone.
+      fields: () => {
+        const nanos = unixNano();
+        const sec = floorDiv(nanos, 1_000_000_000n);
+        return [
+          { name: 'wall', type: 'uint64', value: nanos - sec * 1_000_000_000n },
+          { name: 'ext', type: 'int64', value: sec + UNIX_TO_INTERNAL },
+          { name: 'loc', type: '*time.Location', pointer: isUtc ? 0n : LOCATION_ADDRESS },
+        ];
+      },
       methods: {
-        Year: () => BigInt(f().year),
-        Month: () => formatTime(t, 'January'),
-        Day: () => BigInt(f().day),
-        Hour: () => BigInt(f().hour),
-        Minute: () => BigInt(f().minute),
-        Second: () => BigInt(f().second),
-        Nanosecond: () => BigInt(f().nanos),
-        YearDay: () => BigInt(f().yday),
-        Weekday: () => formatTime(t, 'Monday'),
-        Unix: () => BigInt(Math.floor(t.ms / 1000)),
-        UnixMilli: () => BigInt(Math.floor(t.ms)),
-        UnixNano: () => unixNano(),
-        Format: (layout) => formatTime(t, layout as string),
-        String: () => timeString(t),
-        UTC: () => timeValue({ ...t, zone: UTC }),
-        Local: () => timeValue({ ...t, zone: UTC }),
-        IsZero: () => t.ms === ZERO_MS && t.ns === 0,
-        Before: (o) => unixNano() < nanosOf(o),
-        After: (o) => unixNano() > nanosOf(o),
-        Equal: (o) => unixNano() === nanosOf(o),
-        AddDate: (y, m, d) => {
-          const x = f();
-          const local = Date.UTC(x.year + Number(y), x.month - 1 + Number(m), x.day + Number(d), x.hour, x.minute, x.second);
-          return timeValue({ ...t, ms: local - x.offset * 1000 + (t.ms % 1000) });
-        },
+        Year: signed(() => BigInt(f().year), none),
+        Month: signed(() => formatTime(t, 'January'), none),
+        Day: signed(() => BigInt(f().day), none),
+        Hour: signed(() => BigInt(f().hour), none),
+        Minute: signed(() => BigInt(f().minute), none),
+        Second: signed(() => BigInt(f().second), none),
+        Nanosecond: signed(() => BigInt(f().nanos), none),
+        YearDay: signed(() => BigInt(f().yday), none),
+        Weekday: signed(() => formatTime(t, 'Monday'), none),
+        Unix: signed(() => BigInt(Math.floor(t.ms / 1000)), none),
+        UnixMilli: signed(() => BigInt(Math.floor(t.ms)), none),
+        UnixNano: signed(() => unixNano(), none),
+        Format: signed((layout) => formatTime(t, layout as string), { params: ['string'] }),
+        String: signed(() => timeString(t), none),
+        UTC: signed(() => timeValue({ ...t, zone: UTC }), none),
+        Local: signed(() => timeValue({ ...t, zone: UTC }), none),
+        IsZero: signed(() => t.ms === ZERO_MS && t.ns === 0, none),
+        Before: signed((o) => unixNano() < nanosOf(o), { params: ['interface'] }),
+        After: signed((o) => unixNano() > nanosOf(o), { params: ['interface'] }),
+        Equal: signed((o) => unixNano() === nanosOf(o), { params: ['interface'] }),
+        // Add(d Duration): d in nanoseconds.
+        Add: signed((d) => timeValue(fromUnixNano(unixNano() + (d as bigint), t.zone)), { params: ['int64'] }),
+        AddDate: signed(
+          (y, m, d) => {
+            const x = f();
+            const local = Date.UTC(x.year + Number(y), x.month - 1 + Number(m), x.day + Number(d), x.hour, x.minute, x.second);
+            return timeValue({ ...t, ms: local - x.offset * 1000 + (t.ms % 1000) });
+          },
+          { params: ['int', 'int', 'int'] },
+        ),
       },
     },
   );

@@ -176,8 +176,15 @@ export function satisfies(v: SemverVersion, constraint: Constraint[][]): boolean
   return constraint.some((group) => group.every((c) => check(v, c)));
 }
 
-/** A *semver.Version as a Go object with its template-callable methods. */
-export function semverObject(v: SemverVersion): GoValue {
+const none = { params: [] };
+const one = { params: ['interface' as const] };
+
+/**
+ * A *semver.Version (what `semver` returns) as a Go object with its template-callable methods;
+ * with pointer false, a semver.Version struct (what IncMajor/IncMinor/IncPatch return).
+ */
+export function semverObject(v: SemverVersion, pointer = true): GoValue {
+  const typeName = pointer ? '*semver.Version' : 'semver.Version';
   const other = (o: GoValue): SemverVersion => {
     const info = goObjectOf(o);
     if (!info || info.typeName !== '*semver.Version') throw new Error('wrong type for value; expected *semver.Version');
@@ -189,29 +196,44 @@ export function semverObject(v: SemverVersion): GoValue {
     if (k === 'major') n.minor = n.patch = 0n;
     if (k === 'minor') n.patch = 0n;
     if (k === 'patch' && v.pre !== '') n.patch = v.patch;
-    return semverObject({ ...n, original: versionString(n) });
+    return semverObject({ ...n, original: versionString(n) }, false);
   };
   return makeGoObject(payload, {
-    typeName: '*semver.Version',
-    kind: 'ptr',
+    typeName,
+    kind: pointer ? 'ptr' : 'struct',
     string: () => versionString(v),
     json: () => JSON.stringify(versionString(v)),
-    equals: (o) => compareVersions(v, other(o)) === 0 && v.original === other(o).original,
+    equals: (o) => {
+      if (goObjectOf(o)?.typeName !== typeName) return false;
+      const w = o as unknown as SemverVersion;
+      return (
+        v.major === w.major && v.minor === w.minor && v.patch === w.patch &&
+        v.pre === w.pre && v.metadata === w.metadata && v.original === w.original
+      );
+    },
+    fields: () => [
+      { name: 'major', type: 'uint64', value: v.major },
+      { name: 'minor', type: 'uint64', value: v.minor },
+      { name: 'patch', type: 'uint64', value: v.patch },
+      { name: 'pre', type: 'string', value: v.pre },
+      { name: 'metadata', type: 'string', value: v.metadata },
+      { name: 'original', type: 'string', value: v.original },
+    ],
     methods: {
-      Major: () => v.major,
-      Minor: () => v.minor,
-      Patch: () => v.patch,
-      Prerelease: () => v.pre,
-      Metadata: () => v.metadata,
-      Original: () => v.original,
-      String: () => versionString(v),
-      Compare: (o) => BigInt(compareVersions(v, other(o))),
-      LessThan: (o) => compareVersions(v, other(o)) < 0,
-      GreaterThan: (o) => compareVersions(v, other(o)) > 0,
-      Equal: (o) => compareVersions(v, other(o)) === 0,
-      IncMajor: () => inc('major'),
-      IncMinor: () => inc('minor'),
-      IncPatch: () => inc('patch'),
+      Major: signed(() => v.major, none),
+      Minor: signed(() => v.minor, none),
+      Patch: signed(() => v.patch, none),
+      Prerelease: signed(() => v.pre, none),
+      Metadata: signed(() => v.metadata, none),
+      Original: signed(() => v.original, none),
+      String: signed(() => versionString(v), none),
+      Compare: signed((o) => BigInt(compareVersions(v, other(o))), one),
+      LessThan: signed((o) => compareVersions(v, other(o)) < 0, one),
+      GreaterThan: signed((o) => compareVersions(v, other(o)) > 0, one),
+      Equal: signed((o) => compareVersions(v, other(o)) === 0, one),
+      IncMajor: signed(() => inc('major'), none),
+      IncMinor: signed(() => inc('minor'), none),
+      IncPatch: signed(() => inc('patch'), none),
     },
   });
 }

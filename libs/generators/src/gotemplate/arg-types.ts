@@ -50,4 +50,3 @@ export function assignable(v: GoValue, t: GoParamType): boolean {
       return isGoMap(v);
   }
 }
-

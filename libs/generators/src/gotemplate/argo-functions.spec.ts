@@ -47,10 +47,18 @@ describe('slugify (SlugifyName over gosimple/slug)', () => {
   });
 
   it('panics like Go on wrongly typed arguments', () => {
-    expect(() => call('slugify', '10', 'name')).toThrow('interface conversion: interface {} is string, not int');
-    expect(() => call('slugify', 10n, 'yes', 'name')).toThrow('interface conversion: interface {} is string, not bool');
-    expect(() => call('slugify', 1n)).toThrow('interface conversion: interface {} is int, not string');
-    expect(() => call('slugify', -1n, false, 'x')).toThrow('runtime error: slice bounds out of range [:-1]');
+    expect(() => call('slugify', '10', 'name')).toThrow(
+      'interface conversion: interface {} is string, not int',
+    );
+    expect(() => call('slugify', 10n, 'yes', 'name')).toThrow(
+      'interface conversion: interface {} is string, not bool',
+    );
+    expect(() => call('slugify', 1n)).toThrow(
+      'interface conversion: interface {} is int, not string',
+    );
+    expect(() => call('slugify', -1n, false, 'x')).toThrow(
+      'runtime error: slice bounds out of range [:-1]',
+    );
     // gosimple/slug cuts to MaxLength before cleaning when smart truncation is off, so 0 gives "".
     expect(call('slugify', 0n, false, 'abc')).toBe('');
   });
@@ -68,8 +76,14 @@ describe('toYaml (sigs.k8s.io/yaml)', () => {
     [[], '[]'],
     ['hello', 'hello'],
     [null, 'null'],
-    [{ t: 'true', n: '123', f: '1.5', e: '', s: 'null', y: 'yes', o: 'on', h: '0x1F', tilde: '~' }, 'e: ""\nf: "1.5"\nh: "0x1F"\n"n": "123"\no: "on"\ns: "null"\nt: "true"\ntilde: "~"\n"y": "yes"'],
-    [{ a: 'foo: bar', b: '- item', c: '#comment', d: 'a #b', e: ' lead', f: 'trail ', g: '*star' }, "a: 'foo: bar'\nb: '- item'\nc: '#comment'\nd: 'a #b'\ne: ' lead'\nf: 'trail '\ng: '*star'"],
+    [
+      { t: 'true', n: '123', f: '1.5', e: '', s: 'null', y: 'yes', o: 'on', h: '0x1F', tilde: '~' },
+      'e: ""\nf: "1.5"\nh: "0x1F"\n"n": "123"\no: "on"\ns: "null"\nt: "true"\ntilde: "~"\n"y": "yes"',
+    ],
+    [
+      { a: 'foo: bar', b: '- item', c: '#comment', d: 'a #b', e: ' lead', f: 'trail ', g: '*star' },
+      "a: 'foo: bar'\nb: '- item'\nc: '#comment'\nd: 'a #b'\ne: ' lead'\nf: 'trail '\ng: '*star'",
+    ],
     [{ q: "it's" }, "q: it's"],
     [{ q: "'quoted'" }, "q: '''quoted'''"],
     [{ tab: 'a\tb' }, 'tab: "a\\tb"'],
@@ -78,7 +92,10 @@ describe('toYaml (sigs.k8s.io/yaml)', () => {
     [{ ml: 'x\n\n' }, 'ml: |+\n  x\n'],
     [{ ml: ' lead\nx' }, 'ml: |2-\n   lead\n  x'],
     [{ ml: 'trailing \nx' }, 'ml: "trailing \\nx"'],
-    [{ i: 3n, f: 1.5, g: 3, big: 1234567.5, small: 0.00001, huge: 1e21 }, 'big: 1.2345675e+06\nf: 1.5\ng: 3\nhuge: 1e+21\ni: 3\nsmall: 1e-05'],
+    [
+      { i: 3n, f: 1.5, g: 3, big: 1234567.5, small: 0.00001, huge: 1e21 },
+      'big: 1.2345675e+06\nf: 1.5\ng: 3\nhuge: 1e+21\ni: 3\nsmall: 1e-05',
+    ],
     [{ b: true, c: false }, 'b: true\nc: false'],
     [{ 'key with: colon': 1n, '': 2n }, '"": 2\n\'key with: colon\': 1'],
     [{ url: 'https://example.com/path?x=1' }, 'url: https://example.com/path?x=1'],
@@ -134,7 +151,9 @@ describe('fromYaml and fromYamlArray', () => {
     expect(() => call('fromYaml', '- a')).toThrow(
       'error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}',
     );
-    expect(() => call('fromYaml', 'just a string')).toThrow('cannot unmarshal string into Go value of type map[string]interface {}');
+    expect(() => call('fromYaml', 'just a string')).toThrow(
+      'cannot unmarshal string into Go value of type map[string]interface {}',
+    );
     expect(() => call('fromYamlArray', 'a: b')).toThrow(
       'cannot unmarshal object into Go value of type []interface {}',
     );
@@ -155,7 +174,10 @@ describe("Argo CD's own template tests (utils_test.go TestRenderTemplateParamsGo
 
   it('fromYaml and fromYamlArray of valid and non-compliant YAML', () => {
     expect((call('fromYaml', 'hello: world') as Record<string, GoValue>)['hello']).toBe('world');
-    expect(call('fromYamlArray', '- hello world\n- bonjour tout le monde')).toEqual(['hello world', 'bonjour tout le monde']);
+    expect(call('fromYamlArray', '- hello world\n- bonjour tout le monde')).toEqual([
+      'hello world',
+      'bonjour tout le monde',
+    ]);
     expect(() => call('fromYaml', 'non\n compliant\n yaml')).toThrow(
       'error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type map[string]interface {}',
     );
@@ -169,7 +191,16 @@ describe('the function table Argo CD exposes', () => {
   it('has Argo CD additions and Sprig, but not env, expandenv or getHostByName', () => {
     const all = { ...sprigFunctions(), ...argoFunctions() };
     for (const name of ['env', 'expandenv', 'getHostByName']) expect(all[name]).toBeUndefined();
-    for (const name of ['normalize', 'slugify', 'toYaml', 'fromYaml', 'fromYamlArray', 'default', 'semverCompare', 'sha512sum']) {
+    for (const name of [
+      'normalize',
+      'slugify',
+      'toYaml',
+      'fromYaml',
+      'fromYamlArray',
+      'default',
+      'semverCompare',
+      'sha512sum',
+    ]) {
       expect(typeof all[name]).toBe('function');
     }
   });

@@ -24,7 +24,10 @@ function slugMake(s: string, maxLength: number, smartTruncate: boolean): string 
     if (maxLength < 0) throw new Error(`runtime error: slice bounds out of range [:${maxLength}]`);
     slug = slug.slice(0, maxLength);
   }
-  slug = slug.replace(/[^a-zA-Z0-9\-_]/g, '-').replace(/-+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
+  slug = slug
+    .replace(/[^a-zA-Z0-9\-_]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '');
   if (maxLength > 0 && smartTruncate && slug.length > maxLength) {
     for (let i = maxLength; i >= 0; i--) if (slug[i] === '-') return slug.slice(0, i);
     return slug.slice(0, maxLength);
@@ -64,13 +67,20 @@ function slugify(...args: GoValue[]): string {
 
 /** Parses YAML the way sigs.k8s.io/yaml does (YAML 1.1 via go-yaml v2, then JSON: numbers are float64). */
 function yamlToJsonValue(text: string): GoValue {
-  const docs = parseAllDocuments(text, { version: '1.1', merge: true, uniqueKeys: false, intAsBigInt: false });
+  const docs = parseAllDocuments(text, {
+    version: '1.1',
+    merge: true,
+    uniqueKeys: false,
+    intAsBigInt: false,
+  });
   const doc = Array.isArray(docs) ? docs[0] : undefined;
   if (!doc) return null;
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = e?.linePos?.[0]?.line;
-    throw new Error(`error converting YAML to JSON: yaml: ${line !== undefined ? `line ${line}: ` : ''}${e?.code === 'DUPLICATE_KEY' ? 'duplicate key' : (e?.message.split('\n')[0] ?? 'invalid YAML')}`);
+    throw new Error(
+      `error converting YAML to JSON: yaml: ${line !== undefined ? `line ${line}: ` : ''}${e?.code === 'DUPLICATE_KEY' ? 'duplicate key' : (e?.message.split('\n')[0] ?? 'invalid YAML')}`,
+    );
   }
   return toGoJson(doc.toJS({ maxAliasCount: 10000 }) as unknown);
 }
@@ -114,7 +124,9 @@ export function argoFunctions(): Record<string, GoTemplateFunction> {
         const v = yamlToJsonValue(s as string);
         if (v === null) return {};
         if (typeof v !== 'object' || Array.isArray(v)) {
-          throw new Error(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(v)} into Go value of type map[string]interface {}`);
+          throw new Error(
+            `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(v)} into Go value of type map[string]interface {}`,
+          );
         }
         return v;
       },
@@ -125,7 +137,9 @@ export function argoFunctions(): Record<string, GoTemplateFunction> {
         const v = yamlToJsonValue(s as string);
         if (v === null) return [];
         if (!Array.isArray(v)) {
-          throw new Error(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(v)} into Go value of type []interface {}`);
+          throw new Error(
+            `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(v)} into Go value of type []interface {}`,
+          );
         }
         return v;
       },

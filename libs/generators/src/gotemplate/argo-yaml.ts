@@ -10,7 +10,14 @@ import { goObjectOf } from './sprig/go-object';
 import { encodeJson } from './sprig/json';
 import type { GoMap, GoValue } from './values';
 
-type Json = null | boolean | string | { int: bigint } | { float: number } | Json[] | { map: [string, Json][] };
+type Json =
+  | null
+  | boolean
+  | string
+  | { int: bigint }
+  | { float: number }
+  | Json[]
+  | { map: [string, Json][] };
 
 const BEST_WIDTH = 80;
 
@@ -71,7 +78,9 @@ function toJsonTree(v: GoValue): Json {
   if (typeof v === 'bigint') return { int: v };
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return JSON.parse(encodeJson(v, { escapeHtml: false })) as Json;
-    return Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 64 ? { int: BigInt(v) } : { float: v };
+    return Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 64
+      ? { int: BigInt(v) }
+      : { float: v };
   }
   if (typeof v === 'function') return JSON.parse(encodeJson(v, { escapeHtml: false })) as Json;
   if (Array.isArray(v)) return v.map(toJsonTree);
@@ -87,15 +96,22 @@ function formatFloat(f: number): string {
   if (!Number.isFinite(f)) return f > 0 ? '.inf' : '-.inf';
   const [mant, e] = f.toExponential().split('e') as [string, string];
   const exp = Number(e);
-  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  if (exp < -4 || exp >= 6)
+    return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   return String(f);
 }
 
 const isPrintable = (c: number): boolean =>
-  c === 0x0a || (c >= 0x20 && c <= 0x7e) || c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) ||
-  (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) || (c >= 0x10000 && c <= 0x10ffff);
-const isBreak = (c: string | undefined): boolean => c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
-const isBlankz = (c: string | undefined): boolean => c === undefined || c === ' ' || c === '\t' || isBreak(c);
+  c === 0x0a ||
+  (c >= 0x20 && c <= 0x7e) ||
+  c === 0x85 ||
+  (c >= 0xa0 && c <= 0xd7ff) ||
+  (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) ||
+  (c >= 0x10000 && c <= 0x10ffff);
+const isBreak = (c: string | undefined): boolean =>
+  c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
+const isBlankz = (c: string | undefined): boolean =>
+  c === undefined || c === ' ' || c === '\t' || isBreak(c);
 
 interface Analysis {
   multiline: boolean;
@@ -106,12 +122,21 @@ interface Analysis {
 
 /** libyaml's yaml_emitter_analyze_scalar (block context). */
 function analyze(value: string): Analysis {
-  if (value === '') return { multiline: false, blockPlain: true, singleQuoted: true, blockAllowed: false };
+  if (value === '')
+    return { multiline: false, blockPlain: true, singleQuoted: true, blockAllowed: false };
   const chars = Array.from(value);
   let blockIndicators = value.startsWith('---') || value.startsWith('...');
-  let leadingSpace = false, leadingBreak = false, trailingSpace = false, trailingBreak = false;
-  let breakSpace = false, spaceBreak = false, prevSpace = false, prevBreak = false;
-  let lineBreaks = false, special = false, preceded = true;
+  let leadingSpace = false,
+    leadingBreak = false,
+    trailingSpace = false,
+    trailingBreak = false;
+  let breakSpace = false,
+    spaceBreak = false,
+    prevSpace = false,
+    prevBreak = false;
+  let lineBreaks = false,
+    special = false,
+    preceded = true;
   chars.forEach((c, i) => {
     const followed = isBlankz(chars[i + 1]);
     if (i === 0) {
@@ -184,7 +209,11 @@ class Writer {
     }
     const a = analyze(value);
     const canPlain = value !== '' && !RESOLVES_TO_NON_STRING.test(value);
-    let style: 'plain' | 'single' | 'double' | 'literal' = value.includes('\n') ? 'literal' : canPlain ? 'plain' : 'double';
+    let style: 'plain' | 'single' | 'double' | 'literal' = value.includes('\n')
+      ? 'literal'
+      : canPlain
+        ? 'plain'
+        : 'double';
     if (style === 'plain' && (!a.blockPlain || a.multiline)) style = 'single';
     if (style === 'plain' && value === '' && simpleKey) style = 'single';
     if (style === 'single' && !a.singleQuoted) style = 'double';
@@ -198,7 +227,8 @@ class Writer {
     chars.forEach((c, i) => {
       if (c === ' ') {
         const canBreak = style === 'plain' ? true : i > 0 && i < chars.length - 1;
-        if (!simpleKey && !spaces && this.column > BEST_WIDTH && canBreak && chars[i + 1] !== ' ') this.indentLine(indent);
+        if (!simpleKey && !spaces && this.column > BEST_WIDTH && canBreak && chars[i + 1] !== ' ')
+          this.indentLine(indent);
         else this.write(c);
         spaces = true;
       } else {
@@ -211,8 +241,21 @@ class Writer {
 
   private doubleQuoted(value: string, indent: number, allowBreaks: boolean): void {
     const esc: Record<string, string> = {
-      '\0': '\\0', '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r',
-      '\x1b': '\\e', '"': '\\"', '\\': '\\\\', '\u0085': '\\N', '\u00a0': '\\_', '\u2028': '\\L', '\u2029': '\\P',
+      '\0': '\\0',
+      '\x07': '\\a',
+      '\b': '\\b',
+      '\t': '\\t',
+      '\n': '\\n',
+      '\v': '\\v',
+      '\f': '\\f',
+      '\r': '\\r',
+      '\x1b': '\\e',
+      '"': '\\"',
+      '\\': '\\\\',
+      '\u0085': '\\N',
+      '\u00a0': '\\_',
+      '\u2028': '\\L',
+      '\u2029': '\\P',
     };
     const chars = Array.from(value);
     this.write('"');
@@ -227,7 +270,13 @@ class Writer {
         else this.write(`\\U${cp.toString(16).toUpperCase().padStart(8, '0')}`);
         spaces = false;
       } else if (c === ' ') {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && i !== 0 && i !== chars.length - 1) {
+        if (
+          allowBreaks &&
+          !spaces &&
+          this.column > BEST_WIDTH &&
+          i !== 0 &&
+          i !== chars.length - 1
+        ) {
           this.indentLine(indent);
           if (chars[i + 1] === ' ') this.write('\\');
         } else this.write(c);

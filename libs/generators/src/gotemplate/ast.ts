@@ -34,20 +34,65 @@ export const enum N {
 interface Base {
   pos: number;
 }
-export interface TextNode extends Base { t: N.Text; text: string }
-export interface ListNode extends Base { t: N.List; nodes: Node[] }
-export interface ActionNode extends Base { t: N.Action; pipe: PipeNode }
-export interface PipeNode extends Base { t: N.Pipe; isAssign: boolean; decl: VariableNode[]; cmds: CommandNode[] }
-export interface CommandNode extends Base { t: N.Command; args: Node[] }
-export interface FieldNode extends Base { t: N.Field; ident: string[] }
-export interface ChainNode extends Base { t: N.Chain; node: Node; field: string[] }
-export interface IdentifierNode extends Base { t: N.Identifier; ident: string }
-export interface VariableNode extends Base { t: N.Variable; ident: string[] }
-export interface DotNode extends Base { t: N.Dot }
-export interface NilNode extends Base { t: N.Nil }
-export interface BoolNode extends Base { t: N.Bool; value: boolean }
-export interface NumberNode extends Base { t: N.Number; text: string; num: NumberInfo }
-export interface StringNode extends Base { t: N.String; quoted: string; text: string }
+export interface TextNode extends Base {
+  t: N.Text;
+  text: string;
+}
+export interface ListNode extends Base {
+  t: N.List;
+  nodes: Node[];
+}
+export interface ActionNode extends Base {
+  t: N.Action;
+  pipe: PipeNode;
+}
+export interface PipeNode extends Base {
+  t: N.Pipe;
+  isAssign: boolean;
+  decl: VariableNode[];
+  cmds: CommandNode[];
+}
+export interface CommandNode extends Base {
+  t: N.Command;
+  args: Node[];
+}
+export interface FieldNode extends Base {
+  t: N.Field;
+  ident: string[];
+}
+export interface ChainNode extends Base {
+  t: N.Chain;
+  node: Node;
+  field: string[];
+}
+export interface IdentifierNode extends Base {
+  t: N.Identifier;
+  ident: string;
+}
+export interface VariableNode extends Base {
+  t: N.Variable;
+  ident: string[];
+}
+export interface DotNode extends Base {
+  t: N.Dot;
+}
+export interface NilNode extends Base {
+  t: N.Nil;
+}
+export interface BoolNode extends Base {
+  t: N.Bool;
+  value: boolean;
+}
+export interface NumberNode extends Base {
+  t: N.Number;
+  text: string;
+  num: NumberInfo;
+}
+export interface StringNode extends Base {
+  t: N.String;
+  quoted: string;
+  text: string;
+}
 export interface BranchNode<K extends N.If | N.Range | N.With> extends Base {
   t: K;
   pipe: PipeNode;
@@ -57,16 +102,47 @@ export interface BranchNode<K extends N.If | N.Range | N.With> extends Base {
 export type IfNode = BranchNode<N.If>;
 export type RangeNode = BranchNode<N.Range>;
 export type WithNode = BranchNode<N.With>;
-export interface TemplateNode extends Base { t: N.Template; name: string; pipe: PipeNode | null }
-export interface BreakNode extends Base { t: N.Break }
-export interface ContinueNode extends Base { t: N.Continue }
-export interface EndNode extends Base { t: N.End }
-export interface ElseNode extends Base { t: N.Else }
+export interface TemplateNode extends Base {
+  t: N.Template;
+  name: string;
+  pipe: PipeNode | null;
+}
+export interface BreakNode extends Base {
+  t: N.Break;
+}
+export interface ContinueNode extends Base {
+  t: N.Continue;
+}
+export interface EndNode extends Base {
+  t: N.End;
+}
+export interface ElseNode extends Base {
+  t: N.Else;
+}
 
 export type Node =
-  | TextNode | ListNode | ActionNode | PipeNode | CommandNode | FieldNode | ChainNode
-  | IdentifierNode | VariableNode | DotNode | NilNode | BoolNode | NumberNode | StringNode
-  | IfNode | RangeNode | WithNode | TemplateNode | BreakNode | ContinueNode | EndNode | ElseNode;
+  | TextNode
+  | ListNode
+  | ActionNode
+  | PipeNode
+  | CommandNode
+  | FieldNode
+  | ChainNode
+  | IdentifierNode
+  | VariableNode
+  | DotNode
+  | NilNode
+  | BoolNode
+  | NumberNode
+  | StringNode
+  | IfNode
+  | RangeNode
+  | WithNode
+  | TemplateNode
+  | BreakNode
+  | ContinueNode
+  | EndNode
+  | ElseNode;
 
 function argString(n: Node): string {
   return n.t === N.Pipe ? `(${nodeString(n)})` : nodeString(n);

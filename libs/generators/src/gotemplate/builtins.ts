@@ -55,7 +55,8 @@ function index(item: GoValue, ...indexes: GoValue[]): GoValue {
       item = BigInt(bytes[x] ?? 0); // a byte: Go's uint8
     } else if (isGoMap(item)) {
       if (idx === undefined) throw new Error('value is nil; should be of type string');
-      if (typeof idx !== 'string') throw new Error(`value has type ${goTypeName(idx)}; should be string`);
+      if (typeof idx !== 'string')
+        throw new Error(`value has type ${goTypeName(idx)}; should be string`);
       item = Object.hasOwn(item, idx) ? (item[idx] ?? null) : null;
     } else {
       throw new Error(`can't index item of type ${indirectTypeName(item as GoValue)}`);
@@ -126,7 +127,9 @@ function eq(arg1: GoValue, ...arg2: GoValue[]): GoValue {
     let truth = false;
     if (k1 !== k2) {
       if (valid(arg1) && valid(arg)) {
-        throw new Error(`incompatible types for comparison: ${goTypeName(arg1)} and ${goTypeName(arg)}`);
+        throw new Error(
+          `incompatible types for comparison: ${goTypeName(arg1)} and ${goTypeName(arg)}`,
+        );
       }
     } else if (k1 !== 'invalid') {
       truth = arg1 === arg;
@@ -136,7 +139,12 @@ function eq(arg1: GoValue, ...arg2: GoValue[]): GoValue {
       const kind = refKind(arg1);
       if (kind !== refKind(arg)) {
         throw new Error(
-          goSprintf('non-comparable types %s: %v, %s: %v', [arg1, goTypeName(arg1), goTypeName(arg), arg]),
+          goSprintf('non-comparable types %s: %v, %s: %v', [
+            arg1,
+            goTypeName(arg1),
+            goTypeName(arg),
+            arg,
+          ]),
         );
       }
       if (kind === 'struct') {
@@ -159,7 +167,10 @@ function lt(arg1: GoValue, arg2: GoValue): boolean {
   const k1 = basicKind(arg1);
   const k2 = basicKind(arg2);
   if (k1 === 'invalid' || k2 === 'invalid') throw new Error('invalid type for comparison');
-  if (k1 !== k2) throw new Error(`incompatible types for comparison: ${goTypeName(arg1)} and ${goTypeName(arg2)}`);
+  if (k1 !== k2)
+    throw new Error(
+      `incompatible types for comparison: ${goTypeName(arg1)} and ${goTypeName(arg2)}`,
+    );
   switch (k1) {
     case 'bool':
       throw new Error('invalid type for comparison');
@@ -180,7 +191,14 @@ function evalArgs(args: GoValue[]): string {
 function htmlEscape(...args: GoValue[]): GoValue {
   const s = evalArgs(args);
   if (!/["'&<>\0]/.test(s)) return s;
-  const map: Record<string, string> = { '"': '&#34;', "'": '&#39;', '&': '&amp;', '<': '&lt;', '>': '&gt;', '\0': '\uFFFD' };
+  const map: Record<string, string> = {
+    '"': '&#34;',
+    "'": '&#39;',
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '\0': '\uFFFD',
+  };
   return s.replace(/["'&<>\0]/g, (c) => map[c] ?? c);
 }
 
@@ -190,13 +208,27 @@ function jsEscape(...args: GoValue[]): GoValue {
   for (const ch of s) {
     const r = ch.codePointAt(0) ?? 0;
     switch (ch) {
-      case '\\': out += '\\\\'; continue;
-      case "'": out += "\\'"; continue;
-      case '"': out += '\\"'; continue;
-      case '<': out += '\\u003C'; continue;
-      case '>': out += '\\u003E'; continue;
-      case '&': out += '\\u0026'; continue;
-      case '=': out += '\\u003D'; continue;
+      case '\\':
+        out += '\\\\';
+        continue;
+      case "'":
+        out += "\\'";
+        continue;
+      case '"':
+        out += '\\"';
+        continue;
+      case '<':
+        out += '\\u003C';
+        continue;
+      case '>':
+        out += '\\u003E';
+        continue;
+      case '&':
+        out += '\\u0026';
+        continue;
+      case '=':
+        out += '\\u003D';
+        continue;
     }
     if (r < 0x20) out += '\\u00' + r.toString(16).toUpperCase().padStart(2, '0');
     else if (r < 0x80 || isPrint(r)) out += ch;
@@ -220,28 +252,43 @@ function urlQueryEscape(...args: GoValue[]): GoValue {
 /** `call`: invokes a function value with arguments checked against its signature. */
 function call(name: GoValue, fn: GoValue, ...args: GoValue[]): GoValue {
   if (fn === null || fn === undefined) throw new Error('call of nil');
-  if (typeof fn !== 'function') throw new Error(`non-function ${String(name)} of type ${goTypeName(fn)}`);
+  if (typeof fn !== 'function')
+    throw new Error(`non-function ${String(name)} of type ${goTypeName(fn)}`);
   const sig = (fn as { goSignature?: { params: ArgType[]; variadic?: ArgType } }).goSignature;
   const params = sig?.params ?? [];
   const variadic = sig ? sig.variadic : 'interface';
   if (variadic !== undefined) {
     if (args.length < params.length) {
-      throw new Error(`wrong number of args for ${String(name)}: got ${args.length} want at least ${params.length}`);
+      throw new Error(
+        `wrong number of args for ${String(name)}: got ${args.length} want at least ${params.length}`,
+      );
     }
   } else if (args.length !== params.length) {
-    throw new Error(`wrong number of args for ${String(name)}: got ${args.length} want ${params.length}`);
+    throw new Error(
+      `wrong number of args for ${String(name)}: got ${args.length} want ${params.length}`,
+    );
   }
   const argv = args.map((a, i) => {
     const t = i < params.length ? params[i]! : variadic!;
     if (a === undefined || a === null) {
-      if (t === 'interface' || t === 'slice' || t === 'stringSlice' || t === 'map' || t === 'reflect') return null;
+      if (
+        t === 'interface' ||
+        t === 'slice' ||
+        t === 'stringSlice' ||
+        t === 'map' ||
+        t === 'reflect'
+      )
+        return null;
       throw new Error(`arg ${i}: value is nil; should be of type ${t}`);
     }
     const ok =
-      t === 'interface' || t === 'reflect' ||
-      (t === 'string' && typeof a === 'string') || (t === 'bool' && typeof a === 'boolean') ||
+      t === 'interface' ||
+      t === 'reflect' ||
+      (t === 'string' && typeof a === 'string') ||
+      (t === 'bool' && typeof a === 'boolean') ||
       ((t === 'int' || t === 'int64' || t === 'uint') && typeof a === 'bigint') ||
-      (t === 'float64' && typeof a === 'number') || ((t === 'slice' || t === 'stringSlice') && Array.isArray(a)) ||
+      (t === 'float64' && typeof a === 'number') ||
+      ((t === 'slice' || t === 'stringSlice') && Array.isArray(a)) ||
       (t === 'map' && isGoMap(a));
     if (!ok) throw new Error(`arg ${i}: value has type ${goTypeName(a)}; should be ${t}`);
     return a;

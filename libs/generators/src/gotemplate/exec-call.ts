@@ -5,9 +5,16 @@
  * function without a `goSignature` receives `...interface{}`.
  */
 import {
-  N, nodeString,
-  type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type Node, type NumberNode,
-  type PipeNode, type VariableNode,
+  N,
+  nodeString,
+  type ChainNode,
+  type CommandNode,
+  type FieldNode,
+  type IdentifierNode,
+  type Node,
+  type NumberNode,
+  type PipeNode,
+  type VariableNode,
 } from './ast';
 import { BUILTINS, type ArgType, type Builtin } from './builtins';
 import { goTypeName } from './fmt';
@@ -36,7 +43,13 @@ function notAFunction(s: Evaluator, args: Node[] | null, final: GoValue | Final)
   }
 }
 
-export function evalCommand(s: Evaluator, dot: GoValue, iface: boolean, cmd: CommandNode, final: GoValue | Final): GoValue {
+export function evalCommand(
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  cmd: CommandNode,
+  final: GoValue | Final,
+): GoValue {
   const first = cmd.args[0]!;
   switch (first.t) {
     case N.Field:
@@ -79,19 +92,40 @@ function idealConstant(s: Evaluator, n: NumberNode): GoValue {
   return undefined;
 }
 
-function evalFieldNode(s: Evaluator, dot: GoValue, iface: boolean, f: FieldNode, args: Node[] | null, final: GoValue | Final): GoValue {
+function evalFieldNode(
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  f: FieldNode,
+  args: Node[] | null,
+  final: GoValue | Final,
+): GoValue {
   s.node = f;
   return evalFieldChain(s, dot, iface, dot, iface, f, f.ident, args, final);
 }
 
-function evalChainNode(s: Evaluator, dot: GoValue, iface: boolean, c: ChainNode, args: Node[] | null, final: GoValue | Final): GoValue {
+function evalChainNode(
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  c: ChainNode,
+  args: Node[] | null,
+  final: GoValue | Final,
+): GoValue {
   s.node = c;
   if (c.node.t === N.Nil) s.errorf(`indirection through explicit nil in ${nodeString(c)}`);
   const pipe = evalArg(s, dot, iface, null, c.node);
   return evalFieldChain(s, dot, iface, pipe, false, c, c.field, args, final);
 }
 
-function evalVariableNode(s: Evaluator, dot: GoValue, iface: boolean, v: VariableNode, args: Node[] | null, final: GoValue | Final): GoValue {
+function evalVariableNode(
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  v: VariableNode,
+  args: Node[] | null,
+  final: GoValue | Final,
+): GoValue {
   s.node = v;
   const [value, viface] = s.variable(v.ident[0]!);
   if (v.ident.length === 1) {
@@ -102,8 +136,15 @@ function evalVariableNode(s: Evaluator, dot: GoValue, iface: boolean, v: Variabl
 }
 
 function evalFieldChain(
-  s: Evaluator, dot: GoValue, iface: boolean, receiver: GoValue, recIface: boolean,
-  node: Node, ident: string[], args: Node[] | null, final: GoValue | Final,
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  receiver: GoValue,
+  recIface: boolean,
+  node: Node,
+  ident: string[],
+  args: Node[] | null,
+  final: GoValue | Final,
 ): GoValue {
   const n = ident.length;
   for (let i = 0; i < n - 1; i++) {
@@ -120,8 +161,15 @@ function evalFieldChain(
  * map lookup honouring missingkey, or Go's error for anything else.
  */
 function evalField(
-  s: Evaluator, dot: GoValue, iface: boolean, name: string, node: Node, args: Node[] | null,
-  final: GoValue | Final, receiver: GoValue, recIface: boolean,
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  name: string,
+  node: Node,
+  args: Node[] | null,
+  final: GoValue | Final,
+  receiver: GoValue,
+  recIface: boolean,
 ): GoValue {
   if (receiver === undefined) {
     if (s.prog.missingKey === 'error') s.errorf(`nil data; no entry for key ${quote(name)}`);
@@ -130,7 +178,8 @@ function evalField(
   const typ = recIface || receiver === null ? 'interface {}' : goTypeName(receiver);
   if (receiver === null) s.errorf(`nil pointer evaluating ${typ}.${name}`);
   if (isGoMap(receiver)) {
-    if ((args !== null && args.length > 1) || final !== MISSING) s.errorf(`${name} is not a method but has arguments`);
+    if ((args !== null && args.length > 1) || final !== MISSING)
+      s.errorf(`${name} is not a method but has arguments`);
     // Fast path: a defined own value. Prototype members (functions, __proto__) need hasOwn.
     const v = receiver[name];
     if (v !== undefined && typeof v !== 'function' && name !== '__proto__') return v;
@@ -150,10 +199,19 @@ function evalField(
 
 /** A method of a Go struct value, called with the command's arguments checked against its signature. */
 function evalMethod(
-  s: Evaluator, dot: GoValue, iface: boolean, obj: GoObjectInfo, name: string, node: Node, args: Node[] | null,
-  final: GoValue | Final, typ: string,
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  obj: GoObjectInfo,
+  name: string,
+  node: Node,
+  args: Node[] | null,
+  final: GoValue | Final,
+  typ: string,
 ): GoValue {
-  const method = Object.hasOwn(obj.methods, name) ? (obj.methods[name] as GoSignedFunction) : undefined;
+  const method = Object.hasOwn(obj.methods, name)
+    ? (obj.methods[name] as GoSignedFunction)
+    : undefined;
   if (method !== undefined) {
     const sig = method.goSignature;
     const spec: Builtin = sig
@@ -162,11 +220,20 @@ function evalMethod(
     return evalCall(s, dot, iface, spec, false, node, name, args, final);
   }
   // Struct fields are all unexported (time.Time's wall, semver.Version's major...).
-  if (obj.fields?.().some((f) => f.name === name)) s.errorf(`${name} is an unexported field of struct type ${typ}`);
+  if (obj.fields?.().some((f) => f.name === name))
+    s.errorf(`${name} is an unexported field of struct type ${typ}`);
   return s.errorf(`can't evaluate field ${name} in type ${typ}`);
 }
 
-function evalFunction(s: Evaluator, dot: GoValue, iface: boolean, node: IdentifierNode, cmd: Node, args: Node[] | null, final: GoValue | Final): GoValue {
+function evalFunction(
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  node: IdentifierNode,
+  cmd: Node,
+  args: Node[] | null,
+  final: GoValue | Final,
+): GoValue {
   s.node = node;
   const name = node.ident;
   const user = s.prog.funcs[name];
@@ -183,14 +250,22 @@ function evalFunction(s: Evaluator, dot: GoValue, iface: boolean, node: Identifi
 }
 
 function evalCall(
-  s: Evaluator, dot: GoValue, iface: boolean, spec: Builtin, isBuiltin: boolean, node: Node,
-  name: string, allArgs: Node[] | null, final: GoValue | Final,
+  s: Evaluator,
+  dot: GoValue,
+  iface: boolean,
+  spec: Builtin,
+  isBuiltin: boolean,
+  node: Node,
+  name: string,
+  allArgs: Node[] | null,
+  final: GoValue | Final,
 ): GoValue {
   const args = allArgs === null ? [] : allArgs.slice(1);
   const numIn = args.length + (final !== MISSING ? 1 : 0);
   const numFixed = spec.variadic !== undefined ? spec.params.length : args.length;
   if (spec.variadic !== undefined) {
-    if (numIn < numFixed) s.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
+    if (numIn < numFixed)
+      s.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
   } else if (numIn !== spec.params.length) {
     s.errorf(`wrong number of args for ${name}: want ${spec.params.length} got ${numIn}`);
   }
@@ -206,16 +281,21 @@ function evalCall(
   }
   const argv: GoValue[] = [];
   let i = 0;
-  for (; i < numFixed && i < args.length; i++) argv.push(evalArg(s, dot, iface, spec.params[i]!, args[i]!));
-  if (spec.variadic !== undefined) for (; i < args.length; i++) argv.push(evalArg(s, dot, iface, spec.variadic, args[i]!));
+  for (; i < numFixed && i < args.length; i++)
+    argv.push(evalArg(s, dot, iface, spec.params[i]!, args[i]!));
+  if (spec.variadic !== undefined)
+    for (; i < args.length; i++) argv.push(evalArg(s, dot, iface, spec.variadic, args[i]!));
   if (final !== MISSING) {
     let t: ArgType = spec.params[spec.params.length - 1] ?? 'interface';
-    if (spec.variadic !== undefined) t = numIn - 1 < numFixed ? spec.params[numIn - 1]! : spec.variadic;
+    if (spec.variadic !== undefined)
+      t = numIn - 1 < numFixed ? spec.params[numIn - 1]! : spec.variadic;
     argv.push(validateType(s, final, t));
   }
   if (isBuiltin && name === 'call') {
     // Go passes the callee's source text to `call` for its error messages.
-    argv.unshift(args.length > 0 ? nodeString(args[0]!) : `<${goTypeName(final as GoValue)} Value>`);
+    argv.unshift(
+      args.length > 0 ? nodeString(args[0]!) : `<${goTypeName(final as GoValue)} Value>`,
+    );
   }
   let result: GoValue;
   try {
@@ -236,8 +316,10 @@ function validateType(s: Evaluator, v: GoValue, t: ArgType | null): GoValue {
     return s.errorf(`invalid value; expected ${TYPE_NAMES[t]}`);
   }
   if (t === null || t === 'reflect' || t === 'interface') return v;
-  if (v === null) return s.errorf(`wrong type for value; expected ${TYPE_NAMES[t]}; got interface {}`);
-  if (!assignable(v, t)) s.errorf(`wrong type for value; expected ${TYPE_NAMES[t]}; got ${goTypeName(v)}`);
+  if (v === null)
+    return s.errorf(`wrong type for value; expected ${TYPE_NAMES[t]}; got interface {}`);
+  if (!assignable(v, t))
+    s.errorf(`wrong type for value; expected ${TYPE_NAMES[t]}; got ${goTypeName(v)}`);
   return v;
 }
 

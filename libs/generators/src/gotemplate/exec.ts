@@ -8,7 +8,15 @@
  * `can't evaluate field` messages. Here `null` is a nil interface, `undefined` an invalid
  * value, and an `iface` flag travels with dot, variables and field-chain receivers.
  */
-import { N, nodeString, type ListNode, type Node, type PipeNode, type RangeNode, type TemplateNode } from './ast';
+import {
+  N,
+  nodeString,
+  type ListNode,
+  type Node,
+  type PipeNode,
+  type RangeNode,
+  type TemplateNode,
+} from './ast';
 import { GoTemplateError } from './errors';
 import { evalCommand, type Evaluator, MISSING, type Final } from './exec-call';
 import { goFormatValue, goSprint, goTypeName, sortedKeys } from './fmt';
@@ -46,7 +54,10 @@ export class ExecState implements Evaluator {
   private ifaces: boolean[] = [];
   private depth = 0;
 
-  constructor(readonly prog: Program, private tmplName: string) {}
+  constructor(
+    readonly prog: Program,
+    private tmplName: string,
+  ) {}
 
   run(root: ListNode, data: GoValue): string {
     // Execute(nil) makes dot an invalid value, not a nil interface.
@@ -69,9 +80,12 @@ export class ExecState implements Evaluator {
     const line = 1 + (text.match(/\n/g)?.length ?? 0);
     const col = Buffer.byteLength(text.slice(nl + 1), 'utf8'); // Go counts bytes
     const loc = `${this.prog.parseName}:${line}:${col}`;
-    throw new GoTemplateError(`template: ${loc}: executing ${quote(name)} at <${nodeString(this.node)}>: ${msg}`, {
-      cause,
-    });
+    throw new GoTemplateError(
+      `template: ${loc}: executing ${quote(name)} at <${nodeString(this.node)}>: ${msg}`,
+      {
+        cause,
+      },
+    );
   }
 
   private push(name: string, value: GoValue, iface: boolean): void {
@@ -128,7 +142,10 @@ export class ExecState implements Evaluator {
         const val = this.evalPipeline(dot, iface, node.pipe);
         let flow = Flow.Normal;
         if (isTrue(val)) {
-          flow = node.t === N.With ? this.walkList(val, false, node.list) : this.walkList(dot, iface, node.list);
+          flow =
+            node.t === N.With
+              ? this.walkList(val, false, node.list)
+              : this.walkList(dot, iface, node.list);
         } else if (node.elseList) {
           flow = this.walkList(dot, iface, node.elseList);
         }
@@ -156,7 +173,8 @@ export class ExecState implements Evaluator {
       this.out += v;
       return;
     }
-    if (typeof v === 'function') this.errorf(`can't print ${nodeString(node)} of type ${goTypeName(v)}`);
+    if (typeof v === 'function')
+      this.errorf(`can't print ${nodeString(node)} of type ${goTypeName(v)}`);
     this.out += goFormatValue(v);
   }
 
@@ -195,7 +213,8 @@ export class ExecState implements Evaluator {
       for (const k of keys) if (!one(k, val[k] ?? null, true)) break;
     } else if (typeof val === 'bigint') {
       // Go 1.24 ranges over integers: 0..n-1, one variable only.
-      if (decl.length > 1) this.errorf(`can't use ${goSprint(val)} to iterate over more than one variable`);
+      if (decl.length > 1)
+        this.errorf(`can't use ${goSprint(val)} to iterate over more than one variable`);
       ran = val > 0n;
       for (let i = 0n; i < val; i++) if (!one(undefined, i, false)) break;
     } else if (val !== undefined) {
@@ -211,7 +230,8 @@ export class ExecState implements Evaluator {
     this.node = t;
     const tree = this.prog.templates.get(t.name);
     if (tree === undefined) this.errorf(`template ${quote(t.name)} not defined`);
-    if (this.depth >= MAX_EXEC_DEPTH) this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
+    if (this.depth >= MAX_EXEC_DEPTH)
+      this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
     // Variables declared by the pipeline persist in the caller.
     const newDot = t.pipe ? this.evalPipeline(dot, iface, t.pipe) : undefined;
     const saved = [this.names, this.values, this.ifaces, this.tmplName] as const;

@@ -257,4 +257,3 @@ export class Printer {
     f.out += ')';
   }
 }
-

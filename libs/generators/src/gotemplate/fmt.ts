@@ -49,4 +49,3 @@ export function goFormatValue(v: GoValue): string {
   }
   return goSprint(v);
 }
-

@@ -40,7 +40,8 @@ export interface GoTemplate {
 export function compileGoTemplate(text: string, options: GoTemplateOptions = {}): GoTemplate {
   const name = options.name ?? '';
   const funcs = options.funcs ?? {};
-  const hasFunction = (fn: string): boolean => Object.hasOwn(funcs, fn) || Object.hasOwn(BUILTINS, fn);
+  const hasFunction = (fn: string): boolean =>
+    Object.hasOwn(funcs, fn) || Object.hasOwn(BUILTINS, fn);
   // {{break}}/{{continue}} are keywords unless a function of that name is defined (as in Go).
   const items = lex(text, !Object.hasOwn(funcs, 'break'), !Object.hasOwn(funcs, 'continue'));
   const templates = parseTemplates(name, items, hasFunction);
@@ -54,7 +55,9 @@ export function compileGoTemplate(text: string, options: GoTemplateOptions = {})
   const run = (tmpl: string, data: GoValue): string => {
     const root = templates.get(tmpl);
     if (root === undefined) {
-      throw new GoTemplateError(`template: no template ${JSON.stringify(tmpl)} associated with template ${JSON.stringify(name)}`);
+      throw new GoTemplateError(
+        `template: no template ${JSON.stringify(tmpl)} associated with template ${JSON.stringify(name)}`,
+      );
     }
     return new ExecState(prog, tmpl).run(root, data);
   };

@@ -73,4 +73,3 @@ export function itemString(i: Item): string {
   if ([...i.val].length > 10) return goSprintf('%.10q...', [i.val]);
   return goSprintf('%q', [i.val]);
 }
-

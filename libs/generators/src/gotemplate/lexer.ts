@@ -7,10 +7,16 @@
 import { goSprintf } from './fmt-printf';
 import { KEYWORDS, T, type Item } from './lexer-items';
 
-const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+const isSpace = (c: string | undefined): boolean =>
+  c === ' ' || c === '\t' || c === '\r' || c === '\n';
 const ALNUM = /^[\p{L}\p{Nd}_]$/u;
 const isAlphaNumeric = (c: string | undefined): boolean =>
-  c !== undefined && (c === '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c > '\x7f' && ALNUM.test(c)));
+  c !== undefined &&
+  (c === '_' ||
+    (c >= 'a' && c <= 'z') ||
+    (c >= 'A' && c <= 'Z') ||
+    (c >= '0' && c <= '9') ||
+    (c > '\x7f' && ALNUM.test(c)));
 
 /** `%#U` of a rune, as in "bad character U+0023 '#'". */
 function sharpU(c: string): string {
@@ -234,7 +240,10 @@ export function lex(input: string, breakOK: boolean, continueOK: boolean): Item[
     if (c === '$' || (c === '.' && nextC !== undefined && (nextC < '0' || nextC > '9'))) {
       // lexVariable / lexField: "$" or "." alone, else an alphanumeric run.
       if (!atTerminator()) {
-        while (isAlphaNumeric(String.fromCodePoint(input.codePointAt(pos) ?? 0)) && pos < input.length) {
+        while (
+          isAlphaNumeric(String.fromCodePoint(input.codePointAt(pos) ?? 0)) &&
+          pos < input.length
+        ) {
           pos += (input.codePointAt(pos) ?? 0) > 0xffff ? 2 : 1;
         }
         if (!atTerminator()) return fail(`bad character ${sharpU(input.slice(pos))}`);
@@ -261,14 +270,19 @@ export function lex(input: string, breakOK: boolean, continueOK: boolean): Item[
     const full = String.fromCodePoint(input.codePointAt(pos - 1) ?? 0);
     if (isAlphaNumeric(full)) {
       pos += full.length - 1;
-      while (pos < input.length && isAlphaNumeric(String.fromCodePoint(input.codePointAt(pos) ?? 0))) {
+      while (
+        pos < input.length &&
+        isAlphaNumeric(String.fromCodePoint(input.codePointAt(pos) ?? 0))
+      ) {
         pos += (input.codePointAt(pos) ?? 0) > 0xffff ? 2 : 1;
       }
       const word = input.slice(start, pos);
       if (!atTerminator()) return fail(`bad character ${sharpU(input.slice(pos))}`);
       const kw = KEYWORDS[word];
       if (kw !== undefined && kw > T.Keyword) {
-        emit((kw === T.Break && !breakOK) || (kw === T.Continue && !continueOK) ? T.Identifier : kw);
+        emit(
+          (kw === T.Break && !breakOK) || (kw === T.Continue && !continueOK) ? T.Identifier : kw,
+        );
       } else if (word === 'true' || word === 'false') {
         emit(T.Bool);
       } else {

@@ -15,7 +15,11 @@ function utf8(cp: number): number[] {
 }
 
 /** Decodes one (possibly escaped) character at s[i]; returns its value, whether it is a raw byte, and the next index. */
-function unquoteChar(s: string, i: number, quote: string): { value: number; byte: boolean; next: number } {
+function unquoteChar(
+  s: string,
+  i: number,
+  quote: string,
+): { value: number; byte: boolean; next: number } {
   const c = s.codePointAt(i);
   if (c === undefined) throw new SyntaxError('invalid syntax');
   const ch = String.fromCodePoint(c);
@@ -23,7 +27,8 @@ function unquoteChar(s: string, i: number, quote: string): { value: number; byte
   if (ch !== '\\') return { value: c, byte: false, next: i + ch.length };
   const e = s[i + 1];
   const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
-  if (e !== undefined && simple[e] !== undefined) return { value: simple[e]!, byte: false, next: i + 2 };
+  if (e !== undefined && simple[e] !== undefined)
+    return { value: simple[e]!, byte: false, next: i + 2 };
   if (e === "'" || e === '"') {
     if (e !== quote) throw new SyntaxError('invalid syntax');
     return { value: e.charCodeAt(0), byte: false, next: i + 2 };
@@ -59,7 +64,7 @@ export function unquote(lit: string): string {
   if (q !== '"') throw new SyntaxError('invalid syntax');
   if (!body.includes('\\') && !body.includes('"') && !body.includes('\n')) return body;
   const bytes: number[] = [];
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     if (body[i] === '\n') throw new SyntaxError('invalid syntax');
     const r = unquoteChar(body, i, '"');
     if (r.byte) bytes.push(r.value);
@@ -130,7 +135,9 @@ function parseInteger(s: string, signed: boolean): bigint | null {
     digits = digits.replace(/_/g, '');
   }
   if (digits.length === 0) return null;
-  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base as 2 | 8 | 10 | 16];
+  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[
+    base as 2 | 8 | 10 | 16
+  ];
   if (!valid.test(digits)) return null;
   const prefix = base === 16 ? '0x' : base === 8 ? '0o' : base === 2 ? '0b' : '';
   let v = BigInt(prefix + digits);
@@ -175,7 +182,14 @@ export function parseNumber(text: string, isChar: boolean): NumberInfo {
     const r = unquoteRune(text);
     return { isInt: true, isUint: true, isFloat: true, int: BigInt(r), uint: BigInt(r), float: r };
   }
-  const n: NumberInfo = { isInt: false, isUint: false, isFloat: false, int: 0n, uint: 0n, float: 0 };
+  const n: NumberInfo = {
+    isInt: false,
+    isUint: false,
+    isFloat: false,
+    int: 0n,
+    uint: 0n,
+    float: 0,
+  };
   const u = parseInteger(text, false);
   if (u !== null) {
     n.isUint = true;
@@ -213,6 +227,7 @@ export function parseNumber(text: string, isChar: boolean): NumberInfo {
       }
     }
   }
-  if (!n.isInt && !n.isUint && !n.isFloat) throw new SyntaxError(`illegal number syntax: ${JSON.stringify(text)}`);
+  if (!n.isInt && !n.isUint && !n.isFloat)
+    throw new SyntaxError(`illegal number syntax: ${JSON.stringify(text)}`);
   return n;
 }

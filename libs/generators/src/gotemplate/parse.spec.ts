@@ -7,7 +7,11 @@ import { parseNumber, unquote } from './literals';
 const parseErrors: [name: string, template: string, message: string][] = [
   ['unclosed1', 'line1\n{{', 'template: unclosed1:2: unclosed action'],
   ['unclosed2', 'line1\n{{define `x`}}line2\n{{', 'template: unclosed2:3: unclosed action'],
-  ['unclosed3', 'line1\n{{"x"\n"y"\n', 'template: unclosed3:4: unclosed action started at unclosed3:2'],
+  [
+    'unclosed3',
+    'line1\n{{"x"\n"y"\n',
+    'template: unclosed3:4: unclosed action started at unclosed3:2',
+  ],
   ['unclosed4', '{{\n\n\n\n\n', 'template: unclosed4:6: unclosed action started at unclosed4:1'],
   ['var1', 'line1\n{{\nx\n}}', 'template: var1:3: function "x" not defined'],
   ['function', '{{foo}}', 'template: function:1: function "foo" not defined'],
@@ -24,42 +28,118 @@ const parseErrors: [name: string, template: string, message: string][] = [
   ['rawstringconst', '{{`a}}', 'template: rawstringconst:1: unterminated raw quoted string'],
   ['number', '{{0xi}}', 'template: number:1: illegal number syntax: "0xi"'],
   ['badnumber', '{{3x}}', 'template: badnumber:1: bad number syntax: "3x"'],
-  ['overflow', '{{99999999999999999999}}', 'template: overflow:1: integer overflow: "99999999999999999999"'],
-  ['hexfloat without p', '{{0x1.8}}', 'template: hexfloat without p:1: illegal number syntax: "0x1.8"'],
-  ['multidefine', '{{define `a`}}a{{end}}{{define `a`}}b{{end}}', 'template: multidefine:1: template: multiple definition of template "a"'],
+  [
+    'overflow',
+    '{{99999999999999999999}}',
+    'template: overflow:1: integer overflow: "99999999999999999999"',
+  ],
+  [
+    'hexfloat without p',
+    '{{0x1.8}}',
+    'template: hexfloat without p:1: illegal number syntax: "0x1.8"',
+  ],
+  [
+    'multidefine',
+    '{{define `a`}}a{{end}}{{define `a`}}b{{end}}',
+    'template: multidefine:1: template: multiple definition of template "a"',
+  ],
   ['eof', '{{range .X}}', 'template: eof:1: unexpected EOF'],
   ['variable2', '{{$x := 23}}{{$x}}{{$y}}', 'template: variable2:1: undefined variable "$y"'],
   ['multidecl', '{{$a,$b,$c := 23}}', 'template: multidecl:1: too many declarations in command'],
   ['undefvar', '{{$a}}', 'template: undefvar:1: undefined variable "$a"'],
-  ['var scope ends at end', '{{if 1}}{{$x := 1}}{{end}}{{$x}}', 'template: var scope ends at end:1: undefined variable "$x"'],
+  [
+    'var scope ends at end',
+    '{{if 1}}{{$x := 1}}{{end}}{{$x}}',
+    'template: var scope ends at end:1: undefined variable "$x"',
+  ],
   ['wrongdot', '{{true.any}}', 'template: wrongdot:1: unexpected . after term "true"'],
-  ['wrongpipeline', '{{12|false}}', 'template: wrongpipeline:1: non executable command in pipeline stage 2'],
-  ['emptypipeline', '{{ ( ) }}', 'template: emptypipeline:1: missing value for parenthesized pipeline'],
+  [
+    'wrongpipeline',
+    '{{12|false}}',
+    'template: wrongpipeline:1: non executable command in pipeline stage 2',
+  ],
+  [
+    'emptypipeline',
+    '{{ ( ) }}',
+    'template: emptypipeline:1: missing value for parenthesized pipeline',
+  ],
   ['multilinerawstring', '{{ $v := `\n` }} {{', 'template: multilinerawstring:2: unclosed action'],
   ['rangeundefvar', '{{range $k}}{{end}}', 'template: rangeundefvar:1: undefined variable "$k"'],
-  ['rangemissingvalue1', '{{range $k,}}{{end}}', 'template: rangemissingvalue1:1: missing value for range'],
-  ['rangemissingvalue2', '{{range $k, $v := }}{{end}}', 'template: rangemissingvalue2:1: missing value for range'],
-  ['rangenotvariable1', '{{range $k, .}}{{end}}', 'template: rangenotvariable1:1: range can only initialize variables'],
-  ['rangenotvariable2', '{{range $k, 123 := .}}{{end}}', 'template: rangenotvariable2:1: range can only initialize variables'],
+  [
+    'rangemissingvalue1',
+    '{{range $k,}}{{end}}',
+    'template: rangemissingvalue1:1: missing value for range',
+  ],
+  [
+    'rangemissingvalue2',
+    '{{range $k, $v := }}{{end}}',
+    'template: rangemissingvalue2:1: missing value for range',
+  ],
+  [
+    'rangenotvariable1',
+    '{{range $k, .}}{{end}}',
+    'template: rangenotvariable1:1: range can only initialize variables',
+  ],
+  [
+    'rangenotvariable2',
+    '{{range $k, 123 := .}}{{end}}',
+    'template: rangenotvariable2:1: range can only initialize variables',
+  ],
   ['brace', '{{ 3 } }}', 'template: brace:1: unexpected "}" in operand'],
   ['end', '{{end}}', 'template: end:1: unexpected {{end}}'],
   ['else', '{{else}}', 'template: else:1: unexpected {{else}}'],
   ['empty action', '{{}}', 'template: empty action:1: missing value for command'],
-  ['break outside range', '{{break}}', 'template: break outside range:1: {{break}} outside {{range}}'],
-  ['continue outside range', '{{if 1}}{{continue}}{{end}}', 'template: continue outside range:1: {{continue}} outside {{range}}'],
-  ['continue with arg', '{{range .}}{{continue 1}}{{end}}', 'template: continue with arg:1: unexpected "1" in {{continue}}'],
+  [
+    'break outside range',
+    '{{break}}',
+    'template: break outside range:1: {{break}} outside {{range}}',
+  ],
+  [
+    'continue outside range',
+    '{{if 1}}{{continue}}{{end}}',
+    'template: continue outside range:1: {{continue}} outside {{range}}',
+  ],
+  [
+    'continue with arg',
+    '{{range .}}{{continue 1}}{{end}}',
+    'template: continue with arg:1: unexpected "1" in {{continue}}',
+  ],
   ['complex', '{{1+2i}}', 'template: complex:1: complex constant 1+2i is not supported'],
-  ['nested define', '{{if 1}}{{define `x`}}{{end}}{{end}}', 'template: nested define:1: unexpected <define> in command'],
-  ['double else', '{{if 1}}{{else}}{{else}}{{end}}', 'template: double else:1: expected end; found {{else}}'],
+  [
+    'nested define',
+    '{{if 1}}{{define `x`}}{{end}}{{end}}',
+    'template: nested define:1: unexpected <define> in command',
+  ],
+  [
+    'double else',
+    '{{if 1}}{{else}}{{else}}{{end}}',
+    'template: double else:1: expected end; found {{else}}',
+  ],
   ['malformed char', "{{'ab'}}", "template: malformed char:1: malformed character constant: 'ab'"],
   ['bad escape', '{{"\\q"}}', 'template: bad escape:1: invalid syntax'],
-  ['template name', '{{template .X}}', 'template: template name:1: unexpected ".X" in template clause'],
-  ['define name', '{{define x}}{{end}}', 'template: define name:1: unexpected "x" in define clause'],
+  [
+    'template name',
+    '{{template .X}}',
+    'template: template name:1: unexpected ".X" in template clause',
+  ],
+  [
+    'define name',
+    '{{define x}}{{end}}',
+    'template: define name:1: unexpected "x" in define clause',
+  ],
   ['colon', '{{$x : 1}}', 'template: colon:1: undefined variable "$x"'],
-  ['unrecognized', '{{\u0001}}', 'template: unrecognized:1: unrecognized character in action: U+0001'],
+  [
+    'unrecognized',
+    '{{\u0001}}',
+    'template: unrecognized:1: unrecognized character in action: U+0001',
+  ],
   ['long token', '{{.X "abcdefghijklmnop" )}}', 'template: long token:1: unexpected right paren'],
   ['pipe first', '{{| .X}}', 'template: pipe first:1: unexpected "|" in command'],
-  ['line of error', 'a\nb\n{{.X | 3}}', 'template: line of error:3: non executable command in pipeline stage 2'],
+  [
+    'line of error',
+    'a\nb\n{{.X | 3}}',
+    'template: line of error:3: non executable command in pipeline stage 2',
+  ],
 ];
 
 describe('parse errors', () => {
@@ -98,15 +178,32 @@ describe('lexer', () => {
     expect(lex('{{.a.b}}', true, true).map((i) => i.val)).toEqual(['{{', '.a', '.b', '}}', '']);
   });
   it('trims text around trim markers', () => {
-    expect(lex('a \n{{- 1 -}}\n b', true, true).filter((i) => i.typ === T.Text).map((i) => i.val)).toEqual(['a', 'b']);
+    expect(
+      lex('a \n{{- 1 -}}\n b', true, true)
+        .filter((i) => i.typ === T.Text)
+        .map((i) => i.val),
+    ).toEqual(['a', 'b']);
   });
   it('treats "{{-3}}" as a negative number, not a trim marker', () => {
     expect(types('{{-3}}')).toEqual([T.LeftDelim, T.Number, T.RightDelim, T.EOF]);
   });
   it('lexes declarations and assignments', () => {
     expect(types('{{$x := 1}}{{$x = 2}}')).toEqual([
-      T.LeftDelim, T.Variable, T.Space, T.Declare, T.Space, T.Number, T.RightDelim,
-      T.LeftDelim, T.Variable, T.Space, T.Assign, T.Space, T.Number, T.RightDelim, T.EOF,
+      T.LeftDelim,
+      T.Variable,
+      T.Space,
+      T.Declare,
+      T.Space,
+      T.Number,
+      T.RightDelim,
+      T.LeftDelim,
+      T.Variable,
+      T.Space,
+      T.Assign,
+      T.Space,
+      T.Number,
+      T.RightDelim,
+      T.EOF,
     ]);
   });
   it('makes break an identifier when a function shadows it', () => {
@@ -144,7 +241,12 @@ describe('literals', () => {
     expect(() => parseNumber(text, false)).toThrow();
   });
   it('parses rune constants as int, uint and float', () => {
-    expect(parseNumber("'\\u00e9'", true)).toMatchObject({ isInt: true, int: 233n, isFloat: true, float: 233 });
+    expect(parseNumber("'\\u00e9'", true)).toMatchObject({
+      isInt: true,
+      int: 233n,
+      isFloat: true,
+      float: 233,
+    });
   });
   it.each<[string, string]>([
     ['"a\\tb"', 'a\tb'],

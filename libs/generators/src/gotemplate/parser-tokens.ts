@@ -84,5 +84,4 @@ export class TokenReader {
       return this.errorf((e as Error).message);
     }
   }
-
 }

@@ -3,8 +3,14 @@
  * grammar, the same 3-token look-ahead and therefore the same error messages and line numbers.
  */
 import {
-  N, isEmptyTree, nodeString,
-  type CommandNode, type ListNode, type Node, type PipeNode, type VariableNode,
+  N,
+  isEmptyTree,
+  nodeString,
+  type CommandNode,
+  type ListNode,
+  type Node,
+  type PipeNode,
+  type VariableNode,
 } from './ast';
 import { T, type Item } from './lexer-items';
 import { TokenReader, type Shared } from './parser-tokens';
@@ -19,7 +25,10 @@ export class TreeParser extends TokenReader {
   private stackDepth = 0;
   root: ListNode | null = null;
 
-  constructor(s: Shared, public name: string) {
+  constructor(
+    s: Shared,
+    public name: string,
+  ) {
     super(s);
   }
 
@@ -30,7 +39,8 @@ export class TreeParser extends TokenReader {
       this.s.treeSet.set(this.name, this.root ?? { t: N.List, pos: 0, nodes: [] });
       return;
     }
-    if (!isEmptyTree(this.root)) this.errorf(`template: multiple definition of template ${JSON.stringify(this.name)}`);
+    if (!isEmptyTree(this.root))
+      this.errorf(`template: multiple definition of template ${JSON.stringify(this.name)}`);
   }
 
   /** Top level: text, actions and {{define}} blocks until EOF. */
@@ -122,7 +132,13 @@ export class TreeParser extends TokenReader {
   }
 
   private pipeline(context: string, end: T): PipeNode {
-    const pipe: PipeNode = { t: N.Pipe, pos: this.peekNonSpace().pos, isAssign: false, decl: [], cmds: [] };
+    const pipe: PipeNode = {
+      t: N.Pipe,
+      pos: this.peekNonSpace().pos,
+      isAssign: false,
+      decl: [],
+      cmds: [],
+    };
     decls: for (;;) {
       const v = this.peekNonSpace();
       if (v.typ !== T.Variable) break;
@@ -158,8 +174,18 @@ export class TreeParser extends TokenReader {
         case end:
           this.checkPipeline(pipe, context);
           return pipe;
-        case T.Bool: case T.CharConstant: case T.Complex: case T.Dot: case T.Field: case T.Identifier:
-        case T.Number: case T.Nil: case T.RawString: case T.String: case T.Variable: case T.LeftParen:
+        case T.Bool:
+        case T.CharConstant:
+        case T.Complex:
+        case T.Dot:
+        case T.Field:
+        case T.Identifier:
+        case T.Number:
+        case T.Nil:
+        case T.RawString:
+        case T.String:
+        case T.Variable:
+        case T.LeftParen:
           this.backup();
           pipe.cmds.push(this.command());
           break;
@@ -193,7 +219,11 @@ export class TreeParser extends TokenReader {
         const p = this.peek().typ;
         if ((context === 'if' && p === T.If) || (context === 'with' && p === T.With)) {
           this.next();
-          elseList = { t: N.List, pos: next.pos, nodes: [{ t: context === 'if' ? N.If : N.With, ...this.parseControl(context) }] };
+          elseList = {
+            t: N.List,
+            pos: next.pos,
+            nodes: [{ t: context === 'if' ? N.If : N.With, ...this.parseControl(context) }],
+          };
         } else {
           [elseList, next] = this.itemList();
           if (next.t !== N.End) this.errorf(`expected end; found ${nodeString(next)}`);
@@ -268,7 +298,11 @@ export class TreeParser extends TokenReader {
         return { t: N.Field, pos, ident: [...node.ident, ...fields] };
       case N.Variable:
         return { t: N.Variable, pos, ident: [...node.ident, ...fields] };
-      case N.Bool: case N.String: case N.Number: case N.Nil: case N.Dot:
+      case N.Bool:
+      case N.String:
+      case N.Number:
+      case N.Nil:
+      case N.Dot:
         return this.errorf(`unexpected . after term ${JSON.stringify(nodeString(node))}`);
     }
     return { t: N.Chain, pos, node, field: fields };
@@ -278,7 +312,8 @@ export class TreeParser extends TokenReader {
     const tok = this.nextNonSpace();
     switch (tok.typ) {
       case T.Identifier:
-        if (!this.s.hasFunction(tok.val)) this.errorf(`function ${JSON.stringify(tok.val)} not defined`);
+        if (!this.s.hasFunction(tok.val))
+          this.errorf(`function ${JSON.stringify(tok.val)} not defined`);
         return { t: N.Identifier, pos: tok.pos, ident: tok.val };
       case T.Dot:
         return { t: N.Dot, pos: tok.pos };
@@ -286,7 +321,8 @@ export class TreeParser extends TokenReader {
         return { t: N.Nil, pos: tok.pos };
       case T.Variable: {
         const v = newVariable(tok.pos, tok.val);
-        if (!this.vars.includes(v.ident[0]!)) this.errorf(`undefined variable ${JSON.stringify(v.ident[0])}`);
+        if (!this.vars.includes(v.ident[0]!))
+          this.errorf(`undefined variable ${JSON.stringify(v.ident[0])}`);
         return v;
       }
       case T.Field:
@@ -299,7 +335,12 @@ export class TreeParser extends TokenReader {
       case T.CharConstant:
       case T.Number:
         try {
-          return { t: N.Number, pos: tok.pos, text: tok.val, num: parseNumber(tok.val, tok.typ === T.CharConstant) };
+          return {
+            t: N.Number,
+            pos: tok.pos,
+            text: tok.val,
+            num: parseNumber(tok.val, tok.typ === T.CharConstant),
+          };
         } catch (e) {
           return this.errorf((e as Error).message);
         }

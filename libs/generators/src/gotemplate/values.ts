@@ -12,15 +12,7 @@
  * - `[]interface{}` is an array; `string` and `bool` map directly.
  */
 export type GoValue =
-  | null
-  | undefined
-  | string
-  | boolean
-  | bigint
-  | number
-  | GoValue[]
-  | GoMap
-  | GoFunctionValue;
+  null | undefined | string | boolean | bigint | number | GoValue[] | GoMap | GoFunctionValue;
 
 export interface GoMap {
   [key: string]: GoValue;

@@ -238,7 +238,8 @@ export function deepEqual(a: GoValue, b: GoValue): boolean {
   }
   const oa = goObjectOf(a);
   const ob = goObjectOf(b);
-  if (oa || ob) return oa !== undefined && ob !== undefined && oa.typeName === ob.typeName && oa.equals(b);
+  if (oa || ob)
+    return oa !== undefined && ob !== undefined && oa.typeName === ob.typeName && oa.equals(b);
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));

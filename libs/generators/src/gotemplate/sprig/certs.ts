@@ -6,7 +6,15 @@
  * node:crypto. A certificate is the map {Cert, Key} (Go's struct with those fields).
  * Past 300 lines because the DER writer/reader and the certificate layout only make sense together.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 import { signed, type GoMap, type GoTemplateFunction, type GoValue } from '../values';
 import { base64Decode } from './encoding';
@@ -27,7 +35,8 @@ const der = (tag: number, body: Buffer): Buffer => {
 const seq = (...items: Buffer[]): Buffer => der(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]): Buffer => der(0x31, Buffer.concat(items));
 const octets = (b: Buffer): Buffer => der(0x04, b);
-const bits = (b: Buffer, unused = 0): Buffer => der(0x03, Buffer.concat([Buffer.from([unused]), b]));
+const bits = (b: Buffer, unused = 0): Buffer =>
+  der(0x03, Buffer.concat([Buffer.from([unused]), b]));
 const bool = (v: boolean): Buffer => der(0x01, Buffer.from([v ? 0xff : 0]));
 const NULL = Buffer.from([0x05, 0x00]);
 
@@ -81,7 +90,7 @@ function readDer(b: Buffer, at = 0): [number, Buffer, number] {
 
 function children(body: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const [, , total] = readDer(body, at);
     out.push(body.subarray(at, at + total));
     at += total;
@@ -141,7 +150,9 @@ function signatureAlgorithm(key: KeyObject): Buffer {
     case 'ed25519':
       return seq(oid('1.3.101.112'));
     default:
-      throw new Error('error creating certificate: x509: certificate private key does not implement crypto.Signer');
+      throw new Error(
+        'error creating certificate: x509: certificate private key does not implement crypto.Signer',
+      );
   }
 }
 
@@ -165,8 +176,12 @@ function privateKeyPem(key: KeyObject): string {
       const [p, q, g] = params.map(toBig) as [bigint, bigint, bigint];
       const x = toBig(readDer(privOctets)[1]);
       let y = 1n;
-      for (let base = g % p, e = x; e > 0n; e >>= 1n, base = (base * base) % p) if (e & 1n) y = (y * base) % p;
-      return pem('DSA PRIVATE KEY', seq(integer(0n), integer(p), integer(q), integer(g), integer(y), integer(x)));
+      for (let base = g % p, e = x; e > 0n; e >>= 1n, base = (base * base) % p)
+        if (e & 1n) y = (y * base) % p;
+      return pem(
+        'DSA PRIVATE KEY',
+        seq(integer(0n), integer(p), integer(q), integer(g), integer(y), integer(x)),
+      );
     }
     default:
       return key.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -182,11 +197,13 @@ function parsePrivateKeyPem(text: string): KeyObject {
     throw new Error(`no private key data in PEM block of type ${type}`);
   }
   const kind = type.slice(0, -' PRIVATE KEY'.length);
-  if (type !== 'PRIVATE KEY' && !['RSA', 'EC', 'DSA'].includes(kind)) throw new Error(`invalid private key type ${type}`);
+  if (type !== 'PRIVATE KEY' && !['RSA', 'EC', 'DSA'].includes(kind))
+    throw new Error(`invalid private key type ${type}`);
   try {
     return createPrivateKey(text);
   } catch (e) {
-    const what = type === 'PRIVATE KEY' ? 'decoding PEM as PKCS#8' : `parsing ${kind} private key from PEM`;
+    const what =
+      type === 'PRIVATE KEY' ? 'decoding PEM as PKCS#8' : `parsing ${kind} private key from PEM`;
     throw new Error(`${what}: ${(e as Error).message}`);
   }
 }
@@ -220,19 +237,28 @@ class CertificateFactory {
     const notAfter = new Date(notBefore.getTime() + t.days * 86_400_000);
     const serial = BigInt('0x' + randomBytesFrom(this.random, 16).toString('hex'));
     const exts: Buffer[] = [
-      extension('2.5.29.15', true, t.isCA ? bits(Buffer.from([0xa4]), 2) : bits(Buffer.from([0xa0]), 5)),
+      extension(
+        '2.5.29.15',
+        true,
+        t.isCA ? bits(Buffer.from([0xa4]), 2) : bits(Buffer.from([0xa0]), 5),
+      ),
       extension('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.1'), oid('1.3.6.1.5.5.7.3.2'))),
       extension('2.5.29.19', true, t.isCA ? seq(bool(true)) : seq()),
     ];
     if (t.isCA) {
       const publicKeyBits = readDer(children(readDer(spki)[1])[1] as Buffer)[1].subarray(1);
-      exts.push(extension('2.5.29.14', false, octets(createHash('sha1').update(publicKeyBits).digest())));
+      exts.push(
+        extension('2.5.29.14', false, octets(createHash('sha1').update(publicKeyBits).digest())),
+      );
     }
     if (signer && !parent.subject.equals(subject) && parent.subjectKeyId) {
       exts.push(extension('2.5.29.35', false, seq(der(0x80, parent.subjectKeyId))));
     }
     if (t.dns.length > 0 || ips.length > 0) {
-      const names = [...t.dns.map((d) => der(0x82, Buffer.from(d, 'utf8'))), ...ips.map((ip) => der(0x87, ip))];
+      const names = [
+        ...t.dns.map((d) => der(0x82, Buffer.from(d, 'utf8'))),
+        ...ips.map((ip) => der(0x87, ip)),
+      ];
       exts.push(extension('2.5.29.17', false, seq(...names)));
     }
     const tbs = seq(
@@ -259,7 +285,9 @@ class CertificateFactory {
     try {
       new X509Certificate(cert);
     } catch (e) {
-      throw new Error(`error parsing certificate: decodedSignerCert.Bytes: ${(e as Error).message}`);
+      throw new Error(
+        `error parsing certificate: decodedSignerCert.Bytes: ${(e as Error).message}`,
+      );
     }
     try {
       return { cert, key: parsePrivateKeyPem(typeof m['Key'] === 'string' ? m['Key'] : '') };
@@ -285,7 +313,9 @@ function generatePrivateKey(type: string): string {
     case 'rsa':
       return privateKeyPem(generateKeyPairSync('rsa', { modulusLength: 4096 }).privateKey);
     case 'dsa':
-      return privateKeyPem(generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey);
+      return privateKeyPem(
+        generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey,
+      );
     case 'ecdsa':
       return privateKeyPem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
     case 'ed25519':
@@ -325,9 +355,18 @@ function buildCustomCert(b64cert: string, b64key: string): GoMap {
 }
 
 /** The key and certificate functions, keyed by template name. */
-export function certificateFunctions(now: () => Date, random: () => number): Record<string, GoTemplateFunction> {
+export function certificateFunctions(
+  now: () => Date,
+  random: () => number,
+): Record<string, GoTemplateFunction> {
   const f = new CertificateFactory(now, random);
-  const tpl = (cn: GoValue, ips: GoValue, dns: GoValue, days: GoValue, isCA: boolean): CertTemplate => ({
+  const tpl = (
+    cn: GoValue,
+    ips: GoValue,
+    dns: GoValue,
+    days: GoValue,
+    isCA: boolean,
+  ): CertTemplate => ({
     cn: cn as string,
     ips: stringList(ips, 'error parsing ip'),
     dns: stringList(dns, 'error processing alternate dns name'),
@@ -337,24 +376,33 @@ export function certificateFunctions(now: () => Date, random: () => number): Rec
   const base = ['string', 'slice', 'slice', 'int'] as const;
   return {
     genPrivateKey: signed((t) => generatePrivateKey(t as string), { params: ['string'] }),
-    buildCustomCert: signed((c, k) => buildCustomCert(c as string, k as string), { params: ['string', 'string'] }),
-    genCA: signed((cn, days) => f.create(tpl(cn, [], [], days, true), rsa2048()), { params: ['string', 'int'] }),
+    buildCustomCert: signed((c, k) => buildCustomCert(c as string, k as string), {
+      params: ['string', 'string'],
+    }),
+    genCA: signed((cn, days) => f.create(tpl(cn, [], [], days, true), rsa2048()), {
+      params: ['string', 'int'],
+    }),
     genCAWithKey: signed((cn, days, key) => f.create(tpl(cn, [], [], days, true), withKey(key)), {
       params: ['string', 'int', 'string'],
     }),
-    genSelfSignedCert: signed((cn, ips, dns, days) => f.create(tpl(cn, ips, dns, days, false), rsa2048()), {
-      params: [...base],
-    }),
+    genSelfSignedCert: signed(
+      (cn, ips, dns, days) => f.create(tpl(cn, ips, dns, days, false), rsa2048()),
+      {
+        params: [...base],
+      },
+    ),
     genSelfSignedCertWithKey: signed(
       (cn, ips, dns, days, key) => f.create(tpl(cn, ips, dns, days, false), withKey(key)),
       { params: [...base, 'string'] },
     ),
     genSignedCert: signed(
-      (cn, ips, dns, days, ca) => f.create(tpl(cn, ips, dns, days, false), rsa2048(), f.signerOf(ca)),
+      (cn, ips, dns, days, ca) =>
+        f.create(tpl(cn, ips, dns, days, false), rsa2048(), f.signerOf(ca)),
       { params: [...base, 'map'] },
     ),
     genSignedCertWithKey: signed(
-      (cn, ips, dns, days, ca, key) => f.create(tpl(cn, ips, dns, days, false), withKey(key), f.signerOf(ca)),
+      (cn, ips, dns, days, ca, key) =>
+        f.create(tpl(cn, ips, dns, days, false), withKey(key), f.signerOf(ca)),
       { params: [...base, 'map', 'string'] },
     ),
   };

@@ -42,7 +42,14 @@ describe('sprig lists', () => {
     ['concat', [[1n, 2n], [3n], []], [1n, 2n, 3n]],
     ['concat', [], []],
     ['chunk', [2n, [1n, 2n, 3n, 4n, 5n]], [[1n, 2n], [3n, 4n], [5n]]],
-    ['chunk', [2n, [1n, 2n, 3n, 4n]], [[1n, 2n], [3n, 4n]]],
+    [
+      'chunk',
+      [2n, [1n, 2n, 3n, 4n]],
+      [
+        [1n, 2n],
+        [3n, 4n],
+      ],
+    ],
     ['chunk', [5n, [1n]], [[1n]]],
     ['chunk', [2n, []], []],
     ['mustChunk', [1n, ['a', 'b']], [['a'], ['b']]],
@@ -127,7 +134,14 @@ describe('sprig dicts', () => {
     const src: GoMap = { a: 2n, c: 'filled', d: { e: 'y', g: 'new' }, f: [2n, 3n], h: 'added' };
     const out = call('merge', dst, src);
     expect(out).toBe(dst);
-    expect(dst).toEqual({ a: 1n, b: 'one', c: 'filled', d: { e: 'x', g: 'new' }, f: [1n], h: 'added' });
+    expect(dst).toEqual({
+      a: 1n,
+      b: 'one',
+      c: 'filled',
+      d: { e: 'x', g: 'new' },
+      f: [1n],
+      h: 'added',
+    });
   });
 
   it('merge folds several sources in order', () => {
@@ -135,8 +149,20 @@ describe('sprig dicts', () => {
   });
 
   it('mergeOverwrite lets sources win, even with empty values (mergo WithOverride)', () => {
-    const dst: GoMap = { default: 'default', overwrite: 'me', key: true, nested: { x: 1n, y: 2n }, list: [1n] };
-    const src: GoMap = { overwrite: 'overwritten', key: false, nested: { y: 3n }, list: [], nil: null };
+    const dst: GoMap = {
+      default: 'default',
+      overwrite: 'me',
+      key: true,
+      nested: { x: 1n, y: 2n },
+      list: [1n],
+    };
+    const src: GoMap = {
+      overwrite: 'overwritten',
+      key: false,
+      nested: { y: 3n },
+      list: [],
+      nil: null,
+    };
     expect(call('mergeOverwrite', dst, src)).toEqual({
       default: 'default',
       overwrite: 'overwritten',

@@ -25,8 +25,12 @@ describe('sprig hashes', () => {
 describe('sprig passwords', () => {
   it('derivePassword follows the Master Password algorithm', () => {
     // crypto_test.go TestDerivePassword
-    expect(call('derivePassword', 1n, 'long', 'password', 'user', 'example.com')).toBe('ZedaFaxcZaso9*');
-    expect(call('derivePassword', 1n, 'nope', 'p', 'u', 's')).toBe('cannot find password template nope');
+    expect(call('derivePassword', 1n, 'long', 'password', 'user', 'example.com')).toBe(
+      'ZedaFaxcZaso9*',
+    );
+    expect(call('derivePassword', 1n, 'nope', 'p', 'u', 's')).toBe(
+      'cannot find password template nope',
+    );
   });
 
   it('htpasswd and bcrypt produce $2a$10$ hashes that verify', () => {
@@ -58,7 +62,9 @@ describe('sprig AES', () => {
     const iv = Buffer.alloc(16, 7);
     const cipher = createCipheriv('aes-256-cbc', key, iv);
     const body = Buffer.concat([cipher.update('exactly 16 bytes'), cipher.final()]);
-    expect(call('decryptAES', 'secretkey', Buffer.concat([iv, body]).toString('base64'))).toBe('exactly 16 bytes');
+    expect(call('decryptAES', 'secretkey', Buffer.concat([iv, body]).toString('base64'))).toBe(
+      'exactly 16 bytes',
+    );
   });
 
   it('fails like Go on corrupt input', () => {
@@ -88,13 +94,16 @@ describe('sprig random values', () => {
   });
 
   it('uuidv4 and randBytes have the right shape', () => {
-    expect(call('uuidv4')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(call('uuidv4')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(Buffer.from(call('randBytes', 12n) as string, 'base64')).toHaveLength(12);
   });
 });
 
 describe('sprig keys and certificates', () => {
-  const parse = (c: GoValue): X509Certificate => new X509Certificate((c as GoMap)['Cert'] as string);
+  const parse = (c: GoValue): X509Certificate =>
+    new X509Certificate((c as GoMap)['Cert'] as string);
 
   it.each<[string, string]>([
     ['ecdsa', '-----BEGIN EC PRIVATE KEY-----'],
@@ -130,7 +139,9 @@ describe('sprig keys and certificates', () => {
   it('genSelfSignedCert carries IP and DNS subject alternative names', () => {
     const cert = parse(call('genSelfSignedCert', 'foo.com', ['10.0.0.1', '::1'], ['bar.com'], 30n));
     expect(cert.ca).toBe(false);
-    expect(cert.subjectAltName).toBe('DNS:bar.com, IP Address:10.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(cert.subjectAltName).toBe(
+      'DNS:bar.com, IP Address:10.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+    );
     expect(cert.verify(cert.publicKey)).toBe(true);
   });
 
@@ -159,8 +170,12 @@ describe('sprig keys and certificates', () => {
     const ca = call('genCA', 'x', 1n) as GoMap;
     const b64 = (s: GoValue): string => Buffer.from(s as string).toString('base64');
     expect(call('buildCustomCert', b64(ca['Cert']), b64(ca['Key']))).toEqual(ca);
-    expect(() => call('buildCustomCert', '!', b64(ca['Key']))).toThrow('unable to decode base64 certificate');
-    expect(() => call('buildCustomCert', b64('nope'), b64(ca['Key']))).toThrow('unable to decode certificate');
+    expect(() => call('buildCustomCert', '!', b64(ca['Key']))).toThrow(
+      'unable to decode base64 certificate',
+    );
+    expect(() => call('buildCustomCert', b64('nope'), b64(ca['Key']))).toThrow(
+      'unable to decode certificate',
+    );
     expect(() => call('buildCustomCert', b64(ca['Cert']), b64('nope'))).toThrow(
       'error parsing private key: no PEM data in input',
     );
@@ -169,7 +184,11 @@ describe('sprig keys and certificates', () => {
   it.each<[string, GoValue[], string]>([
     ['genSelfSignedCert', ['x', ['1.2.3'], null, 1n], 'error parsing ip: 1.2.3'],
     ['genSelfSignedCert', ['x', [1n], null, 1n], 'error parsing ip: 1 is not a string'],
-    ['genSelfSignedCert', ['x', null, [2n], 1n], 'error processing alternate dns name: 2 is not a string'],
+    [
+      'genSelfSignedCert',
+      ['x', null, [2n], 1n],
+      'error processing alternate dns name: 2 is not a string',
+    ],
     ['genCAWithKey', ['x', 1n, 'junk'], 'parsing private key: no PEM data in input'],
     ['genSignedCert', ['x', null, null, 1n, { Cert: '', Key: '' }], 'unable to decode certificate'],
   ])('%s fails like Go', (name, args, message) => {

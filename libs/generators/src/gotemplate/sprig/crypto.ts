@@ -65,10 +65,26 @@ const MASTER_PASSWORD_SEED = 'com.lyndir.masterpassword';
 const PASSWORD_TEMPLATES: Record<string, string[]> = {
   maximum: ['anoxxxxxxxxxxxxxxxxx', 'axxxxxxxxxxxxxxxxxno'],
   long: [
-    'CvcvnoCvcvCvcv', 'CvcvCvcvnoCvcv', 'CvcvCvcvCvcvno', 'CvccnoCvcvCvcv', 'CvccCvcvnoCvcv',
-    'CvccCvcvCvcvno', 'CvcvnoCvccCvcv', 'CvcvCvccnoCvcv', 'CvcvCvccCvcvno', 'CvcvnoCvcvCvcc',
-    'CvcvCvcvnoCvcc', 'CvcvCvcvCvccno', 'CvccnoCvccCvcv', 'CvccCvccnoCvcv', 'CvccCvccCvcvno',
-    'CvcvnoCvccCvcc', 'CvcvCvccnoCvcc', 'CvcvCvccCvccno', 'CvccnoCvcvCvcc', 'CvccCvcvnoCvcc',
+    'CvcvnoCvcvCvcv',
+    'CvcvCvcvnoCvcv',
+    'CvcvCvcvCvcvno',
+    'CvccnoCvcvCvcv',
+    'CvccCvcvnoCvcv',
+    'CvccCvcvCvcvno',
+    'CvcvnoCvccCvcv',
+    'CvcvCvccnoCvcv',
+    'CvcvCvccCvcvno',
+    'CvcvnoCvcvCvcc',
+    'CvcvCvcvnoCvcc',
+    'CvcvCvcvCvccno',
+    'CvccnoCvccCvcv',
+    'CvccCvccnoCvcv',
+    'CvccCvccCvcvno',
+    'CvcvnoCvccCvcc',
+    'CvcvCvccnoCvcc',
+    'CvcvCvccCvccno',
+    'CvccnoCvcvCvcc',
+    'CvccCvcvnoCvcc',
     'CvccCvcvCvccno',
   ],
   medium: ['CvcnoCvc', 'CvcCvcno'],
@@ -95,13 +111,24 @@ function uint32be(n: number): Buffer {
 }
 
 /** Master Password's derivation (Sprig's derivePassword). */
-function derivePassword(counter: number, type: string, password: string, user: string, site: string): string {
+function derivePassword(
+  counter: number,
+  type: string,
+  password: string,
+  user: string,
+  site: string,
+): string {
   const templates = PASSWORD_TEMPLATES[type];
   if (!templates) return `cannot find password template ${type}`;
   const seed = Buffer.from(MASTER_PASSWORD_SEED);
   const userBytes = Buffer.from(user, 'utf8');
   const salt = Buffer.concat([seed, uint32be(userBytes.length), userBytes]);
-  const key = scryptSync(Buffer.from(password, 'utf8'), salt, 64, { N: 32768, r: 8, p: 2, maxmem: 256 * 1024 * 1024 });
+  const key = scryptSync(Buffer.from(password, 'utf8'), salt, 64, {
+    N: 32768,
+    r: 8,
+    p: 2,
+    maxmem: 256 * 1024 * 1024,
+  });
   const siteBytes = Buffer.from(site, 'utf8');
   const message = Buffer.concat([seed, uint32be(siteBytes.length), siteBytes, uint32be(counter)]);
   const hmac = createHmac('sha256', key).update(message).digest();
@@ -126,18 +153,26 @@ function encryptAES(password: string, plaintext: string, random: () => number): 
   const padding = 16 - (content.length % 16);
   const iv = randomBytesFrom(random, 16);
   const cipher = createCipheriv('aes-256-cbc', aesKey(password), iv).setAutoPadding(false);
-  const body = Buffer.concat([cipher.update(Buffer.concat([content, Buffer.alloc(padding, padding)])), cipher.final()]);
+  const body = Buffer.concat([
+    cipher.update(Buffer.concat([content, Buffer.alloc(padding, padding)])),
+    cipher.final(),
+  ]);
   return Buffer.concat([iv, body]).toString('base64');
 }
 
 function decryptAES(password: string, crypt64: string): string {
   if (crypt64 === '') return '';
   const crypt = base64Decode(crypt64);
-  if (crypt.length < 16) throw new Error(`runtime error: slice bounds out of range [:16] with capacity ${crypt.length}`);
+  if (crypt.length < 16)
+    throw new Error(`runtime error: slice bounds out of range [:16] with capacity ${crypt.length}`);
   const body = crypt.subarray(16);
   if (body.length % 16 !== 0) throw new Error('crypto/cipher: input not full blocks');
   if (body.length === 0) throw new Error('runtime error: index out of range [-1]');
-  const decipher = createDecipheriv('aes-256-cbc', aesKey(password), crypt.subarray(0, 16)).setAutoPadding(false);
+  const decipher = createDecipheriv(
+    'aes-256-cbc',
+    aesKey(password),
+    crypt.subarray(0, 16),
+  ).setAutoPadding(false);
   const plain = Buffer.concat([decipher.update(body), decipher.final()]);
   const cut = plain.length - (plain[plain.length - 1] as number);
   if (cut < 0) throw new Error(`runtime error: slice bounds out of range [:${cut}]`);
@@ -145,7 +180,14 @@ function decryptAES(password: string, crypt64: string): string {
 }
 
 /** goutils.CryptoRandom: runes drawn from [start, end) until `count` pass the letter/digit filter. */
-function cryptoRandom(count: number, start: number, end: number, letters: boolean, numbers: boolean, random: () => number): string {
+function cryptoRandom(
+  count: number,
+  start: number,
+  end: number,
+  letters: boolean,
+  numbers: boolean,
+  random: () => number,
+): string {
   if (count <= 0) return '';
   if (start === 0 && end === 0) {
     end = 0x7a + 1;
@@ -156,9 +198,13 @@ function cryptoRandom(count: number, start: number, end: number, letters: boolea
     }
   }
   let out = '';
-  for (let n = 0; n < count; ) {
+  for (let n = 0; n < count;) {
     const ch = String.fromCodePoint(start + Math.floor(random() * (end - start)));
-    if ((letters && /^\p{L}$/u.test(ch)) || (numbers && /^\p{Nd}$/u.test(ch)) || (!letters && !numbers)) {
+    if (
+      (letters && /^\p{L}$/u.test(ch)) ||
+      (numbers && /^\p{Nd}$/u.test(ch)) ||
+      (!letters && !numbers)
+    ) {
       out += ch;
       n++;
     }
@@ -174,7 +220,10 @@ function uuidv4(random: () => number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const hash = (alg: string) => (v: GoValue) => createHash(alg).update(v as string, 'utf8').digest('hex');
+const hash = (alg: string) => (v: GoValue) =>
+  createHash(alg)
+    .update(v as string, 'utf8')
+    .digest('hex');
 
 /** The hashing, password, AES and random functions, keyed by template name. */
 export function cryptoFunctions(random: () => number): Record<string, GoTemplateFunction> {
@@ -187,16 +236,24 @@ export function cryptoFunctions(random: () => number): Record<string, GoTemplate
     sha512sum: signed(hash('sha512'), S),
     adler32sum: signed((v) => String(adler32(Buffer.from(v as string, 'utf8'))), S),
     bcrypt: signed((v) => bcrypt(v as string, random), S),
-    htpasswd: signed((u, p) => {
-      if ((u as string).includes(':')) return `invalid username: ${u as string}`;
-      return `${u as string}:${bcrypt(p as string, random)}`;
-    }, { params: ['string', 'string'] }),
+    htpasswd: signed(
+      (u, p) => {
+        if ((u as string).includes(':')) return `invalid username: ${u as string}`;
+        return `${u as string}:${bcrypt(p as string, random)}`;
+      },
+      { params: ['string', 'string'] },
+    ),
     derivePassword: signed(
-      (c, t, p, u, s) => derivePassword(Number(c as bigint), t as string, p as string, u as string, s as string),
+      (c, t, p, u, s) =>
+        derivePassword(Number(c as bigint), t as string, p as string, u as string, s as string),
       { params: ['uint', 'string', 'string', 'string', 'string'] },
     ),
-    encryptAES: signed((p, t) => encryptAES(p as string, t as string, random), { params: ['string', 'string'] }),
-    decryptAES: signed((p, c) => decryptAES(p as string, c as string), { params: ['string', 'string'] }),
+    encryptAES: signed((p, t) => encryptAES(p as string, t as string, random), {
+      params: ['string', 'string'],
+    }),
+    decryptAES: signed((p, c) => decryptAES(p as string, c as string), {
+      params: ['string', 'string'],
+    }),
     randBytes: signed((c) => randomBytesFrom(random, n(c)).toString('base64'), I),
     uuidv4: signed(() => uuidv4(random), { params: [] }),
     randAlphaNum: signed((c) => cryptoRandom(n(c), 0, 0, true, true, random), I),

@@ -28,7 +28,9 @@ describe('Go time layouts', () => {
   });
 
   it('formats in IANA zones', () => {
-    expect(formatTime({ ...t, zone: { name: 'Europe/Berlin' } }, '2006-01-02 15:04 -0700')).toBe('2009-01-06 09:40 +0100');
+    expect(formatTime({ ...t, zone: { name: 'Europe/Berlin' } }, '2006-01-02 15:04 -0700')).toBe(
+      '2009-01-06 09:40 +0100',
+    );
     expect(formatTime({ ...t, zone: { name: 'America/New_York' } }, '15:04 MST')).toBe('03:40 EST');
   });
 
@@ -69,7 +71,11 @@ describe('sprig date functions', () => {
     // date_test.go
     ['date', ['2006-01-02', 1231231231n], '2009-01-06'],
     ['dateInZone', ['02 Jan 06 15:04 -0700', 1231231231n, 'UTC'], '06 Jan 09 08:40 +0000'],
-    ['dateInZone', ['02 Jan 06 15:04 -0700', 1231231231n, 'Europe/Berlin'], '06 Jan 09 09:40 +0100'],
+    [
+      'dateInZone',
+      ['02 Jan 06 15:04 -0700', 1231231231n, 'Europe/Berlin'],
+      '06 Jan 09 09:40 +0100',
+    ],
     ['dateInZone', ['15:04', 1231231231n, 'Not/AZone'], '08:40'],
     ['date_in_zone', ['2006', 1231231231n, 'UTC'], '2009'],
     ['htmlDate', [1231231231n], '2009-01-06'],
@@ -116,20 +122,32 @@ describe('sprig date functions', () => {
     expect(call('date', '15:04:05', call('dateModify', '-1.5h', now))).toBe('05:38:09');
     expect(call('date', '15:04:05', call('date_modify', '10m', now))).toBe('07:18:09');
     expect(call('dateModify', 'nonsense', now)).toBe(now);
-    expect(() => call('mustDateModify', 'nonsense', now)).toThrow('time: invalid duration "nonsense"');
-    expect(() => call('must_date_modify', '1h', 'str')).toThrow('wrong type for value; expected time.Time');
+    expect(() => call('mustDateModify', 'nonsense', now)).toThrow(
+      'time: invalid duration "nonsense"',
+    );
+    expect(() => call('must_date_modify', '1h', 'str')).toThrow(
+      'wrong type for value; expected time.Time',
+    );
   });
 
   it('toDate parses Go layouts; failures give the zero time or an error', () => {
     expect(call('unixEpoch', call('toDate', '2006-01-02', '2017-12-31'))).toBe('1514678400');
-    expect(call('date', '2006-01-02 15:04:05 -0700', call('toDate', '2006-01-02T15:04:05Z07:00', '2020-02-29T23:59:58+02:00'))).toBe(
-      '2020-02-29 21:59:58 +0000',
+    expect(
+      call(
+        'date',
+        '2006-01-02 15:04:05 -0700',
+        call('toDate', '2006-01-02T15:04:05Z07:00', '2020-02-29T23:59:58+02:00'),
+      ),
+    ).toBe('2020-02-29 21:59:58 +0000');
+    expect(
+      call('date', 'Jan 2 3:04PM', call('mustToDate', 'Jan 2 2006 3:04PM', 'Mar 15 2021 4:05PM')),
+    ).toBe('Mar 15 4:05PM');
+    expect(goObjectOf(call('toDate', '2006-01-02', 'garbage'))?.string()).toBe(
+      '0001-01-01 00:00:00 +0000 UTC',
     );
-    expect(call('date', 'Jan 2 3:04PM', call('mustToDate', 'Jan 2 2006 3:04PM', 'Mar 15 2021 4:05PM'))).toBe('Mar 15 4:05PM');
-    expect(goObjectOf(call('toDate', '2006-01-02', 'garbage'))?.string()).toBe('0001-01-01 00:00:00 +0000 UTC');
-    expect(goObjectOf(call('toDate', '2006-01-02 15:04 -0700', '2020-01-02 03:04 +0200'))?.string()).toBe(
-      '2020-01-02 03:04:00 +0200 +0200',
-    );
+    expect(
+      goObjectOf(call('toDate', '2006-01-02 15:04 -0700', '2020-01-02 03:04 +0200'))?.string(),
+    ).toBe('2020-01-02 03:04:00 +0200 +0200');
     expect(method(call('toDate', '2006-01-02', 'garbage'), 'IsZero')).toBe(true);
     expect(() => call('mustToDate', '2006-01-02', 'garbage')).toThrow(
       'parsing time "garbage" as "2006-01-02": cannot parse "garbage" as "2006"',

@@ -6,8 +6,17 @@
 import { signed, type GoTemplateFunction, type GoValue } from '../values';
 import { goObjectOf, makeGoObject } from './go-object';
 import {
-  UTC, durationString, fields, formatTime, loadLocation, parseDuration, roundToSecond, timeString, tokenizeLayout,
-  type GoTime, type GoZone,
+  UTC,
+  durationString,
+  fields,
+  formatTime,
+  loadLocation,
+  parseDuration,
+  roundToSecond,
+  timeString,
+  tokenizeLayout,
+  type GoTime,
+  type GoZone,
 } from './go-time';
 
 const TIME_TYPE = 'time.Time';
@@ -34,7 +43,10 @@ function fromUnixNano(n: bigint, zone: GoZone): GoTime {
 /** time.Time.GoString: `time.Date(2009, time.November, 10, 23, 0, 0, 0, time.UTC)`. */
 function timeGoString(t: GoTime): string {
   const x = fields(t);
-  const loc = t.zone.name === 'UTC' && t.zone.fixedOffset === undefined ? 'time.UTC' : `time.Location(${JSON.stringify(t.zone.name)})`;
+  const loc =
+    t.zone.name === 'UTC' && t.zone.fixedOffset === undefined
+      ? 'time.UTC'
+      : `time.Location(${JSON.stringify(t.zone.name)})`;
   const month = formatTime(t, 'January');
   return `time.Date(${x.year}, time.${month}, ${x.day}, ${x.hour}, ${x.minute}, ${x.second}, ${x.nanos}, ${loc})`;
 }
@@ -53,7 +65,12 @@ export function timeValue(t: GoTime): GoValue {
       json: () => JSON.stringify(formatTime(t, '2006-01-02T15:04:05.999999999Z07:00')),
       equals: (o) => {
         const other = asTime(o);
-        return other !== undefined && other.ms === t.ms && other.ns === t.ns && other.zone.name === t.zone.name;
+        return (
+          other !== undefined &&
+          other.ms === t.ms &&
+          other.ns === t.ns &&
+          other.zone.name === t.zone.name
+        );
       },
       goString: () => timeGoString(t),
       // Go's {wall ext loc} without a monotonic reading: nanoseconds, seconds since year 1, zone.
@@ -88,11 +105,20 @@ export function timeValue(t: GoTime): GoValue {
         After: signed((o) => unixNano() > nanosOf(o), { params: ['interface'] }),
         Equal: signed((o) => unixNano() === nanosOf(o), { params: ['interface'] }),
         // Add(d Duration): d in nanoseconds.
-        Add: signed((d) => timeValue(fromUnixNano(unixNano() + (d as bigint), t.zone)), { params: ['int64'] }),
+        Add: signed((d) => timeValue(fromUnixNano(unixNano() + (d as bigint), t.zone)), {
+          params: ['int64'],
+        }),
         AddDate: signed(
           (y, m, d) => {
             const x = f();
-            const local = Date.UTC(x.year + Number(y), x.month - 1 + Number(m), x.day + Number(d), x.hour, x.minute, x.second);
+            const local = Date.UTC(
+              x.year + Number(y),
+              x.month - 1 + Number(m),
+              x.day + Number(d),
+              x.hour,
+              x.minute,
+              x.second,
+            );
             return timeValue({ ...t, ms: local - x.offset * 1000 + (t.ms % 1000) });
           },
           { params: ['int', 'int', 'int'] },
@@ -137,11 +163,28 @@ export function parseTime(layout: string, value: string, loc: GoZone): GoTime {
   let nanos = 0;
   let pm: boolean | undefined;
   let offset: number | undefined;
-  const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ];
   const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
   for (const { std, text } of tokenizeLayout(layout)) {
     const fail = (): never => {
-      throw parseError(value, layout, `cannot parse ${JSON.stringify(rest)} as ${JSON.stringify(text)}`);
+      throw parseError(
+        value,
+        layout,
+        `cannot parse ${JSON.stringify(rest)} as ${JSON.stringify(text)}`,
+      );
     };
     if (!std) {
       if (!rest.startsWith(text)) fail();
@@ -156,36 +199,88 @@ export function parseTime(layout: string, value: string, loc: GoZone): GoTime {
     };
     const num = (re: RegExp): number => Number(take(re).trim());
     const name = (list: string[], short: boolean): number => {
-      const i = list.findIndex((n) => rest.toLowerCase().startsWith((short ? n.slice(0, 3) : n).toLowerCase()));
+      const i = list.findIndex((n) =>
+        rest.toLowerCase().startsWith((short ? n.slice(0, 3) : n).toLowerCase()),
+      );
       if (i < 0) fail();
       rest = rest.slice(short ? 3 : (list[i] as string).length);
       return i;
     };
     if (/^[.,]/.test(text)) {
-      nanos = Number(take(/^[.,]\d+/).slice(1).padEnd(9, '0').slice(0, 9));
+      nanos = Number(
+        take(/^[.,]\d+/)
+          .slice(1)
+          .padEnd(9, '0')
+          .slice(0, 9),
+      );
       continue;
     }
     switch (text) {
-      case '2006': year = num(/^\d{4}/); break;
-      case '06': { const y = num(/^\d{2}/); year = y >= 69 ? 1900 + y : 2000 + y; break; }
-      case '01': month = num(/^\d{2}/); break;
-      case '1': month = num(/^\d{1,2}/); break;
-      case 'January': month = name(MONTHS, false) + 1; break;
-      case 'Jan': month = name(MONTHS, true) + 1; break;
-      case 'Monday': name(DAYS, false); break;
-      case 'Mon': name(DAYS, true); break;
-      case '02': day = num(/^\d{2}/); break;
-      case '2': day = num(/^\d{1,2}/); break;
-      case '_2': day = num(/^ ?\d{1,2}/); break;
-      case '15': hour = num(/^\d{1,2}/); break;
-      case '03': hour = num(/^\d{2}/); break;
-      case '3': hour = num(/^\d{1,2}/); break;
-      case '04': minute = num(/^\d{2}/); break;
-      case '4': minute = num(/^\d{1,2}/); break;
-      case '05': second = num(/^\d{2}/); break;
-      case '5': second = num(/^\d{1,2}/); break;
-      case 'PM': case 'pm': pm = take(/^[AaPp][Mm]/).toUpperCase() === 'PM'; break;
-      case 'MST': { const z = take(/^([A-Z]{3,5}|[+-]\d{2})/); if (z === 'UTC' || z === 'GMT') offset = 0; break; }
+      case '2006':
+        year = num(/^\d{4}/);
+        break;
+      case '06': {
+        const y = num(/^\d{2}/);
+        year = y >= 69 ? 1900 + y : 2000 + y;
+        break;
+      }
+      case '01':
+        month = num(/^\d{2}/);
+        break;
+      case '1':
+        month = num(/^\d{1,2}/);
+        break;
+      case 'January':
+        month = name(MONTHS, false) + 1;
+        break;
+      case 'Jan':
+        month = name(MONTHS, true) + 1;
+        break;
+      case 'Monday':
+        name(DAYS, false);
+        break;
+      case 'Mon':
+        name(DAYS, true);
+        break;
+      case '02':
+        day = num(/^\d{2}/);
+        break;
+      case '2':
+        day = num(/^\d{1,2}/);
+        break;
+      case '_2':
+        day = num(/^ ?\d{1,2}/);
+        break;
+      case '15':
+        hour = num(/^\d{1,2}/);
+        break;
+      case '03':
+        hour = num(/^\d{2}/);
+        break;
+      case '3':
+        hour = num(/^\d{1,2}/);
+        break;
+      case '04':
+        minute = num(/^\d{2}/);
+        break;
+      case '4':
+        minute = num(/^\d{1,2}/);
+        break;
+      case '05':
+        second = num(/^\d{2}/);
+        break;
+      case '5':
+        second = num(/^\d{1,2}/);
+        break;
+      case 'PM':
+      case 'pm':
+        pm = take(/^[AaPp][Mm]/).toUpperCase() === 'PM';
+        break;
+      case 'MST': {
+        const z = take(/^([A-Z]{3,5}|[+-]\d{2})/);
+        if (z === 'UTC' || z === 'GMT') offset = 0;
+        break;
+      }
       default: {
         if (text.startsWith('Z') && rest.startsWith('Z')) {
           rest = rest.slice(1);
@@ -194,7 +289,11 @@ export function parseTime(layout: string, value: string, loc: GoZone): GoTime {
         }
         const m = take(/^[+-]\d{2}(:?\d{2})?(:?\d{2})?/).replace(/:/g, '');
         const sign = m.startsWith('-') ? -1 : 1;
-        offset = sign * (Number(m.slice(1, 3)) * 3600 + Number(m.slice(3, 5) || 0) * 60 + Number(m.slice(5, 7) || 0));
+        offset =
+          sign *
+          (Number(m.slice(1, 3)) * 3600 +
+            Number(m.slice(3, 5) || 0) * 60 +
+            Number(m.slice(5, 7) || 0));
       }
     }
     // Seconds may carry a fraction even when the layout has none.
@@ -203,14 +302,16 @@ export function parseTime(layout: string, value: string, loc: GoZone): GoTime {
       rest = rest.replace(/^[.,]\d+/, '');
     }
   }
-  if (rest !== '') throw new Error(`parsing time ${JSON.stringify(value)}: extra text: ${JSON.stringify(rest)}`);
+  if (rest !== '')
+    throw new Error(`parsing time ${JSON.stringify(value)}: extra text: ${JSON.stringify(rest)}`);
   if (pm !== undefined) {
     if (hour > 12) throw parseError(value, layout, 'hour out of range');
     if (pm && hour < 12) hour += 12;
     if (!pm && hour === 12) hour = 0;
   }
   if (month < 1 || month > 12) throw parseError(value, layout, 'month out of range');
-  const dim = new Date(Date.UTC(2000, month, 0)).getUTCDate() + (month === 2 && !isLeap(year) ? -1 : 0);
+  const dim =
+    new Date(Date.UTC(2000, month, 0)).getUTCDate() + (month === 2 && !isLeap(year) ? -1 : 0);
   if (day < 1 || day > dim) throw parseError(value, layout, 'day out of range');
   if (hour > 23) throw parseError(value, layout, 'hour out of range');
   if (minute > 59) throw parseError(value, layout, 'minute out of range');
@@ -220,7 +321,11 @@ export function parseTime(layout: string, value: string, loc: GoZone): GoTime {
   d.setUTCHours(hour, minute, second, Math.floor(nanos / 1e6));
   const localMs = d.getTime();
   if (offset !== undefined) {
-    return { ms: localMs - offset * 1000, ns: nanos % 1e6, zone: offset === 0 ? UTC : { name: '', fixedOffset: offset } };
+    return {
+      ms: localMs - offset * 1000,
+      ns: nanos % 1e6,
+      zone: offset === 0 ? UTC : { name: '', fixedOffset: offset },
+    };
   }
   return { ms: localMs, ns: nanos % 1e6, zone: loc };
 }
@@ -247,7 +352,8 @@ export function dateFunctions(now: () => Date): Record<string, GoTemplateFunctio
     const n = BigInt(t.ms) * 1_000_000n + BigInt(t.ns) + (d as bigint);
     return timeValue({ ms: Number(n / 1_000_000n), ns: Number(n % 1_000_000n), zone: t.zone });
   };
-  const toDate = (layout: GoValue, value: GoValue): GoValue => timeValue(parseTime(layout as string, value as string, UTC));
+  const toDate = (layout: GoValue, value: GoValue): GoValue =>
+    timeValue(parseTime(layout as string, value as string, UTC));
   const durationOf = (v: GoValue): bigint => {
     if (typeof v === 'string') {
       try {
@@ -273,38 +379,53 @@ export function dateFunctions(now: () => Date): Record<string, GoTemplateFunctio
   const mustDateModify = signed((d, t) => modify(parseDuration(d as string), requireTime(t)), {
     params: ['string', 'interface'],
   });
-  const dateInZone = signed((l, v, z) => inZone(l as string, v, z as string), { params: ['string', 'interface', 'string'] });
+  const dateInZone = signed((l, v, z) => inZone(l as string, v, z as string), {
+    params: ['string', 'interface', 'string'],
+  });
   return {
     now: signed(() => timeValue(current()), { params: [] }),
     date: signed((l, v) => inZone(l as string, v, 'Local'), { params: ['string', 'interface'] }),
     dateInZone,
     date_in_zone: dateInZone,
     htmlDate: signed((v) => inZone('2006-01-02', v, 'Local'), { params: ['interface'] }),
-    htmlDateInZone: signed((v, z) => inZone('2006-01-02', v, z as string), { params: ['interface', 'string'] }),
+    htmlDateInZone: signed((v, z) => inZone('2006-01-02', v, z as string), {
+      params: ['interface', 'string'],
+    }),
     dateModify,
     date_modify: dateModify,
     mustDateModify,
     must_date_modify: mustDateModify,
-    toDate: signed((l, v) => {
-      try {
-        return toDate(l, v);
-      } catch {
-        return timeValue(zeroTime());
-      }
-    }, { params: ['string', 'string'] }),
+    toDate: signed(
+      (l, v) => {
+        try {
+          return toDate(l, v);
+        } catch {
+          return timeValue(zeroTime());
+        }
+      },
+      { params: ['string', 'string'] },
+    ),
     mustToDate: signed(toDate, { params: ['string', 'string'] }),
-    unixEpoch: signed((t) => String(Math.floor(requireTime(t).ms / 1000)), { params: ['interface'] }),
-    ago: signed((v) => {
-      const t = timeOf(v);
-      const since = BigInt(now().getTime() - t.ms) * 1_000_000n - BigInt(t.ns);
-      return durationString(roundToSecond(since));
-    }, { params: ['interface'] }),
-    duration: signed((v) => {
-      let n = 0n;
-      if (typeof v === 'string') n = /^[+-]?\d+$/.test(v) ? BigInt(v) : 0n;
-      else if (typeof v === 'bigint') n = v;
-      return durationString(BigInt.asIntN(64, n * 1_000_000_000n));
-    }, { params: ['interface'] }),
+    unixEpoch: signed((t) => String(Math.floor(requireTime(t).ms / 1000)), {
+      params: ['interface'],
+    }),
+    ago: signed(
+      (v) => {
+        const t = timeOf(v);
+        const since = BigInt(now().getTime() - t.ms) * 1_000_000n - BigInt(t.ns);
+        return durationString(roundToSecond(since));
+      },
+      { params: ['interface'] },
+    ),
+    duration: signed(
+      (v) => {
+        let n = 0n;
+        if (typeof v === 'string') n = /^[+-]?\d+$/.test(v) ? BigInt(v) : 0n;
+        else if (typeof v === 'bigint') n = v;
+        return durationString(BigInt.asIntN(64, n * 1_000_000_000n));
+      },
+      { params: ['interface'] },
+    ),
     durationRound: signed((v) => durationRound(durationOf(v)), { params: ['interface'] }),
   };
 }
@@ -313,8 +434,12 @@ function durationRound(d: bigint): string {
   const u = d < 0n ? -d : d;
   const second = 1_000_000_000n;
   const units: [bigint, string][] = [
-    [second * 3600n * 24n * 365n, 'y'], [second * 3600n * 24n * 30n, 'm'], [second * 3600n * 24n, 'd'],
-    [second * 3600n, 'h'], [second * 60n, 'm'], [second, 's'],
+    [second * 3600n * 24n * 365n, 'y'],
+    [second * 3600n * 24n * 30n, 'm'],
+    [second * 3600n * 24n, 'd'],
+    [second * 3600n, 'h'],
+    [second * 60n, 'm'],
+    [second, 's'],
   ];
   for (const [size, suffix] of units) if (u > size) return `${u / size}${suffix}`;
   return '0s';

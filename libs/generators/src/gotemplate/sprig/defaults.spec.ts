@@ -74,7 +74,11 @@ describe('sprig JSON (encoding/json)', () => {
     ['toJson', null, 'null'],
     ['toJson', [], '[]'],
     ['toJson', {}, '{}'],
-    ['toPrettyJson', { b: 1n, a: { c: [1n] } }, '{\n  "a": {\n    "c": [\n      1\n    ]\n  },\n  "b": 1\n}'],
+    [
+      'toPrettyJson',
+      { b: 1n, a: { c: [1n] } },
+      '{\n  "a": {\n    "c": [\n      1\n    ]\n  },\n  "b": 1\n}',
+    ],
     ['toPrettyJson', { a: [] }, '{\n  "a": []\n}'],
     ['mustToJson', { z: 'y' }, '{"z":"y"}'],
     ['mustToPrettyJson', [1n], '[\n  1\n]'],

@@ -45,7 +45,9 @@ export function defaultFunctions(): Record<string, GoTemplateFunction> {
     coalesce: (...vs) => vs.find((v) => !isEmpty(v)) ?? null,
     all: (...vs) => vs.every((v) => !isEmpty(v)),
     any: (...vs) => vs.some((v) => !isEmpty(v)),
-    ternary: signed((vt, vf, cond) => (cond ? vt : vf), { params: ['interface', 'interface', 'bool'] }),
+    ternary: signed((vt, vf, cond) => (cond ? vt : vf), {
+      params: ['interface', 'interface', 'bool'],
+    }),
     fromJson: signed((s) => orElse(() => decodeJson(s as string), null), { params: ['string'] }),
     mustFromJson: signed((s) => decodeJson(s as string), { params: ['string'] }),
     toJson: signed((v) => orElse(() => toJson(v, true), ''), one),

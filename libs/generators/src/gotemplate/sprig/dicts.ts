@@ -34,12 +34,15 @@ function dig(...ps: GoValue[]): GoValue {
   let dict = ps[ps.length - 1] as GoValue;
   const def = ps[ps.length - 2] as GoValue;
   const keys = ps.slice(0, -2).map((k) => {
-    if (typeof k !== 'string') throw new Error(`interface conversion: interface {} is ${goTypeName(k)}, not string`);
+    if (typeof k !== 'string')
+      throw new Error(`interface conversion: interface {} is ${goTypeName(k)}, not string`);
     return k;
   });
   for (let i = 0; ; i++) {
     if (!isGoMap(dict)) {
-      throw new Error(`interface conversion: interface {} is ${goTypeName(dict)}, not map[string]interface {}`);
+      throw new Error(
+        `interface conversion: interface {} is ${goTypeName(dict)}, not map[string]interface {}`,
+      );
     }
     const k = keys[i] as string;
     if (!has(dict, k)) return def;
@@ -70,7 +73,9 @@ export function dictFunctions(): Record<string, GoTemplateFunction> {
       }
       return d;
     },
-    get: signed((d, k) => (has(map(d), k as string) ? (map(d)[k as string] as GoValue) : ''), { params: [M, S] }),
+    get: signed((d, k) => (has(map(d), k as string) ? (map(d)[k as string] as GoValue) : ''), {
+      params: [M, S],
+    }),
     set: signed(
       (d, k, v) => {
         map(d)[k as string] = v;
@@ -87,7 +92,8 @@ export function dictFunctions(): Record<string, GoTemplateFunction> {
     ),
     hasKey: signed((d, k) => has(map(d), k as string), { params: [M, S] }),
     pluck: signed(
-      (k, ...ds) => ds.filter((d) => has(map(d), k as string)).map((d) => map(d)[k as string] as GoValue),
+      (k, ...ds) =>
+        ds.filter((d) => has(map(d), k as string)).map((d) => map(d)[k as string] as GoValue),
       { params: [S], variadic: M },
     ),
     keys: signed((...ds) => ds.flatMap((d) => Object.keys(map(d))), { params: [], variadic: M }),

@@ -69,7 +69,10 @@ describe('sprig URLs (net/url)', () => {
 
   it.each<[string, Record<string, string>]>([
     ['mailto:someone@example.com', { scheme: 'mailto', opaque: 'someone@example.com', path: '' }],
-    ['https://user:p%40ss@[::1]:8443/a%20b?x=1', { userinfo: 'user:p%40ss', hostname: '::1', path: '/a b', query: 'x=1' }],
+    [
+      'https://user:p%40ss@[::1]:8443/a%20b?x=1',
+      { userinfo: 'user:p%40ss', hostname: '::1', path: '/a b', query: 'x=1' },
+    ],
     ['/relative/path', { scheme: '', host: '', path: '/relative/path' }],
     ['HTTP://Example.com', { scheme: 'http', host: 'Example.com' }],
   ])('urlParse %p', (url, subset) => {
@@ -78,7 +81,10 @@ describe('sprig URLs (net/url)', () => {
 
   it.each<[string, string]>([
     ['http://[::1', 'unable to parse url: parse "http://[::1": missing \']\' in host'],
-    ['http://host:port/', 'unable to parse url: parse "http://host:port/": invalid port ":port" after host'],
+    [
+      'http://host:port/',
+      'unable to parse url: parse "http://host:port/": invalid port ":port" after host',
+    ],
     [':foo', 'unable to parse url: parse ":foo": missing protocol scheme'],
     ['http://a/%zz', 'unable to parse url: parse "http://a/%zz": invalid URL escape "%zz"'],
   ])('urlParse %p fails like Go', (url, message) => {
@@ -87,8 +93,14 @@ describe('sprig URLs (net/url)', () => {
 
   it.each<[GoValue, string]>([
     // url_test.go
-    [{ host: 'host:80', path: '/path', query: 'query', scheme: 'proto' }, 'proto://host:80/path?query'],
-    [{ host: 'host', path: '/path', scheme: 'proto', fragment: 'frag', userinfo: 'user:pass' }, 'proto://user:pass@host/path#frag'],
+    [
+      { host: 'host:80', path: '/path', query: 'query', scheme: 'proto' },
+      'proto://host:80/path?query',
+    ],
+    [
+      { host: 'host', path: '/path', scheme: 'proto', fragment: 'frag', userinfo: 'user:pass' },
+      'proto://user:pass@host/path#frag',
+    ],
     [{ scheme: 'mailto', opaque: 'me@host' }, 'mailto:me@host'],
     [{ host: 'h', path: 'a b', scheme: 'http' }, 'http://h/a%20b'],
     [{ path: 'a:b' }, './a:b'],
@@ -98,6 +110,8 @@ describe('sprig URLs (net/url)', () => {
   });
 
   it('urlJoin rejects non-string parts', () => {
-    expect(() => call('urlJoin', { host: 1n })).toThrow('unable to parse host key, must be of type string, but int found');
+    expect(() => call('urlJoin', { host: 1n })).toThrow(
+      'unable to parse host key, must be of type string, but int found',
+    );
   });
 });

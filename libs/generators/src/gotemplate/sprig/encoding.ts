@@ -48,7 +48,11 @@ export function base64Decode(s: string): Buffer {
       dlen = j;
       break;
     }
-    const val = ((dbuf[0] as number) << 18) | ((dbuf[1] as number) << 12) | ((dbuf[2] as number) << 6) | (dbuf[3] as number);
+    const val =
+      ((dbuf[0] as number) << 18) |
+      ((dbuf[1] as number) << 12) |
+      ((dbuf[2] as number) << 6) |
+      (dbuf[3] as number);
     const bytes = [(val >> 16) & 0xff, (val >> 8) & 0xff, val & 0xff];
     out.push(...bytes.slice(0, dlen - 1));
   }
@@ -63,7 +67,8 @@ export function base32Encode(data: Buffer): string {
     let bits = 0n;
     for (let k = 0; k < 5; k++) bits = (bits << 8n) | BigInt(chunk[k] ?? 0);
     const chars = Math.ceil((chunk.length * 8) / 5);
-    for (let k = 0; k < 8; k++) out += k < chars ? B32[Number((bits >> BigInt(35 - 5 * k)) & 31n)] : '=';
+    for (let k = 0; k < 8; k++)
+      out += k < chars ? B32[Number((bits >> BigInt(35 - 5 * k)) & 31n)] : '=';
   }
   return out;
 }
@@ -79,7 +84,7 @@ export function base32Decode(s: string): Buffer {
   while (p < src.length && !end) {
     const dbuf = [0, 0, 0, 0, 0, 0, 0, 0];
     let dlen = 8;
-    for (let j = 0; j < 8; ) {
+    for (let j = 0; j < 8;) {
       if (p === src.length) throw corrupt(olen - (src.length - p) - j);
       const ch = src[p++] as number;
       const remaining = src.length - p;
@@ -217,7 +222,9 @@ function urlJoin(d: GoMap): string {
   const userinfo = dictString(d, 'userinfo');
   let user: string | undefined;
   if (userinfo !== '') {
-    user = withContext('unable to parse userinfo in dict', () => parseGoUrl(`proto://${userinfo}@host`)).userinfo;
+    user = withContext('unable to parse userinfo in dict', () =>
+      parseGoUrl(`proto://${userinfo}@host`),
+    ).userinfo;
   }
   return formatUrl({
     scheme: dictString(d, 'scheme'),

@@ -1,2 +1,8 @@
 /** Go struct values (time.Time, *semver.Version): the engine's module, re-exported for Sprig. */
-export { GO_OBJECT, goObjectOf, makeGoObject, type GoObjectField, type GoObjectInfo } from '../go-object';
+export {
+  GO_OBJECT,
+  goObjectOf,
+  makeGoObject,
+  type GoObjectField,
+  type GoObjectInfo,
+} from '../go-object';

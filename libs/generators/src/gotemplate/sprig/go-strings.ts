@@ -25,7 +25,8 @@ export function byteSlice(s: string, start: number, end?: number): string {
 /** Go's runtime panic for a bad `s[low:high]` string slice expression. */
 export function sliceBoundsError(low: number, high: number, length: number): Error {
   if (high < 0) return new Error(`runtime error: slice bounds out of range [:${high}]`);
-  if (high > length) return new Error(`runtime error: slice bounds out of range [:${high}] with length ${length}`);
+  if (high > length)
+    return new Error(`runtime error: slice bounds out of range [:${high}] with length ${length}`);
   return new Error(`runtime error: slice bounds out of range [${low}:${high}]`);
 }
 
@@ -46,7 +47,8 @@ export function isGoSpace(code: number): boolean {
   return SPACE_CODES.has(code);
 }
 
-const GO_TRIM_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+const GO_TRIM_SPACE =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
 /** strings.TrimSpace. */
 export function trimSpace(s: string): string {

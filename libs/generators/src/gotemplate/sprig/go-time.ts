@@ -23,7 +23,20 @@ export interface GoTime {
 export const UTC: GoZone = { name: 'UTC' };
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** time.LoadLocation: undefined when unknown. */
 export function loadLocation(name: string): GoZone | undefined {
@@ -40,7 +53,10 @@ export function loadLocation(name: string): GoZone | undefined {
 export function zoneAt(zone: GoZone, ms: number): { offset: number; abbrev: string } {
   // Go prints a nameless fixed zone's MST as its offset ("+0200").
   if (zone.fixedOffset !== undefined) {
-    return { offset: zone.fixedOffset, abbrev: zone.fixedAbbrev ?? formatOffset(zone.fixedOffset, false, false) };
+    return {
+      offset: zone.fixedOffset,
+      abbrev: zone.fixedAbbrev ?? formatOffset(zone.fixedOffset, false, false),
+    };
   }
   if (zone.name === 'UTC') return { offset: 0, abbrev: 'UTC' };
   const parts = new Intl.DateTimeFormat('en-US', {
@@ -53,7 +69,10 @@ export function zoneAt(zone: GoZone, ms: number): { offset: number; abbrev: stri
   const short = new Intl.DateTimeFormat('en-US', { timeZone: zone.name, timeZoneName: 'short' })
     .formatToParts(new Date(ms))
     .find((p) => p.type === 'timeZoneName')?.value;
-  const abbrev = short && /^[A-Z]{3,5}$/.test(short) ? short : formatOffset(offset, false, false).replace(/00$/, '');
+  const abbrev =
+    short && /^[A-Z]{3,5}$/.test(short)
+      ? short
+      : formatOffset(offset, false, false).replace(/00$/, '');
   return { offset, abbrev };
 }
 
@@ -67,34 +86,86 @@ function formatOffset(offset: number, colon: boolean, seconds: boolean): string 
 
 /** Calendar fields of a time in its own zone. */
 export function fields(t: GoTime): {
-  year: number; month: number; day: number; hour: number; minute: number; second: number;
-  nanos: number; weekday: number; yday: number; offset: number; abbrev: string;
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  nanos: number;
+  weekday: number;
+  yday: number;
+  offset: number;
+  abbrev: string;
 } {
   const { offset, abbrev } = zoneAt(t.zone, t.ms);
   const d = new Date(t.ms + offset * 1000);
   const year = d.getUTCFullYear();
   const start = Date.UTC(year, 0, 1);
-  const yday = Math.floor((Date.UTC(year, d.getUTCMonth(), d.getUTCDate()) - start) / 86_400_000) + 1;
+  const yday =
+    Math.floor((Date.UTC(year, d.getUTCMonth(), d.getUTCDate()) - start) / 86_400_000) + 1;
   return {
-    year, month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(), nanos: d.getUTCMilliseconds() * 1_000_000 + t.ns, weekday: d.getUTCDay(), yday, offset, abbrev,
+    year,
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    nanos: d.getUTCMilliseconds() * 1_000_000 + t.ns,
+    weekday: d.getUTCDay(),
+    yday,
+    offset,
+    abbrev,
   };
 }
 
 const TOKENS = [
-  'January', 'Jan', 'Monday', 'Mon', 'MST', '2006', '002', '01', '02', '03', '04', '05', '06', '__2', '_2',
-  '15', '1', '2', '3', '4', '5', 'PM', 'pm', 'Z070000', 'Z07:00:00', 'Z07:00', 'Z0700', 'Z07',
-  '-070000', '-07:00:00', '-07:00', '-0700', '-07',
+  'January',
+  'Jan',
+  'Monday',
+  'Mon',
+  'MST',
+  '2006',
+  '002',
+  '01',
+  '02',
+  '03',
+  '04',
+  '05',
+  '06',
+  '__2',
+  '_2',
+  '15',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  'PM',
+  'pm',
+  'Z070000',
+  'Z07:00:00',
+  'Z07:00',
+  'Z0700',
+  'Z07',
+  '-070000',
+  '-07:00:00',
+  '-07:00',
+  '-0700',
+  '-07',
 ];
 
 /** Splits a layout into literal text and Go's std chunks (the same precedence as nextStdChunk). */
 export function tokenizeLayout(layout: string): { std: boolean; text: string }[] {
   const out: { std: boolean; text: string }[] = [];
   let lit = '';
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     const rest = layout.slice(i);
     const frac = /^[.,](0+|9+)(?![0-9])/.exec(rest);
-    let tok = frac && i > 0 && /[0-9]$/.test(layout.slice(0, i)) ? frac[0] : TOKENS.find((t) => rest.startsWith(t));
+    let tok =
+      frac && i > 0 && /[0-9]$/.test(layout.slice(0, i))
+        ? frac[0]
+        : TOKENS.find((t) => rest.startsWith(t));
     if (tok === 'Jan' && rest.startsWith('January')) tok = 'January';
     if (tok === 'Mon' && /^Month/.test(rest)) tok = undefined;
     if (tok === '2' && rest.startsWith('2006')) tok = '2006';
@@ -183,7 +254,14 @@ export function timeString(t: GoTime): string {
 }
 
 const UNITS: Record<string, bigint> = {
-  ns: 1n, us: 1000n, 'µs': 1000n, 'μs': 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  μs: 1000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
 /** time.ParseDuration, in nanoseconds. */
@@ -205,7 +283,10 @@ export function parseDuration(s: string): bigint {
     const u = /^[^\d.]+/.exec(rest);
     if (!u) throw new Error(`time: missing unit in duration ${JSON.stringify(s)}`);
     const unit = UNITS[u[0]];
-    if (unit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(u[0])} in duration ${JSON.stringify(s)}`);
+    if (unit === undefined)
+      throw new Error(
+        `time: unknown unit ${JSON.stringify(u[0])} in duration ${JSON.stringify(s)}`,
+      );
     rest = rest.slice(u[0].length);
     total += Number(`${m[1] || '0'}.${m[2] || '0'}`) * Number(unit);
   }

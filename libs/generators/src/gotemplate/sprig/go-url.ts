@@ -82,7 +82,8 @@ function parseAuthority(authority: string): { userinfo: string | undefined; host
   const colon = info.indexOf(':');
   const user = unescapeUrl(colon < 0 ? info : info.slice(0, colon), 'userPassword');
   let out = escapeUrl(user, 'userPassword');
-  if (colon >= 0) out += ':' + escapeUrl(unescapeUrl(info.slice(colon + 1), 'userPassword'), 'userPassword');
+  if (colon >= 0)
+    out += ':' + escapeUrl(unescapeUrl(info.slice(colon + 1), 'userPassword'), 'userPassword');
   return { userinfo: out, host };
 }
 
@@ -91,7 +92,8 @@ function parseHost(host: string): string {
     const end = host.lastIndexOf(']');
     if (end < 0) throw new Error("missing ']' in host");
     const port = host.slice(end + 1);
-    if (port !== '' && !/^:\d*$/.test(port)) throw new Error(`invalid port ${JSON.stringify(port)} after host`);
+    if (port !== '' && !/^:\d*$/.test(port))
+      throw new Error(`invalid port ${JSON.stringify(port)} after host`);
     return unescapeUrl(host, 'host');
   }
   const colon = host.lastIndexOf(':');
@@ -112,7 +114,16 @@ function hostnameOf(host: string): string {
 }
 
 function parseInner(raw: string): GoUrl {
-  const u: GoUrl = { scheme: '', opaque: '', userinfo: undefined, host: '', hostname: '', path: '', rawQuery: '', fragment: '' };
+  const u: GoUrl = {
+    scheme: '',
+    opaque: '',
+    userinfo: undefined,
+    host: '',
+    hostname: '',
+    path: '',
+    rawQuery: '',
+    fragment: '',
+  };
   // eslint-disable-next-line no-control-regex -- net/url rejects ASCII control characters (stringContainsCTLByte).
   if (/[\x00-\x1f\x7f]/.test(raw)) throw new Error('net/url: invalid control character in URL');
   if (raw === '*') {

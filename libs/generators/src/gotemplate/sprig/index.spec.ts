@@ -1,7 +1,8 @@
 import { sprigFunctions } from './index';
 
 // Sprig v3.3.0 genericMap (functions.go), minus what Argo CD deletes: env, expandenv, getHostByName.
-const SPRIG_V3_3_NAMES = `hello ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate
+const SPRIG_V3_3_NAMES =
+  `hello ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate
 htmlDateInZone must_date_modify mustDateModify mustToDate now toDate unixEpoch abbrev abbrevboth trunc trim upper lower
 title untitle substr repeat trimall trimAll trimSuffix trimPrefix nospace initials randAlphaNum randAlpha randAscii
 randNumeric swapcase shuffle snakecase camelcase kebabcase wrap wrapWith contains hasPrefix hasSuffix quote squote cat

@@ -15,7 +15,10 @@ export interface JsonEncodeOptions {
 
 /** Go's float64 JSON encoding: %f-style between 1e-6 and 1e21, else exponent without padding. */
 export function formatJsonFloat(f: number): string {
-  if (!Number.isFinite(f)) throw new Error(`json: unsupported value: ${Number.isNaN(f) ? 'NaN' : f > 0 ? '+Inf' : '-Inf'}`);
+  if (!Number.isFinite(f))
+    throw new Error(
+      `json: unsupported value: ${Number.isNaN(f) ? 'NaN' : f > 0 ? '+Inf' : '-Inf'}`,
+    );
   if (f === 0) return Object.is(f, -0) ? '-0' : '0';
   const abs = Math.abs(f);
   if (abs < 1e-6 || abs >= 1e21) {
@@ -80,7 +83,17 @@ export function encodeJson(v: GoValue, opts: JsonEncodeOptions, depth = 0): stri
   if (keys.length === 0) return '{}';
   const sep = opts.indent === undefined ? ':' : ': ';
   const map = v as GoMap;
-  return '{' + keys.map((k) => nl + encodeJsonString(k, opts.escapeHtml) + sep + encodeJson(map[k], opts, depth + 1)).join(',') + close + '}';
+  return (
+    '{' +
+    keys
+      .map(
+        (k) =>
+          nl + encodeJsonString(k, opts.escapeHtml) + sep + encodeJson(map[k], opts, depth + 1),
+      )
+      .join(',') +
+    close +
+    '}'
+  );
 }
 
 /** Go's quoteChar for scanner errors. */
@@ -122,11 +135,16 @@ class JsonParser {
     if (c === '[') return this.array();
     if (c === '"') return this.string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
-    for (const [lit, val] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [lit, val] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (c === lit[0]) {
         this.i++;
         for (let k = 1; k < lit.length; k++, this.i++) {
-          if (this.s[this.i] !== lit[k]) this.fail(`in literal ${lit} (expecting ${quoteChar(lit[k] as string)})`);
+          if (this.s[this.i] !== lit[k])
+            this.fail(`in literal ${lit} (expecting ${quoteChar(lit[k] as string)})`);
         }
         return val;
       }
@@ -203,14 +221,24 @@ class JsonParser {
       if (c === '\\') {
         out += this.s.slice(chunk, this.i++);
         const e = this.s[this.i];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const simple: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
         if (e !== undefined && simple[e] !== undefined) {
           out += simple[e];
           this.i++;
         } else if (e === 'u') {
           this.i++;
           for (let k = 0; k < 4; k++, this.i++) {
-            if (!/[0-9a-fA-F]/.test(this.s[this.i] ?? '')) this.fail('in \\u hexadecimal character escape');
+            if (!/[0-9a-fA-F]/.test(this.s[this.i] ?? ''))
+              this.fail('in \\u hexadecimal character escape');
           }
           out += String.fromCharCode(Number.parseInt(this.s.slice(this.i - 4, this.i), 16));
         } else this.fail('in string escape code');
@@ -246,7 +274,9 @@ class JsonParser {
     }
     const f = Number(this.s.slice(start, this.i));
     if (!Number.isFinite(f)) {
-      throw new JsonSyntaxError(`json: cannot unmarshal number ${this.s.slice(start, this.i)} into Go value of type float64`);
+      throw new JsonSyntaxError(
+        `json: cannot unmarshal number ${this.s.slice(start, this.i)} into Go value of type float64`,
+      );
     }
     return f;
   }

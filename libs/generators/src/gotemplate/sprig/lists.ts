@@ -11,7 +11,8 @@ function asList(v: GoValue, message: (kind: string) => string): GoValue[] {
   throw new Error(message(listKindOrThrow(v)));
 }
 
-const inList = (haystack: GoValue[], needle: GoValue): boolean => haystack.some((h) => deepEqual(needle, h));
+const inList = (haystack: GoValue[], needle: GoValue): boolean =>
+  haystack.some((h) => deepEqual(needle, h));
 
 function chunk(size: number, list: GoValue[]): GoValue[][] {
   const l = list.length;
@@ -34,14 +35,16 @@ function sliceList(list: GoValue[], indices: GoValue[]): GoValue {
   if (l === 0) return null;
   const start = indices.length > 0 ? Number(toInt64(indices[0] as GoValue)) : 0;
   const end = indices.length < 2 ? l : Number(toInt64(indices[1] as GoValue));
-  if (start < 0 || end < start || end > l) throw new Error('reflect.Value.Slice: slice index out of bounds');
+  if (start < 0 || end < start || end > l)
+    throw new Error('reflect.Value.Slice: slice index out of bounds');
   return list.slice(start, end);
 }
 
 function concat(...lists: GoValue[]): GoValue[] {
   const res: GoValue[] = [];
   for (const list of lists) {
-    if (!Array.isArray(list)) throw new Error(`Cannot concat type ${listKindOrThrow(list)} as list`);
+    if (!Array.isArray(list))
+      throw new Error(`Cannot concat type ${listKindOrThrow(list)} as list`);
     res.push(...list);
   }
   return res;
@@ -54,7 +57,11 @@ function listOps(): ListOps {
   return {
     Push: (list, v) => [...asList(list, (k) => `Cannot push on type ${k}`), v as GoValue],
     Prepend: (list, v) => [v as GoValue, ...asList(list, (k) => `Cannot prepend on type ${k}`)],
-    Chunk: (size, list) => chunk(Number(size as bigint), asList(list as GoValue, (k) => `Cannot chunk type ${k}`)),
+    Chunk: (size, list) =>
+      chunk(
+        Number(size as bigint),
+        asList(list as GoValue, (k) => `Cannot chunk type ${k}`),
+      ),
     Last: (list) => {
       const l = asList(list, (k) => `Cannot find last on type ${k}`);
       return l.length === 0 ? null : (l[l.length - 1] as GoValue);
@@ -72,26 +79,36 @@ function listOps(): ListOps {
       return l.length === 0 ? null : l.slice(0, -1);
     },
     Reverse: (list) => [...asList(list, (k) => `Cannot find reverse on type ${k}`)].reverse(),
-    Compact: (list) => asList(list, (k) => `Cannot compact on type ${k}`).filter((x) => !isEmpty(x)),
+    Compact: (list) =>
+      asList(list, (k) => `Cannot compact on type ${k}`).filter((x) => !isEmpty(x)),
     Uniq: (list) => {
       const dest: GoValue[] = [];
-      for (const x of asList(list, (k) => `Cannot find uniq on type ${k}`)) if (!inList(dest, x)) dest.push(x);
+      for (const x of asList(list, (k) => `Cannot find uniq on type ${k}`))
+        if (!inList(dest, x)) dest.push(x);
       return dest;
     },
-    Without: (list, ...omit) => asList(list, (k) => `Cannot find without on type ${k}`).filter((x) => !inList(omit, x)),
+    Without: (list, ...omit) =>
+      asList(list, (k) => `Cannot find without on type ${k}`).filter((x) => !inList(omit, x)),
     Has: (needle, haystack) => {
       if (isNil(haystack)) return false;
-      return inList(asList(haystack as GoValue, (k) => `Cannot find has on type ${k}`), needle as GoValue);
+      return inList(
+        asList(haystack as GoValue, (k) => `Cannot find has on type ${k}`),
+        needle as GoValue,
+      );
     },
     Slice: (list, ...indices) =>
-      sliceList(asList(list, (k) => `list should be type of slice or array but ${k}`), indices),
+      sliceList(
+        asList(list, (k) => `list should be type of slice or array but ${k}`),
+        indices,
+      ),
   };
 }
 
 /** The list functions, keyed by template name. */
 export function listFunctions(): Record<string, GoTemplateFunction> {
   const ops = listOps();
-  const op = (name: string): ((...args: GoValue[]) => GoValue) => ops[name] as (...args: GoValue[]) => GoValue;
+  const op = (name: string): ((...args: GoValue[]) => GoValue) =>
+    ops[name] as (...args: GoValue[]) => GoValue;
   const one = { params: ['interface' as const] };
   const two = { params: ['interface' as const, 'interface' as const] };
   const variadic = { params: ['interface' as const], variadic: 'interface' as const };

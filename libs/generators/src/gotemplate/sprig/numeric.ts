@@ -14,7 +14,8 @@ interface Decimal {
 
 function decimalFromFloat(f: number): Decimal {
   if (Number.isNaN(f)) throw new Error('Cannot create a Decimal from NaN');
-  if (!Number.isFinite(f)) throw new Error(`Cannot create a Decimal from ${f > 0 ? '+Inf' : '-Inf'}`);
+  if (!Number.isFinite(f))
+    throw new Error(`Cannot create a Decimal from ${f > 0 ? '+Inf' : '-Inf'}`);
   // JavaScript prints the shortest round-tripping digits, as decimal.NewFromFloat does.
   const match = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(f));
   if (!match) throw new Error(`cannot convert ${f} to decimal`);
@@ -154,7 +155,9 @@ export function numericFunctions(random: () => number): Record<string, GoTemplat
     float64: (v) => toFloat64(v),
     toDecimal,
     seq: signed(seq, { params: [], variadic: 'int' }),
-    until: signed((c) => untilStep(0n, c as bigint, (c as bigint) < 0n ? -1n : 1n), { params: ['int'] }),
+    until: signed((c) => untilStep(0n, c as bigint, (c as bigint) < 0n ? -1n : 1n), {
+      params: ['int'],
+    }),
     untilStep: signed((a, b, c) => untilStep(a as bigint, b as bigint, c as bigint), {
       params: ['int', 'int', 'int'],
     }),

@@ -21,25 +21,64 @@ const MAX = 0x10ffff;
 
 const PERL: Record<string, Range[]> = {
   d: [[0x30, 0x39]],
-  s: [[0x09, 0x0a], [0x0c, 0x0d], [0x20, 0x20]],
-  w: [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]],
+  s: [
+    [0x09, 0x0a],
+    [0x0c, 0x0d],
+    [0x20, 0x20],
+  ],
+  w: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a],
+  ],
 };
 
 const POSIX: Record<string, Range[]> = {
-  alnum: [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]],
-  alpha: [[0x41, 0x5a], [0x61, 0x7a]],
+  alnum: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
+  alpha: [
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ],
   ascii: [[0, 0x7f]],
-  blank: [[0x09, 0x09], [0x20, 0x20]],
-  cntrl: [[0, 0x1f], [0x7f, 0x7f]],
+  blank: [
+    [0x09, 0x09],
+    [0x20, 0x20],
+  ],
+  cntrl: [
+    [0, 0x1f],
+    [0x7f, 0x7f],
+  ],
   digit: [[0x30, 0x39]],
   graph: [[0x21, 0x7e]],
   lower: [[0x61, 0x7a]],
   print: [[0x20, 0x7e]],
-  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
-  space: [[0x09, 0x0d], [0x20, 0x20]],
+  punct: [
+    [0x21, 0x2f],
+    [0x3a, 0x40],
+    [0x5b, 0x60],
+    [0x7b, 0x7e],
+  ],
+  space: [
+    [0x09, 0x0d],
+    [0x20, 0x20],
+  ],
   upper: [[0x41, 0x5a]],
-  word: [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]],
-  xdigit: [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]],
+  word: [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a],
+  ],
+  xdigit: [
+    [0x30, 0x39],
+    [0x41, 0x46],
+    [0x61, 0x66],
+  ],
 };
 
 function negate(ranges: Range[]): Range[] {
@@ -168,8 +207,13 @@ class Translator {
       lazy = true;
       this.i++;
     }
-    if (this.lastWasRepeat) throw new GoRegexpError('invalid nested repetition operator', this.src.slice(this.i - length - (lazy ? 1 : 0) - 1, this.i));
-    if (this.atomStart < 0) throw new GoRegexpError('missing argument to repetition operator', text);
+    if (this.lastWasRepeat)
+      throw new GoRegexpError(
+        'invalid nested repetition operator',
+        this.src.slice(this.i - length - (lazy ? 1 : 0) - 1, this.i),
+      );
+    if (this.atomStart < 0)
+      throw new GoRegexpError('missing argument to repetition operator', text);
     if (this.flags.U) lazy = !lazy;
     this.out += op + (lazy ? '?' : '');
     this.lastWasRepeat = true;
@@ -184,7 +228,8 @@ class Translator {
     }
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : m[3] === '' ? -1 : Number(m[3]);
-    if (min > 1000 || max > 1000 || (max >= 0 && min > max)) throw new GoRegexpError('invalid repeat count', m[0]);
+    if (min > 1000 || max > 1000 || (max >= 0 && min > max))
+      throw new GoRegexpError('invalid repeat count', m[0]);
     this.repeat(m[0], m[0].length);
     return true;
   }
@@ -323,7 +368,8 @@ class Translator {
     }
     if (c >= '0' && c <= '7') {
       const m = /^[0-7]{1,3}/.exec(s.slice(this.i + 1)) as RegExpExecArray;
-      if (c !== '0' && m[0].length === 1) throw new GoRegexpError('invalid escape sequence', `\\${c}`);
+      if (c !== '0' && m[0].length === 1)
+        throw new GoRegexpError('invalid escape sequence', `\\${c}`);
       this.i += 1 + m[0].length;
       return Number.parseInt(m[0], 8);
     }
@@ -333,7 +379,10 @@ class Translator {
       const m = braced ?? plain;
       const hex = braced ? braced[1] : plain?.[0];
       if (!m || hex === undefined || Number.parseInt(hex, 16) > MAX) {
-        throw new GoRegexpError('invalid escape sequence', s.slice(this.i, this.i + 2 + (m?.[0].length ?? 0)));
+        throw new GoRegexpError(
+          'invalid escape sequence',
+          s.slice(this.i, this.i + 2 + (m?.[0].length ?? 0)),
+        );
       }
       this.i += 2 + m[0].length;
       return Number.parseInt(hex, 16);
@@ -386,7 +435,11 @@ class Translator {
         const rangeStart = this.i;
         this.i++;
         const hi = this.classChar();
-        if (hi < lo) throw new GoRegexpError('invalid character class range', s.slice(rangeStart - String.fromCodePoint(lo).length, this.i));
+        if (hi < lo)
+          throw new GoRegexpError(
+            'invalid character class range',
+            s.slice(rangeStart - String.fromCodePoint(lo).length, this.i),
+          );
         ranges.push([lo, hi]);
       } else ranges.push([lo, lo]);
     }

@@ -134,7 +134,9 @@ function mustCompile(expr: string): GoRegexp {
     return compileGoRegexp(expr);
   } catch (e) {
     // eslint-disable-next-line no-control-regex -- strconv.CanBackquote: no control characters other than tab.
-    const quoted = /^[^`\x00-\x08\x0a-\x1f\x7f]*$/.test(expr) ? `\`${expr}\`` : goSprintf('%q', [expr]);
+    const quoted = /^[^`\x00-\x08\x0a-\x1f\x7f]*$/.test(expr)
+      ? `\`${expr}\``
+      : goSprintf('%q', [expr]);
     throw new Error(`regexp: Compile(${quoted}): ${(e as Error).message}`);
   }
 }
@@ -142,9 +144,13 @@ function mustCompile(expr: string): GoRegexp {
 type Op = (r: GoRegexp, ...args: GoValue[]) => GoValue;
 
 const OPS: Record<string, { op: Op; params: ('string' | 'int')[] }> = {
-  RegexMatch: { op: (r, s) => execAt(r, s as string, 0) !== undefined, params: ['string', 'string'] },
+  RegexMatch: {
+    op: (r, s) => execAt(r, s as string, 0) !== undefined,
+    params: ['string', 'string'],
+  },
   RegexFindAll: {
-    op: (r, s, n) => allMatches(r, s as string, Number(n as bigint)).map((m) => (s as string).slice(m[0], m[1])),
+    op: (r, s, n) =>
+      allMatches(r, s as string, Number(n as bigint)).map((m) => (s as string).slice(m[0], m[1])),
     params: ['string', 'string', 'int'],
   },
   RegexFind: {
@@ -155,14 +161,18 @@ const OPS: Record<string, { op: Op; params: ('string' | 'int')[] }> = {
     params: ['string', 'string'],
   },
   RegexReplaceAll: {
-    op: (r, s, repl) => replaceAll(withIndices(r), s as string, (m) => expand(repl as string, r, s as string, m)),
+    op: (r, s, repl) =>
+      replaceAll(withIndices(r), s as string, (m) => expand(repl as string, r, s as string, m)),
     params: ['string', 'string', 'string'],
   },
   RegexReplaceAllLiteral: {
     op: (r, s, repl) => replaceAll(r, s as string, () => repl as string),
     params: ['string', 'string', 'string'],
   },
-  RegexSplit: { op: (r, s, n) => split(r, s as string, Number(n as bigint)), params: ['string', 'string', 'int'] },
+  RegexSplit: {
+    op: (r, s, n) => split(r, s as string, Number(n as bigint)),
+    params: ['string', 'string', 'int'],
+  },
 };
 
 /** The regex functions, keyed by template name. */
@@ -172,17 +182,22 @@ export function regexFunctions(): Record<string, GoTemplateFunction> {
   };
   for (const [name, { op, params }] of Object.entries(OPS)) {
     const lower = name[0]?.toLowerCase() + name.slice(1);
-    out[`must${name}`] = signed((expr, ...rest) => op(compileGoRegexp(expr as string), ...rest), { params });
+    out[`must${name}`] = signed((expr, ...rest) => op(compileGoRegexp(expr as string), ...rest), {
+      params,
+    });
     // regexMatch swallows the compile error (false); the others MustCompile and panic.
     out[lower] =
       name === 'RegexMatch'
-        ? signed((expr, s) => {
-            try {
-              return op(compileGoRegexp(expr as string), s as GoValue);
-            } catch {
-              return false;
-            }
-          }, { params })
+        ? signed(
+            (expr, s) => {
+              try {
+                return op(compileGoRegexp(expr as string), s as GoValue);
+              } catch {
+                return false;
+              }
+            },
+            { params },
+          )
         : signed((expr, ...rest) => op(mustCompile(expr as string), ...rest), { params });
   }
   return out;

@@ -31,9 +31,17 @@ export function parseVersion(v: string): SemverVersion {
   };
   const pre = m[5] ?? '';
   for (const part of pre === '' ? [] : pre.split('.')) {
-    if (/^\d+$/.test(part) && part.length > 1 && part.startsWith('0')) throw new Error('Invalid Prerelease string');
+    if (/^\d+$/.test(part) && part.length > 1 && part.startsWith('0'))
+      throw new Error('Invalid Prerelease string');
   }
-  return { major: seg(m[1]), minor: seg(m[2]), patch: seg(m[3]), pre, metadata: m[8] ?? '', original: v };
+  return {
+    major: seg(m[1]),
+    minor: seg(m[2]),
+    patch: seg(m[3]),
+    pre,
+    metadata: m[8] ?? '',
+    original: v,
+  };
 }
 
 function versionString(v: SemverVersion): string {
@@ -52,7 +60,8 @@ function comparePrePart(a: string, b: string): number {
 
 /** Version.Compare: -1, 0 or 1; metadata is ignored. */
 export function compareVersions(a: SemverVersion, b: SemverVersion): number {
-  for (const k of ['major', 'minor', 'patch'] as const) if (a[k] !== b[k]) return a[k] > b[k] ? 1 : -1;
+  for (const k of ['major', 'minor', 'patch'] as const)
+    if (a[k] !== b[k]) return a[k] > b[k] ? 1 : -1;
   if (a.pre === b.pre) return 0;
   if (a.pre === '') return 1;
   if (b.pre === '') return -1;
@@ -124,7 +133,8 @@ function check(v: SemverVersion, c: Constraint): boolean {
   const tilde = (): boolean => {
     if (cmp < 0) return false;
     const k = c.con;
-    if (k.major === 0n && k.minor === 0n && k.patch === 0n && !c.minorDirty && !c.patchDirty) return true;
+    if (k.major === 0n && k.minor === 0n && k.patch === 0n && !c.minorDirty && !c.patchDirty)
+      return true;
     if (v.major !== k.major) return false;
     return !(v.minor !== k.minor && !c.minorDirty);
   };
@@ -187,7 +197,8 @@ export function semverObject(v: SemverVersion, pointer = true): GoValue {
   const typeName = pointer ? '*semver.Version' : 'semver.Version';
   const other = (o: GoValue): SemverVersion => {
     const info = goObjectOf(o);
-    if (!info || info.typeName !== '*semver.Version') throw new Error('wrong type for value; expected *semver.Version');
+    if (!info || info.typeName !== '*semver.Version')
+      throw new Error('wrong type for value; expected *semver.Version');
     return o as unknown as SemverVersion;
   };
   const payload = { ...v };
@@ -207,8 +218,12 @@ export function semverObject(v: SemverVersion, pointer = true): GoValue {
       if (goObjectOf(o)?.typeName !== typeName) return false;
       const w = o as unknown as SemverVersion;
       return (
-        v.major === w.major && v.minor === w.minor && v.patch === w.patch &&
-        v.pre === w.pre && v.metadata === w.metadata && v.original === w.original
+        v.major === w.major &&
+        v.minor === w.minor &&
+        v.patch === w.patch &&
+        v.pre === w.pre &&
+        v.metadata === w.metadata &&
+        v.original === w.original
       );
     },
     fields: () => [

@@ -26,7 +26,9 @@ export function testFunctions(seed = 42): Record<string, GoTemplateFunction> {
 }
 
 /** Calls a function by name from a table, failing loudly when it is missing. */
-export function caller(table: Record<string, GoTemplateFunction>): (name: string, ...args: GoValue[]) => GoValue {
+export function caller(
+  table: Record<string, GoTemplateFunction>,
+): (name: string, ...args: GoValue[]) => GoValue {
   return (name, ...args) => {
     const fn = table[name];
     if (!fn) throw new Error(`function ${name} not defined`);

@@ -102,12 +102,18 @@ export function stringFunctions(): Record<string, GoTemplateFunction> {
     repeat: signed((c, s) => repeat(str(s), int(c)), { params: [I, S] }),
     trimall: signed((a, b) => trimCutset(str(b), str(a)), { params: [S, S] }),
     trimAll: signed((a, b) => trimCutset(str(b), str(a)), { params: [S, S] }),
-    trimSuffix: signed((a, b) => (str(b).endsWith(str(a)) ? str(b).slice(0, str(b).length - str(a).length) : str(b)), {
-      params: [S, S],
-    }),
-    trimPrefix: signed((a, b) => (str(b).startsWith(str(a)) ? str(b).slice(str(a).length) : str(b)), {
-      params: [S, S],
-    }),
+    trimSuffix: signed(
+      (a, b) => (str(b).endsWith(str(a)) ? str(b).slice(0, str(b).length - str(a).length) : str(b)),
+      {
+        params: [S, S],
+      },
+    ),
+    trimPrefix: signed(
+      (a, b) => (str(b).startsWith(str(a)) ? str(b).slice(str(a).length) : str(b)),
+      {
+        params: [S, S],
+      },
+    ),
     contains: signed((sub, s) => str(s).includes(str(sub)), { params: [S, S] }),
     hasPrefix: signed((sub, s) => str(s).startsWith(str(sub)), { params: [S, S] }),
     hasSuffix: signed((sub, s) => str(s).endsWith(str(sub)), { params: [S, S] }),
@@ -123,12 +129,17 @@ export function stringFunctions(): Record<string, GoTemplateFunction> {
     toString: (v: GoValue) => strval(v === undefined ? null : v),
     split: signed((sep, orig) => toSplitMap(splitN(str(orig), str(sep), -1)), { params: [S, S] }),
     splitList: signed((sep, orig) => splitN(str(orig), str(sep), -1), { params: [S, S] }),
-    splitn: signed((sep, n, orig) => toSplitMap(splitN(str(orig), str(sep), int(n))), { params: [S, I, S] }),
+    splitn: signed((sep, n, orig) => toSplitMap(splitN(str(orig), str(sep), int(n))), {
+      params: [S, I, S],
+    }),
     toStrings: (v) => strslice(v),
     join: signed((sep, v) => strslice(v).join(str(sep)), { params: [S, 'interface'] }),
     sortAlpha,
-    fail: signed((msg) => {
-      throw new Error(str(msg));
-    }, { params: [S] }),
+    fail: signed(
+      (msg) => {
+        throw new Error(str(msg));
+      },
+      { params: [S] },
+    ),
   };
 }

@@ -5,8 +5,12 @@ import { FIXED_NOW, seededRandom } from './spec-support';
 import { sprigFunctions } from './index';
 
 // End-to-end through the Go template engine, as Argo CD renders ApplicationSet templates.
-const funcs = { ...sprigFunctions({ now: () => FIXED_NOW, random: seededRandom() }), ...argoFunctions() };
-const render = (text: string, data: GoValue = {}): string => compileGoTemplate(text, { funcs }).execute(data);
+const funcs = {
+  ...sprigFunctions({ now: () => FIXED_NOW, random: seededRandom() }),
+  ...argoFunctions(),
+};
+const render = (text: string, data: GoValue = {}): string =>
+  compileGoTemplate(text, { funcs }).execute(data);
 
 const params = {
   name: 'Guestbook_App',
@@ -22,13 +26,22 @@ describe('Sprig and Argo CD functions inside templates', () => {
     ['{{ .name | lower | replace "_" "-" }}', 'guestbook-app'],
     ['{{ .name | normalize }}', 'guestbook-app'],
     ['{{ .branch | slugify 23 }}', 'feature-jira-42-new'],
-    ['{{ printf "%s-%s" .path.basename .metadata.labels.env | trunc 63 | trimSuffix "-" }}', 'guestbook-prod'],
+    [
+      '{{ printf "%s-%s" .path.basename .metadata.labels.env | trunc 63 | trimSuffix "-" }}',
+      'guestbook-prod',
+    ],
     ['{{ .metadata.labels.tier | default "web" }}', 'web'],
     ['{{ add .replicas 1 }}', '4'],
     ['{{ mul .replicas 2 | toString | quote }}', '"6"'],
     ['{{ .values.hosts | join "," }}', 'a.example.com,b.example.com'],
-    ['{{ range $i, $h := .values.hosts }}{{ if $i }};{{ end }}{{ $h | upper }}{{ end }}', 'A.EXAMPLE.COM;B.EXAMPLE.COM'],
-    ['{{ toYaml .values | nindent 2 }}', '\n  hosts:\n  - a.example.com\n  - b.example.com\n  image:\n    tag: 1.2.3'],
+    [
+      '{{ range $i, $h := .values.hosts }}{{ if $i }};{{ end }}{{ $h | upper }}{{ end }}',
+      'A.EXAMPLE.COM;B.EXAMPLE.COM',
+    ],
+    [
+      '{{ toYaml .values | nindent 2 }}',
+      '\n  hosts:\n  - a.example.com\n  - b.example.com\n  image:\n    tag: 1.2.3',
+    ],
     ['{{ toJson .metadata.labels }}', '{"env":"prod","region":"eu-west-1"}'],
     ['{{ $d := dict "a" 1 "b" "x" }}{{ $d.b }}{{ get $d "a" }}', 'x1'],
     ['{{ if semverCompare "^1.2.0" .values.image.tag }}compatible{{ end }}', 'compatible'],
@@ -61,7 +74,10 @@ describe('Sprig and Argo CD functions inside templates', () => {
     ['{{ first "x" }}', 'error calling first: Cannot find first on type string'],
     ['{{ substr 0 3 }}', 'wrong number of args for substr: want 3 got 2'],
     ['{{ trunc 2.5 "abc" }}', 'expected integer; found 2.5'],
-    ['{{ mustRegexFind "(" "x" }}', 'error calling mustRegexFind: error parsing regexp: missing closing ): `(`'],
+    [
+      '{{ mustRegexFind "(" "x" }}',
+      'error calling mustRegexFind: error parsing regexp: missing closing ): `(`',
+    ],
     ['{{ fromYaml "- a" }}', 'error calling fromYaml: error unmarshaling JSON'],
   ])('%s fails as in Argo CD', (text, message) => {
     expect(() => render(text, params)).toThrow(message);

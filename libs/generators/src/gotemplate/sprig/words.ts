@@ -85,7 +85,12 @@ function swapCase(s: string): string {
 }
 
 /** goutils.WrapCustom on bytes. */
-export function wrapCustom(s: string, wrapLength: number, newLine: string, wrapLongWords: boolean): string {
+export function wrapCustom(
+  s: string,
+  wrapLength: number,
+  newLine: string,
+  wrapLongWords: boolean,
+): string {
   if (s === '') return '';
   if (newLine === '') newLine = '\n';
   if (wrapLength < 1) wrapLength = 1;
@@ -124,7 +129,8 @@ export function wrapCustom(s: string, wrapLength: number, newLine: string, wrapL
   return out.join('');
 }
 
-const isConnector = (c: string): boolean => c === '-' || c === '_' || isGoSpace(c.codePointAt(0) ?? 0);
+const isConnector = (c: string): boolean =>
+  c === '-' || c === '_' || isGoSpace(c.codePointAt(0) ?? 0);
 
 /** xstrings.ToPascalCase (what Sprig's `camelcase` calls since v3.3). */
 export function toPascalCase(s: string): string {
@@ -172,7 +178,9 @@ export function wordFunctions(random: () => number): Record<string, GoTemplateFu
   const S = 'string' as const;
   const I = 'int' as const;
   return {
-    abbrev: signed((w, s) => (int(w) < 4 ? str(s) : abbreviateFull(str(s), 0, int(w))), { params: [I, S] }),
+    abbrev: signed((w, s) => (int(w) < 4 ? str(s) : abbreviateFull(str(s), 0, int(w))), {
+      params: [I, S],
+    }),
     abbrevboth: signed(
       (l, r, s) => {
         const left = int(l);
@@ -187,7 +195,9 @@ export function wordFunctions(random: () => number): Record<string, GoTemplateFu
     nospace: signed((s) => deleteWhiteSpace(str(s)), { params: [S] }),
     swapcase: signed((s) => swapCase(str(s)), { params: [S] }),
     wrap: signed((l, s) => wrapCustom(str(s), int(l), '', false), { params: [I, S] }),
-    wrapWith: signed((l, sep, s) => wrapCustom(str(s), int(l), str(sep), true), { params: [I, S, S] }),
+    wrapWith: signed((l, sep, s) => wrapCustom(str(s), int(l), str(sep), true), {
+      params: [I, S, S],
+    }),
     camelcase: signed((s) => toPascalCase(str(s)), { params: [S] }),
     snakecase: signed((s) => camelCaseToLowerCase(str(s), '_'), { params: [S] }),
     kebabcase: signed((s) => camelCaseToLowerCase(str(s), '-'), { params: [S] }),
@@ -245,7 +255,11 @@ function nextWord(r: string[], start: number): { wt: WordType; end: number } {
     while (i < r.length && isNumber(at(i))) i++;
     return { wt: 'number', end: i };
   }
-  while (i < r.length && !(isConnector(at(i)) || isAlphabet(at(i)) || isNumber(at(i)) || isPunct(at(i)))) i++;
+  while (
+    i < r.length &&
+    !(isConnector(at(i)) || isAlphabet(at(i)) || isNumber(at(i)) || isPunct(at(i)))
+  )
+    i++;
   return { wt: 'other', end: i };
 }
 

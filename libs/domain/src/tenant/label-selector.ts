@@ -62,15 +62,17 @@ export interface CompileLabelSelectorOptions {
 const bad = (field: string, message: string): DomainError =>
   new DomainError('BAD_USER_INPUT', `${field}: ${message}`, field);
 
+// `at` is a matchExpressions entry, or (`whole` true) a matchLabels entry: one field for key and value.
 function requirement(
   at: string,
   key: string,
   operator: string,
   values: readonly string[],
   validateValues: boolean,
+  whole = false,
 ): LabelRequirement {
   const keyErrs = labelKeyErrors(key);
-  if (keyErrs.length > 0) throw bad(`${at}.key`, `invalid label key ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
+  if (keyErrs.length > 0) throw bad(whole ? at : `${at}.key`, `invalid label key ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
   if (!(LABEL_SELECTOR_OPERATORS as readonly string[]).includes(operator)) {
     throw bad(
       `${at}.operator`,
@@ -87,7 +89,7 @@ function requirement(
   if (validateValues) {
     values.forEach((v, i) => {
       const errs = labelValueErrors(v);
-      if (errs.length > 0) throw bad(`${at}.values[${i}]`, `invalid label value ${JSON.stringify(v)}: ${errs.join('; ')}`);
+      if (errs.length > 0) throw bad(whole ? at : `${at}.values[${i}]`, `invalid label value ${JSON.stringify(v)}: ${errs.join('; ')}`);
     });
   }
   return { key, operator: op, values: [...values] };
@@ -142,7 +144,7 @@ export function compileLabelSelector(
   const requirements: LabelRequirement[] = [];
   const strings: string[] = [];
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    const r = requirement(`${field}.matchLabels[${JSON.stringify(key)}]`, key, 'In', [value], validateValues);
+    const r = requirement(`${field}.matchLabels[${JSON.stringify(key)}]`, key, 'In', [value], validateValues, true);
     requirements.push(r);
     strings.push(requirementString(r, true));
   }

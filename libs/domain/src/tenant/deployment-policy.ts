@@ -54,6 +54,11 @@ const showLabels = (labels: Readonly<Record<string, string>>): string =>
 const ALLOWED: DeploymentDecision = Object.freeze({ allowed: true });
 const denied = (reason: string, rule: DeploymentRule): DeploymentDecision => ({ allowed: false, reason, rule });
 
+// Argo CD's globMatch: a bare `*` matches everything, even across the `/` separator of URLs.
+const MATCH_ALL: CompiledGlob = { pattern: '*', separators: '/', match: () => true };
+const sourceGlob = (pattern: string, field: string): CompiledGlob =>
+  pattern === '*' ? MATCH_ALL : compileGlobField(normalizeRepoURL(pattern), field, '/');
+
 function compileGroupKinds(list: readonly GroupKindPattern[], name: string): CompiledGroupKind[] {
   return list.map((entry, i) => ({
     entry,
@@ -79,12 +84,12 @@ export function compileTenantPolicy(spec: TenantSpec): TenantPolicy {
   const sourceDeny: { glob: CompiledGlob; entry: string }[] = [];
   spec.sourceRepos.forEach((entry, i) => {
     const isDeny = entry.startsWith('!');
-    const glob = compileGlobField(normalizeRepoURL(isDeny ? entry.slice(1) : entry), `sourceRepos[${i}]`, '/');
+    const glob = sourceGlob(isDeny ? entry.slice(1) : entry, `sourceRepos[${i}]`);
     if (isDeny) sourceDeny.push({ glob, entry: `"${entry}"` });
     else sourceAllow.push(glob);
   });
   spec.sourceReposDeny.forEach((entry, i) => {
-    const glob = compileGlobField(normalizeRepoURL(entry), `sourceReposDeny[${i}]`, '/');
+    const glob = sourceGlob(entry, `sourceReposDeny[${i}]`);
     sourceDeny.push({ glob, entry: `sourceReposDeny "${entry}"` });
   });
   const allowedSources = spec.sourceRepos.filter((s) => !s.startsWith('!')).join(', ') || 'none';

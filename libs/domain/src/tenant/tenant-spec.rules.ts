@@ -35,6 +35,7 @@ function checkSources(spec: TenantSpec): void {
   spec.sourceReposDeny.forEach((entry, i) => {
     const field = `sourceReposDeny[${i}]`;
     if (entry.startsWith('!')) throw bad(field, 'entries are already denials; remove the leading "!"');
+    if (entry === '*') throw bad(field, "'*' is invalid: denying every repository leaves nothing to allow");
     compileGlobField(entry, field, '/');
   });
   noDuplicates(spec.sourceReposDeny, 'sourceReposDeny', 'source repository');

@@ -53,6 +53,7 @@ describe('parseTenantSpec', () => {
     ['source !*', (s) => s.sourceRepos.push('!*'), 'sourceRepos[2]', "'!*' is invalid"],
     ['duplicate source', (s) => s.sourceRepos.push('https://github.com/team-a/*'), 'sourceRepos[2]', 'listed twice'],
     ['deny list with !', (s) => (s.sourceReposDeny[0] = '!x'), 'sourceReposDeny[0]', 'already denials'],
+    ['deny list denying all', (s) => (s.sourceReposDeny[0] = '*'), 'sourceReposDeny[0]', "'*' is invalid"],
     ['deny list glob', (s) => (s.sourceReposDeny[0] = '[]'), 'sourceReposDeny[0]', 'could not parse range'],
     ['selector operator', (s) => (s.destinations[1].clusterSelector.matchExpressions[0].operator = 'Gt'), 'destinations[1].clusterSelector.matchExpressions[0].operator', '"Gt" is not a valid label selector operator'],
     ['selector value', (s) => (s.destinations[0].clusterSelector.matchLabels.env = 'prod!'), 'destinations[0].clusterSelector.matchLabels["env"]', 'invalid label value "prod!"'],

@@ -12,8 +12,12 @@ const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'];
 
 /** Why `schedule` is not a valid five-field cron expression, or undefined when it is. */
 export function cronScheduleError(schedule: string): string | undefined {
-  const fields = schedule.trim().split(/\s+/).filter((f) => f !== '');
-  if (fields.length !== 5) return `expected exactly 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
+  const fields = schedule
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '');
+  if (fields.length !== 5)
+    return `expected exactly 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
   for (const [i, field] of fields.entries()) {
     if (!FIELD_RE.test(field.replace(NAMES_RE, '0'))) {
       return `${FIELD_NAMES[i]} field ${JSON.stringify(field)} has characters robfig/cron does not accept`;
@@ -52,7 +56,11 @@ const parsed = new Map<string, CronExpression>();
  * none. A local start time that a spring-forward DST change skips does not happen that day (as
  * in cron-parser); one repeated by a fall-back change happens once.
  */
-export function lastStartAtOrBefore(schedule: string, timeZone: string, at: Date): Date | undefined {
+export function lastStartAtOrBefore(
+  schedule: string,
+  timeZone: string,
+  at: Date,
+): Date | undefined {
   const key = `${timeZone}\0${schedule}`;
   let expression = parsed.get(key);
   if (!expression) {

@@ -15,7 +15,8 @@ export interface DeploymentRequest {
 export type DeploymentRule = 'source' | 'destination' | 'clusterResource' | 'namespacedResource';
 
 /** The answer: allowed, or why not (a sentence for the API) and which rule said no. */
-export type DeploymentDecision = { allowed: true } | { allowed: false; reason: string; rule: DeploymentRule };
+export type DeploymentDecision =
+  { allowed: true } | { allowed: false; reason: string; rule: DeploymentRule };
 
 /** A tenant's deployment rules with every glob and selector compiled once. */
 export interface TenantPolicy {
@@ -48,11 +49,18 @@ interface CompiledGroupKind {
   kind: CompiledPathMatch;
 }
 
-const showGroupKind = (group: string, kind: string): string => (group === '' ? kind : `${group}/${kind}`);
+const showGroupKind = (group: string, kind: string): string =>
+  group === '' ? kind : `${group}/${kind}`;
 const showLabels = (labels: Readonly<Record<string, string>>): string =>
-  Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',') || 'none';
 const ALLOWED: DeploymentDecision = Object.freeze({ allowed: true });
-const denied = (reason: string, rule: DeploymentRule): DeploymentDecision => ({ allowed: false, reason, rule });
+const denied = (reason: string, rule: DeploymentRule): DeploymentDecision => ({
+  allowed: false,
+  reason,
+  rule,
+});
 
 // Argo CD's globMatch: a bare `*` matches everything, even across the `/` separator of URLs.
 const MATCH_ALL: CompiledGlob = { pattern: '*', separators: '/', match: () => true };
@@ -94,26 +102,46 @@ export function compileTenantPolicy(spec: TenantSpec): TenantPolicy {
   });
   const allowedSources = spec.sourceRepos.filter((s) => !s.startsWith('!')).join(', ') || 'none';
   const destinations: CompiledDestination[] = spec.destinations.map((d, i) => ({
-    selector: compileLabelSelector(d.clusterSelector, { field: `destinations[${i}].clusterSelector` }),
-    allow: d.namespaces.flatMap((ns, j) => (ns.startsWith('!') ? [] : [compileGlobField(ns, `destinations[${i}].namespaces[${j}]`)])),
-    deny: d.namespaces.flatMap((ns, j) => (ns.startsWith('!') ? [compileGlobField(ns.slice(1), `destinations[${i}].namespaces[${j}]`)] : [])),
+    selector: compileLabelSelector(d.clusterSelector, {
+      field: `destinations[${i}].clusterSelector`,
+    }),
+    allow: d.namespaces.flatMap((ns, j) =>
+      ns.startsWith('!') ? [] : [compileGlobField(ns, `destinations[${i}].namespaces[${j}]`)],
+    ),
+    deny: d.namespaces.flatMap((ns, j) =>
+      ns.startsWith('!')
+        ? [compileGlobField(ns.slice(1), `destinations[${i}].namespaces[${j}]`)]
+        : [],
+    ),
   }));
   const clusterKinds = compileGroupKinds(spec.clusterResourceWhitelist, 'clusterResourceWhitelist');
-  const deniedKinds = compileGroupKinds(spec.namespaceResourceBlacklist, 'namespaceResourceBlacklist');
-  const allowedClusterKinds = spec.clusterResourceWhitelist.map((gk) => showGroupKind(gk.group, gk.kind)).join(', ');
+  const deniedKinds = compileGroupKinds(
+    spec.namespaceResourceBlacklist,
+    'namespaceResourceBlacklist',
+  );
+  const allowedClusterKinds = spec.clusterResourceWhitelist
+    .map((gk) => showGroupKind(gk.group, gk.kind))
+    .join(', ');
 
   function checkSource(repoURL: string): DeploymentDecision | undefined {
     const url = normalizeRepoURL(repoURL);
     for (const d of sourceDeny) {
-      if (d.glob.match(url)) return denied(`source ${repoURL} is denied in tenant ${tenant} by ${d.entry}`, 'source');
+      if (d.glob.match(url))
+        return denied(`source ${repoURL} is denied in tenant ${tenant} by ${d.entry}`, 'source');
     }
     if (!sourceAllow.some((g) => g.match(url))) {
-      return denied(`source ${repoURL} is not permitted in tenant ${tenant} (allowed: ${allowedSources})`, 'source');
+      return denied(
+        `source ${repoURL} is not permitted in tenant ${tenant} (allowed: ${allowedSources})`,
+        'source',
+      );
     }
     return undefined;
   }
 
-  function checkDestination(cluster: DeploymentRequest['cluster'], namespace: string): DeploymentDecision | undefined {
+  function checkDestination(
+    cluster: DeploymentRequest['cluster'],
+    namespace: string,
+  ): DeploymentDecision | undefined {
     let clusterMatched = false;
     let allowed = false;
     const allowedHere: string[] = [];
@@ -134,23 +162,37 @@ export function compileTenantPolicy(spec: TenantSpec): TenantPolicy {
     }
     if (!allowed) {
       const list = [...new Set(allowedHere)].join(', ') || 'none';
-      return denied(`namespace ${namespace} on cluster ${cluster.name} is not permitted in tenant ${tenant} (allowed: ${list})`, 'destination');
+      return denied(
+        `namespace ${namespace} on cluster ${cluster.name} is not permitted in tenant ${tenant} (allowed: ${list})`,
+        'destination',
+      );
     }
     return undefined;
   }
 
-  function checkResource(resource: NonNullable<DeploymentRequest['resource']>): DeploymentDecision | undefined {
+  function checkResource(
+    resource: NonNullable<DeploymentRequest['resource']>,
+  ): DeploymentDecision | undefined {
     const { group, kind, namespaced } = resource;
     const shown = showGroupKind(group, kind);
     if (!namespaced) {
       if (clusterKinds.some((c) => c.group.match(group) && c.kind.match(kind))) return undefined;
-      const allowedText = allowedClusterKinds === '' ? 'no cluster-scoped kinds are allowed' : `allowed: ${allowedClusterKinds}`;
-      return denied(`cluster-scoped resource ${shown} is not permitted in tenant ${tenant} (${allowedText})`, 'clusterResource');
+      const allowedText =
+        allowedClusterKinds === ''
+          ? 'no cluster-scoped kinds are allowed'
+          : `allowed: ${allowedClusterKinds}`;
+      return denied(
+        `cluster-scoped resource ${shown} is not permitted in tenant ${tenant} (${allowedText})`,
+        'clusterResource',
+      );
     }
     const hit = deniedKinds.find((c) => c.group.match(group) && c.kind.match(kind));
     if (!hit) return undefined;
     const entry = `{group: ${JSON.stringify(hit.entry.group)}, kind: ${JSON.stringify(hit.entry.kind)}}`;
-    return denied(`namespaced resource ${shown} is denied in tenant ${tenant} by namespaceResourceBlacklist entry ${entry}`, 'namespacedResource');
+    return denied(
+      `namespaced resource ${shown} is denied in tenant ${tenant} by namespaceResourceBlacklist entry ${entry}`,
+      'namespacedResource',
+    );
   }
 
   return {

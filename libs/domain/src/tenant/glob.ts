@@ -36,7 +36,11 @@ const TEXT_BREAKERS = ['?', '*', '[', '{'];
 const TERMS_BREAKERS = [...TEXT_BREAKERS, '}', ','];
 
 // gobwas's fetchText: reads up to a breaker, `\` escapes one character, a trailing `\` vanishes.
-function readText(chars: readonly string[], start: number, breakers: readonly string[]): [string, number] {
+function readText(
+  chars: readonly string[],
+  start: number,
+  breakers: readonly string[],
+): [string, number] {
   let text = '';
   let escaped = false;
   let i = start;
@@ -203,7 +207,11 @@ export function compileGlobField(pattern: string, field: string, separators = ''
     return compileGlob(pattern, separators);
   } catch (err) {
     if (!(err instanceof GlobSyntaxError)) throw err;
-    throw new DomainError('BAD_USER_INPUT', `${field}: invalid glob ${JSON.stringify(pattern)} (${err.message})`, field);
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `${field}: invalid glob ${JSON.stringify(pattern)} (${err.message})`,
+      field,
+    );
   }
 }
 

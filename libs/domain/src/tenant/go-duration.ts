@@ -7,8 +7,8 @@
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3, // U+00B5
-  'μs': 1e-3, // U+03BC
+  µs: 1e-3, // U+00B5
+  μs: 1e-3, // U+03BC
   ms: 1,
   s: 1000,
   m: 60_000,
@@ -34,10 +34,12 @@ export function parseGoDuration(text: string): number {
     TERM_RE.lastIndex = pos;
     const m = TERM_RE.exec(s);
     const [whole = '', frac, unit = ''] = m ? [m[1], m[2], m[3]] : [];
-    if (!m || (whole === '' && (frac ?? '') === '')) throw new Error(`time: invalid duration ${quoted}`);
+    if (!m || (whole === '' && (frac ?? '') === ''))
+      throw new Error(`time: invalid duration ${quoted}`);
     if (unit === '') throw new Error(`time: missing unit in duration ${quoted}`);
     const perUnit = UNIT_MS[unit];
-    if (perUnit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
+    if (perUnit === undefined)
+      throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
     total += Number(`${whole || '0'}.${frac ?? ''}0`) * perUnit;
     pos = TERM_RE.lastIndex;
   }

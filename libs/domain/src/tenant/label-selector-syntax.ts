@@ -9,7 +9,8 @@ import { compileLabelSelector, type LabelSelector } from './label-selector';
  * tenant stores) cannot hold them.
  */
 
-type TokenKind = 'id' | 'end' | '!' | '!=' | '=' | '==' | '(' | ')' | ',' | '>' | '<' | 'in' | 'notin';
+type TokenKind =
+  'id' | 'end' | '!' | '!=' | '=' | '==' | '(' | ')' | ',' | '>' | '<' | 'in' | 'notin';
 interface Token {
   kind: TokenKind;
   text: string;
@@ -32,7 +33,12 @@ function tokenize(text: string): Token[] {
       i += kind.length;
     } else {
       let j = i;
-      while (j < text.length && !WHITESPACE.has(text[j] as string) && !SPECIAL.has(text[j] as string)) j++;
+      while (
+        j < text.length &&
+        !WHITESPACE.has(text[j] as string) &&
+        !SPECIAL.has(text[j] as string)
+      )
+        j++;
       const word = text.slice(i, j);
       tokens.push({ kind: word === 'in' || word === 'notin' ? word : 'id', text: word });
       i = j;
@@ -66,7 +72,8 @@ class SelectorParser {
       this.requirement(out);
       const sep = this.next();
       if (sep.kind === 'end') return;
-      if (sep.kind !== ',') throw new Error(`found '${sep.text}', expected: ',' or 'end of string'`);
+      if (sep.kind !== ',')
+        throw new Error(`found '${sep.text}', expected: ',' or 'end of string'`);
       const after = this.peek();
       if (after.kind !== 'id' && after.kind !== '!') {
         throw new Error(`found '${after.text}', expected: identifier after ','`);
@@ -81,7 +88,8 @@ class SelectorParser {
       negated = true;
       t = this.next();
     }
-    if (t.kind !== 'id') throw new Error(`unable to parse requirement: found '${t.text}', expected: identifier`);
+    if (t.kind !== 'id')
+      throw new Error(`unable to parse requirement: found '${t.text}', expected: identifier`);
     const key = t.text;
     const ahead = this.peek().kind;
     if (negated || ahead === 'end' || ahead === ',') {
@@ -92,22 +100,32 @@ class SelectorParser {
     switch (op.kind) {
       case 'in':
       case 'notin':
-        out.matchExpressions.push({ key, operator: op.kind === 'in' ? 'In' : 'NotIn', values: this.values() });
+        out.matchExpressions.push({
+          key,
+          operator: op.kind === 'in' ? 'In' : 'NotIn',
+          values: this.values(),
+        });
         return;
       case '=':
       case '==':
       case '!=': {
         const value = this.exactValue();
-        if (op.kind === '!=') out.matchExpressions.push({ key, operator: 'NotIn', values: [value] });
-        else if (key in out.matchLabels) out.matchExpressions.push({ key, operator: 'In', values: [value] });
+        if (op.kind === '!=')
+          out.matchExpressions.push({ key, operator: 'NotIn', values: [value] });
+        else if (key in out.matchLabels)
+          out.matchExpressions.push({ key, operator: 'In', values: [value] });
         else out.matchLabels[key] = value;
         return;
       }
       case '>':
       case '<':
-        throw new Error(`unable to parse requirement: operator '${op.kind}' is not supported in a label selector (use In, NotIn, Exists or DoesNotExist)`);
+        throw new Error(
+          `unable to parse requirement: operator '${op.kind}' is not supported in a label selector (use In, NotIn, Exists or DoesNotExist)`,
+        );
       default:
-        throw new Error(`unable to parse requirement: found '${op.text}', expected: in, notin, =, ==, !=, gt, lt`);
+        throw new Error(
+          `unable to parse requirement: found '${op.text}', expected: in, notin, =, ==, !=, gt, lt`,
+        );
     }
   }
 
@@ -115,20 +133,24 @@ class SelectorParser {
     const ahead = this.peek();
     if (ahead.kind === 'end' || ahead.kind === ',') return '';
     const t = this.next();
-    if (t.kind !== 'id') throw new Error(`unable to parse requirement: found '${t.text}', expected: identifier`);
+    if (t.kind !== 'id')
+      throw new Error(`unable to parse requirement: found '${t.text}', expected: identifier`);
     return t.text;
   }
 
   private values(): string[] {
     const open = this.next();
-    if (open.kind !== '(') throw new Error(`unable to parse requirement: found '${open.text}' expected: '('`);
+    if (open.kind !== '(')
+      throw new Error(`unable to parse requirement: found '${open.text}' expected: '('`);
     const ahead = this.peek();
     if (ahead.kind === ')') {
       this.next();
       return [''];
     }
     if (ahead.kind !== 'id' && ahead.kind !== ',') {
-      throw new Error(`unable to parse requirement: found '${ahead.text}', expected: ',', ')' or identifier`);
+      throw new Error(
+        `unable to parse requirement: found '${ahead.text}', expected: ',', ')' or identifier`,
+      );
     }
     const values = new Set<string>();
     for (;;) {
@@ -137,7 +159,10 @@ class SelectorParser {
         values.add(t.text);
         const after = this.peek();
         if (after.kind === ')') break;
-        if (after.kind !== ',') throw new Error(`unable to parse requirement: found '${after.text}', expected: ',' or ')'`);
+        if (after.kind !== ',')
+          throw new Error(
+            `unable to parse requirement: found '${after.text}', expected: ',' or ')'`,
+          );
       } else if (t.kind === ',') {
         // apimachinery reads `(,a`, `a,)` and `a,,b` as holding the empty value.
         if (values.size === 0) values.add('');
@@ -151,7 +176,9 @@ class SelectorParser {
           values.add('');
         }
       } else {
-        throw new Error(`unable to parse requirement: found '${t.text}', expected: ',', or identifier`);
+        throw new Error(
+          `unable to parse requirement: found '${t.text}', expected: ',', or identifier`,
+        );
       }
     }
     this.next(); // the `)`
@@ -170,7 +197,11 @@ export function parseLabelSelector(text: string, field = 'selector'): LabelSelec
     new SelectorParser(tokenize(text)).parse(out);
   } catch (err) {
     if (!(err instanceof Error) || err instanceof DomainError) throw err;
-    throw new DomainError('BAD_USER_INPUT', `${field}: invalid label selector ${JSON.stringify(text)}: ${err.message}`, field);
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `${field}: invalid label selector ${JSON.stringify(text)}: ${err.message}`,
+      field,
+    );
   }
   const selector: LabelSelector = {};
   if (Object.keys(out.matchLabels).length > 0) selector.matchLabels = out.matchLabels;
@@ -181,7 +212,11 @@ export function parseLabelSelector(text: string, field = 'selector'): LabelSelec
     if (!(err instanceof DomainError)) throw err;
     // The string has no matchExpressions[i] to point at: name the field, quote the detail.
     const detail = err.message.slice(err.message.indexOf(': ') + 2);
-    throw new DomainError('BAD_USER_INPUT', `${field}: invalid label selector ${JSON.stringify(text)}: ${detail}`, field);
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `${field}: invalid label selector ${JSON.stringify(text)}: ${detail}`,
+      field,
+    );
   }
   return selector;
 }

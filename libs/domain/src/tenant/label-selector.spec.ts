@@ -10,19 +10,46 @@ describe('label selectors', () => {
     ['matchLabels equal', { matchLabels: { env: 'prod' } }, true],
     ['matchLabels differ', { matchLabels: { env: 'dev' } }, false],
     ['matchLabels missing key', { matchLabels: { team: 'a' } }, false],
-    ['In hit', { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] }, true],
+    [
+      'In hit',
+      { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] },
+      true,
+    ],
     ['In miss', { matchExpressions: [{ key: 'tier', operator: 'In', values: ['api'] }] }, false],
-    ['In on absent key', { matchExpressions: [{ key: 'team', operator: 'In', values: ['a'] }] }, false],
-    ['NotIn hit', { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] }, false],
-    ['NotIn miss', { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['api'] }] }, true],
-    ['NotIn on absent key matches', { matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['a'] }] }, true],
+    [
+      'In on absent key',
+      { matchExpressions: [{ key: 'team', operator: 'In', values: ['a'] }] },
+      false,
+    ],
+    [
+      'NotIn hit',
+      { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] },
+      false,
+    ],
+    [
+      'NotIn miss',
+      { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['api'] }] },
+      true,
+    ],
+    [
+      'NotIn on absent key matches',
+      { matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['a'] }] },
+      true,
+    ],
     ['Exists', { matchExpressions: [{ key: 'region', operator: 'Exists' }] }, true],
     ['Exists absent', { matchExpressions: [{ key: 'canary', operator: 'Exists' }] }, false],
     ['DoesNotExist', { matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }] }, true],
-    ['DoesNotExist present', { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }, false],
+    [
+      'DoesNotExist present',
+      { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] },
+      false,
+    ],
     [
       'matchLabels and matchExpressions are ANDed',
-      { matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['api'] }] },
+      {
+        matchLabels: { env: 'prod' },
+        matchExpressions: [{ key: 'tier', operator: 'In', values: ['api'] }],
+      },
       false,
     ],
   ])('%s', (_name, selector, expected) => {
@@ -31,24 +58,67 @@ describe('label selectors', () => {
   });
 
   it('does not read inherited properties as labels', () => {
-    expect(matches({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, {})).toBe(false);
+    expect(matches({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, {})).toBe(
+      false,
+    );
   });
 
   it.each<[LabelSelector, string, string]>([
     [
-      { matchExpressions: [{ key: 'a', operator: 'In', values: ['x'] }, { key: 'b', operator: 'Equals', values: ['y'] }] },
+      {
+        matchExpressions: [
+          { key: 'a', operator: 'In', values: ['x'] },
+          { key: 'b', operator: 'Equals', values: ['y'] },
+        ],
+      },
       'destinations[0].clusterSelector.matchExpressions[1].operator',
       '"Equals" is not a valid label selector operator (one of In, NotIn, Exists, DoesNotExist)',
     ],
-    [{ matchExpressions: [{ key: 'a', operator: 'In' }] }, 'destinations[0].clusterSelector.matchExpressions[0].values', 'must be specified when operator is In'],
-    [{ matchExpressions: [{ key: 'a', operator: 'NotIn', values: [] }] }, 'destinations[0].clusterSelector.matchExpressions[0].values', 'must be specified when operator is NotIn'],
-    [{ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }, 'destinations[0].clusterSelector.matchExpressions[0].values', 'may not be specified when operator is Exists'],
-    [{ matchExpressions: [{ key: 'a', operator: 'In', values: ['ok', 'not ok'] }] }, 'destinations[0].clusterSelector.matchExpressions[0].values[1]', 'invalid label value "not ok"'],
-    [{ matchExpressions: [{ key: '-a', operator: 'Exists' }] }, 'destinations[0].clusterSelector.matchExpressions[0].key', 'invalid label key "-a"'],
-    [{ matchLabels: { 'Example.com/x': 'y' } }, 'destinations[0].clusterSelector.matchLabels["Example.com/x"]', 'invalid label key "Example.com/x": prefix part a lowercase RFC 1123 subdomain'],
-    [{ matchLabels: { 'a/b/c': 'y' } }, 'destinations[0].clusterSelector.matchLabels["a/b/c"]', 'invalid label key "a/b/c": a qualified name must consist'],
-    [{ matchLabels: { ['x'.repeat(64)]: 'y' } }, `destinations[0].clusterSelector.matchLabels["${'x'.repeat(64)}"]`, `invalid label key "${'x'.repeat(64)}": name part must be no more than 63 characters`],
-    [{ matchLabels: { env: 'y'.repeat(64) } }, 'destinations[0].clusterSelector.matchLabels["env"]', `invalid label value "${'y'.repeat(64)}": must be no more than 63 characters`],
+    [
+      { matchExpressions: [{ key: 'a', operator: 'In' }] },
+      'destinations[0].clusterSelector.matchExpressions[0].values',
+      'must be specified when operator is In',
+    ],
+    [
+      { matchExpressions: [{ key: 'a', operator: 'NotIn', values: [] }] },
+      'destinations[0].clusterSelector.matchExpressions[0].values',
+      'must be specified when operator is NotIn',
+    ],
+    [
+      { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] },
+      'destinations[0].clusterSelector.matchExpressions[0].values',
+      'may not be specified when operator is Exists',
+    ],
+    [
+      { matchExpressions: [{ key: 'a', operator: 'In', values: ['ok', 'not ok'] }] },
+      'destinations[0].clusterSelector.matchExpressions[0].values[1]',
+      'invalid label value "not ok"',
+    ],
+    [
+      { matchExpressions: [{ key: '-a', operator: 'Exists' }] },
+      'destinations[0].clusterSelector.matchExpressions[0].key',
+      'invalid label key "-a"',
+    ],
+    [
+      { matchLabels: { 'Example.com/x': 'y' } },
+      'destinations[0].clusterSelector.matchLabels["Example.com/x"]',
+      'invalid label key "Example.com/x": prefix part a lowercase RFC 1123 subdomain',
+    ],
+    [
+      { matchLabels: { 'a/b/c': 'y' } },
+      'destinations[0].clusterSelector.matchLabels["a/b/c"]',
+      'invalid label key "a/b/c": a qualified name must consist',
+    ],
+    [
+      { matchLabels: { ['x'.repeat(64)]: 'y' } },
+      `destinations[0].clusterSelector.matchLabels["${'x'.repeat(64)}"]`,
+      `invalid label key "${'x'.repeat(64)}": name part must be no more than 63 characters`,
+    ],
+    [
+      { matchLabels: { env: 'y'.repeat(64) } },
+      'destinations[0].clusterSelector.matchLabels["env"]',
+      `invalid label value "${'y'.repeat(64)}": must be no more than 63 characters`,
+    ],
   ])('refuses %j naming %s', (selector, field, message) => {
     let caught: unknown;
     try {
@@ -63,7 +133,11 @@ describe('label selectors', () => {
 
   it('skips value validation when asked (ApplicationSet generator selectors match URLs)', () => {
     const s = compileLabelSelector(
-      { matchExpressions: [{ key: 'server', operator: 'In', values: ['https://kubernetes.default.svc'] }] },
+      {
+        matchExpressions: [
+          { key: 'server', operator: 'In', values: ['https://kubernetes.default.svc'] },
+        ],
+      },
       { validateValues: false },
     );
     expect(s.matches({ server: 'https://kubernetes.default.svc' })).toBe(true);
@@ -75,7 +149,11 @@ describe('parseLabelSelector (the Kubernetes string syntax)', () => {
     ['', {}, ''],
     ['env=prod', { matchLabels: { env: 'prod' } }, 'env=prod'],
     ['env==prod', { matchLabels: { env: 'prod' } }, 'env=prod'],
-    ['env!=prod', { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }] }, 'env notin (prod)'],
+    [
+      'env!=prod',
+      { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }] },
+      'env notin (prod)',
+    ],
     [
       'env=prod,tier in (a,b),!canary',
       {
@@ -87,13 +165,38 @@ describe('parseLabelSelector (the Kubernetes string syntax)', () => {
       },
       'env=prod,tier in (a,b),!canary',
     ],
-    [' tier notin ( b , a ) , gpu ', { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['a', 'b'] }, { key: 'gpu', operator: 'Exists' }] }, 'tier notin (a,b),gpu'],
+    [
+      ' tier notin ( b , a ) , gpu ',
+      {
+        matchExpressions: [
+          { key: 'tier', operator: 'NotIn', values: ['a', 'b'] },
+          { key: 'gpu', operator: 'Exists' },
+        ],
+      },
+      'tier notin (a,b),gpu',
+    ],
     ['a=', { matchLabels: { a: '' } }, 'a='],
     ['a in ()', { matchExpressions: [{ key: 'a', operator: 'In', values: [''] }] }, 'a in ()'],
-    ['a in (x,,y)', { matchExpressions: [{ key: 'a', operator: 'In', values: ['', 'x', 'y'] }] }, 'a in (,x,y)'],
-    ['in in (in,notin)', { matchExpressions: [{ key: 'in', operator: 'In', values: ['in', 'notin'] }] }, 'in in (in,notin)'],
-    ['a=1,a=2', { matchLabels: { a: '1' }, matchExpressions: [{ key: 'a', operator: 'In', values: ['2'] }] }, 'a=1,a in (2)'],
-    ['app.kubernetes.io/name=web', { matchLabels: { 'app.kubernetes.io/name': 'web' } }, 'app.kubernetes.io/name=web'],
+    [
+      'a in (x,,y)',
+      { matchExpressions: [{ key: 'a', operator: 'In', values: ['', 'x', 'y'] }] },
+      'a in (,x,y)',
+    ],
+    [
+      'in in (in,notin)',
+      { matchExpressions: [{ key: 'in', operator: 'In', values: ['in', 'notin'] }] },
+      'in in (in,notin)',
+    ],
+    [
+      'a=1,a=2',
+      { matchLabels: { a: '1' }, matchExpressions: [{ key: 'a', operator: 'In', values: ['2'] }] },
+      'a=1,a in (2)',
+    ],
+    [
+      'app.kubernetes.io/name=web',
+      { matchLabels: { 'app.kubernetes.io/name': 'web' } },
+      'app.kubernetes.io/name=web',
+    ],
   ])('parses %j', (text, expected, printed) => {
     const selector = parseLabelSelector(text);
     expect(selector).toEqual(expected);
@@ -129,7 +232,11 @@ describe('parseLabelSelector (the Kubernetes string syntax)', () => {
       parseLabelSelector(text, 'clusterSelector');
     } catch (err) {
       expect(err).toMatchObject({ code: 'BAD_USER_INPUT', field: 'clusterSelector' });
-      expect((err as Error).message.startsWith(`clusterSelector: invalid label selector ${JSON.stringify(text)}: `)).toBe(true);
+      expect(
+        (err as Error).message.startsWith(
+          `clusterSelector: invalid label selector ${JSON.stringify(text)}: `,
+        ),
+      ).toBe(true);
     }
   });
 });

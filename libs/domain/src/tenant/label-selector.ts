@@ -72,7 +72,11 @@ function requirement(
   whole = false,
 ): LabelRequirement {
   const keyErrs = labelKeyErrors(key);
-  if (keyErrs.length > 0) throw bad(whole ? at : `${at}.key`, `invalid label key ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
+  if (keyErrs.length > 0)
+    throw bad(
+      whole ? at : `${at}.key`,
+      `invalid label key ${JSON.stringify(key)}: ${keyErrs.join('; ')}`,
+    );
   if (!(LABEL_SELECTOR_OPERATORS as readonly string[]).includes(operator)) {
     throw bad(
       `${at}.operator`,
@@ -89,13 +93,20 @@ function requirement(
   if (validateValues) {
     values.forEach((v, i) => {
       const errs = labelValueErrors(v);
-      if (errs.length > 0) throw bad(whole ? at : `${at}.values[${i}]`, `invalid label value ${JSON.stringify(v)}: ${errs.join('; ')}`);
+      if (errs.length > 0)
+        throw bad(
+          whole ? at : `${at}.values[${i}]`,
+          `invalid label value ${JSON.stringify(v)}: ${errs.join('; ')}`,
+        );
     });
   }
   return { key, operator: op, values: [...values] };
 }
 
-function matchRequirements(requirements: readonly LabelRequirement[], labels: Readonly<Record<string, string>>): boolean {
+function matchRequirements(
+  requirements: readonly LabelRequirement[],
+  labels: Readonly<Record<string, string>>,
+): boolean {
   for (const r of requirements) {
     const value = Object.prototype.hasOwnProperty.call(labels, r.key) ? labels[r.key] : undefined;
     switch (r.operator) {
@@ -144,12 +155,25 @@ export function compileLabelSelector(
   const requirements: LabelRequirement[] = [];
   const strings: string[] = [];
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    const r = requirement(`${field}.matchLabels[${JSON.stringify(key)}]`, key, 'In', [value], validateValues, true);
+    const r = requirement(
+      `${field}.matchLabels[${JSON.stringify(key)}]`,
+      key,
+      'In',
+      [value],
+      validateValues,
+      true,
+    );
     requirements.push(r);
     strings.push(requirementString(r, true));
   }
   (selector.matchExpressions ?? []).forEach((expr, i) => {
-    const r = requirement(`${field}.matchExpressions[${i}]`, expr.key, expr.operator, expr.values ?? [], validateValues);
+    const r = requirement(
+      `${field}.matchExpressions[${i}]`,
+      expr.key,
+      expr.operator,
+      expr.values ?? [],
+      validateValues,
+    );
     requirements.push(r);
     strings.push(requirementString(r, false));
   });

@@ -50,7 +50,7 @@ export function compilePathMatch(pattern: string, field: string): CompiledPathMa
   const chars = Array.from(pattern);
   let source = '';
   try {
-    for (let i = 0; i < chars.length; ) {
+    for (let i = 0; i < chars.length;) {
       const c = chars[i] as string;
       if (c === '*') {
         source += '[^/]*';
@@ -73,7 +73,11 @@ export function compilePathMatch(pattern: string, field: string): CompiledPathMa
     }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new DomainError('BAD_USER_INPUT', `${field}: invalid pattern ${JSON.stringify(pattern)} (${reason})`, field);
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `${field}: invalid pattern ${JSON.stringify(pattern)} (${reason})`,
+      field,
+    );
   }
   const re = new RegExp(`^${source}$`, 'u');
   return { pattern, match: (text) => re.test(text) };

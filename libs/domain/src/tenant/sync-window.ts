@@ -47,12 +47,17 @@ export function windowApplies(window: SyncWindow, target: SyncTarget): boolean {
   const { application, cluster, namespace } = target;
   return (
     window.applications.some((g) => globMatch(g, application)) ||
-    window.clusters.some((g) => (cluster.name !== '' && globMatch(g, cluster.name)) || (!!cluster.server && globMatch(g, cluster.server))) ||
+    window.clusters.some(
+      (g) =>
+        (cluster.name !== '' && globMatch(g, cluster.name)) ||
+        (!!cluster.server && globMatch(g, cluster.server)),
+    ) ||
     window.namespaces.some((g) => globMatch(g, namespace))
   );
 }
 
-const describe = (w: SyncWindow): string => `${w.kind} window "${w.schedule}" (${w.duration}, ${w.timeZone})`;
+const describe = (w: SyncWindow): string =>
+  `${w.kind} window "${w.schedule}" (${w.duration}, ${w.timeZone})`;
 
 /** Input of {@link canSync}. */
 export interface CanSyncInput extends SyncTarget {
@@ -74,14 +79,21 @@ export interface CanSyncInput extends SyncTarget {
 export function canSync(input: CanSyncInput): SyncDecision {
   const { windows, at, manual } = input;
   const applying = windows.filter((w) => windowApplies(w, input));
-  if (applying.length === 0) return { allowed: true, reason: `no sync window applies to application ${input.application}` };
-  const active = applying.map((w) => ({ w, until: activeUntil(w, at) })).filter((a) => a.until !== undefined);
+  if (applying.length === 0)
+    return { allowed: true, reason: `no sync window applies to application ${input.application}` };
+  const active = applying
+    .map((w) => ({ w, until: activeUntil(w, at) }))
+    .filter((a) => a.until !== undefined);
   const activeDeny = active.filter((a) => a.w.kind === 'deny');
   if (activeDeny.length > 0) {
     const strict = activeDeny.find((a) => !a.w.manualSync);
     if (manual && !strict) {
       const first = activeDeny[0]!;
-      return { allowed: true, reason: `manual sync permitted during ${describe(first.w)} (manualSync)`, window: first.w };
+      return {
+        allowed: true,
+        reason: `manual sync permitted during ${describe(first.w)} (manualSync)`,
+        window: first.w,
+      };
     }
     const blocking = strict ?? activeDeny[0]!;
     const reason = `${describe(blocking.w)} is active until ${blocking.until!.toISOString()}`;
@@ -89,16 +101,28 @@ export function canSync(input: CanSyncInput): SyncDecision {
   }
   const activeAllow = active.find((a) => a.w.kind === 'allow');
   if (activeAllow) {
-    return { allowed: true, reason: `${describe(activeAllow.w)} is active until ${activeAllow.until!.toISOString()}`, window: activeAllow.w };
+    return {
+      allowed: true,
+      reason: `${describe(activeAllow.w)} is active until ${activeAllow.until!.toISOString()}`,
+      window: activeAllow.w,
+    };
   }
   const inactiveAllows = applying.filter((w) => w.kind === 'allow');
   if (inactiveAllows.length > 0) {
     const strict = inactiveAllows.find((w) => !w.manualSync);
     if (manual && !strict) {
-      return { allowed: true, reason: 'manual sync permitted outside the allow windows (manualSync)', window: inactiveAllows[0] };
+      return {
+        allowed: true,
+        reason: 'manual sync permitted outside the allow windows (manualSync)',
+        window: inactiveAllows[0],
+      };
     }
     const window = strict ?? inactiveAllows[0]!;
-    return { allowed: false, reason: `no allow window is active (${describe(window)} is closed)`, window };
+    return {
+      allowed: false,
+      reason: `no allow window is active (${describe(window)} is closed)`,
+      window,
+    };
   }
   return { allowed: true, reason: 'no deny window is active' };
 }

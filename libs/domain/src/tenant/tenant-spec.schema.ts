@@ -73,7 +73,8 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && IDENTIFIER_RE.test(part)) out += out === '' ? part : `.${part}`;
+    else if (typeof part === 'string' && IDENTIFIER_RE.test(part))
+      out += out === '' ? part : `.${part}`;
     else out += `[${JSON.stringify(String(part))}]`;
   }
   return out;
@@ -89,7 +90,9 @@ export function zodIssueToDomainError(error: z.ZodError, root = 'spec'): DomainE
   }
   const field = formatFieldPath(issue.path) || root;
   const message =
-    issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is required' : issue.message;
+    issue.code === 'invalid_type' && /received undefined/.test(issue.message)
+      ? 'is required'
+      : issue.message;
   return new DomainError('BAD_USER_INPUT', `${field}: ${message}`, field);
 }
 

@@ -1,6 +1,11 @@
 import { assertNever, DomainError } from '../domain-error';
 import type { TenantEvent } from './tenant.events';
-import { parseTenantSpec, type TenantRole, type TenantSpec, type TenantSpecInput } from './tenant-spec.schema';
+import {
+  parseTenantSpec,
+  type TenantRole,
+  type TenantSpec,
+  type TenantSpecInput,
+} from './tenant-spec.schema';
 
 /** A tenant's state as folded from its stream. A deleted tenant's name may be created again. */
 export type TenantState =
@@ -34,10 +39,14 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
@@ -65,18 +74,26 @@ function requireActive(state: TenantState, name: string): TenantSpec {
 }
 
 function rolesChanged(current: TenantSpec, roles: TenantRole[]): TenantEvent[] {
-  return sameValue(current.roles, roles) ? [] : [{ type: 'TenantRoleBindingsChanged', data: { name: current.name, roles } }];
+  return sameValue(current.roles, roles)
+    ? []
+    : [{ type: 'TenantRoleBindingsChanged', data: { name: current.name, roles } }];
 }
 
 function decideUpdate(input: TenantSpecInput, state: TenantState): TenantEvent[] {
   const spec = parseTenantSpec(input);
   const current = requireActive(state, spec.name);
   if (spec.name !== current.name) {
-    throw new DomainError('BAD_USER_INPUT', `name: a tenant cannot be renamed (${current.name} to ${spec.name})`, 'name');
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `name: a tenant cannot be renamed (${current.name} to ${spec.name})`,
+      'name',
+    );
   }
   const { roles, ...policy } = spec;
   const { roles: _currentRoles, ...currentPolicy } = current;
-  const events: TenantEvent[] = sameValue(currentPolicy, policy) ? [] : [{ type: 'TenantUpdated', data: { spec: policy } }];
+  const events: TenantEvent[] = sameValue(currentPolicy, policy)
+    ? []
+    : [{ type: 'TenantUpdated', data: { spec: policy } }];
   return [...events, ...rolesChanged(current, roles)];
 }
 
@@ -86,11 +103,16 @@ function decideUpdate(input: TenantSpecInput, state: TenantState): TenantEvent[]
  * deleting one that still owns clusters or applications), NOT_FOUND (changing a missing or
  * deleted tenant). A change that changes nothing produces no events.
  */
-export function decide(command: TenantCommand, state: TenantState, _ctx: TenantDecideContext): TenantEvent[] {
+export function decide(
+  command: TenantCommand,
+  state: TenantState,
+  _ctx: TenantDecideContext,
+): TenantEvent[] {
   switch (command.type) {
     case 'CreateTenant': {
       const spec = parseTenantSpec(command.data.spec);
-      if (state.status === 'active') throw new DomainError('CONFLICT', `tenant ${spec.name} already exists`);
+      if (state.status === 'active')
+        throw new DomainError('CONFLICT', `tenant ${spec.name} already exists`);
       return [{ type: 'TenantCreated', data: { spec } }];
     }
     case 'UpdateTenant':
@@ -118,9 +140,14 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
     case 'TenantCreated':
       return { status: 'active', spec: event.data.spec };
     case 'TenantUpdated':
-      return { status: 'active', spec: { ...event.data.spec, roles: state.status === 'active' ? state.spec.roles : [] } };
+      return {
+        status: 'active',
+        spec: { ...event.data.spec, roles: state.status === 'active' ? state.spec.roles : [] },
+      };
     case 'TenantRoleBindingsChanged':
-      return state.status === 'active' ? { status: 'active', spec: { ...state.spec, roles: event.data.roles } } : state;
+      return state.status === 'active'
+        ? { status: 'active', spec: { ...state.spec, roles: event.data.roles } }
+        : state;
     case 'TenantDeleted':
       return { status: 'deleted', name: event.data.name };
     default:

@@ -7,8 +7,16 @@ export const validSpec = (): TenantSpecInput => ({
   sourceRepos: ['https://github.com/team-a/*', '!https://github.com/team-a/secret'],
   sourceReposDeny: ['https://github.com/team-a/legacy-*'],
   destinations: [
-    { clusterSelector: { matchLabels: { env: 'prod' } }, namespaces: ['team-a-*', '!team-a-system'] },
-    { clusterSelector: { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev', 'staging'] }] }, namespaces: ['*'] },
+    {
+      clusterSelector: { matchLabels: { env: 'prod' } },
+      namespaces: ['team-a-*', '!team-a-system'],
+    },
+    {
+      clusterSelector: {
+        matchExpressions: [{ key: 'env', operator: 'In', values: ['dev', 'staging'] }],
+      },
+      namespaces: ['*'],
+    },
   ],
   clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
   namespaceResourceBlacklist: [{ group: '', kind: 'ResourceQuota' }],
@@ -17,9 +25,20 @@ export const validSpec = (): TenantSpecInput => ({
       name: 'deployer',
       description: 'syncs apps',
       groups: ['team-a-devs', '"team a, contractors"'],
-      policies: ['p, proj:team-a:deployer, applications, sync, team-a/*, allow', 'p,proj:team-a:deployer,applications,get,team-a/web,allow'],
+      policies: [
+        'p, proj:team-a:deployer, applications, sync, team-a/*, allow',
+        'p,proj:team-a:deployer,applications,get,team-a/web,allow',
+      ],
     },
   ],
-  syncWindows: [{ kind: 'deny', schedule: '0 22 * * *', duration: '8h', timeZone: 'Europe/Berlin', clusters: ['prod-*'], manualSync: true }],
+  syncWindows: [
+    {
+      kind: 'deny',
+      schedule: '0 22 * * *',
+      duration: '8h',
+      timeZone: 'Europe/Berlin',
+      clusters: ['prod-*'],
+      manualSync: true,
+    },
+  ],
 });
-

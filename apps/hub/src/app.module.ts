@@ -3,7 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { HubConfig } from '@flotilla/config';
-import { EventRegistry } from '@flotilla/event-store';
+import { flotillaEventRegistry } from '@flotilla/projections';
 import type { Logger } from 'pino';
 import { AccessGuard } from './auth/access.guard';
 import type { TokenVerifier } from './auth/token-verifier';
@@ -12,10 +12,11 @@ import { graphqlOptions } from './graphql/graphql.options';
 import { HealthController } from './health/health.controller';
 import { HealthResolver } from './health/health.resolver';
 import { InfraModule } from './infra/infra.module';
-import { HUB_CONFIG, LOGGER, TOKEN_VERIFIER } from './infra/tokens';
-
-/** Every event type the hub writes; grows as aggregates are added. */
-export const hubEventRegistry = new EventRegistry([]);
+import { CLOCK, HUB_CONFIG, LOGGER, TOKEN_VERIFIER } from './infra/tokens';
+import { HistoryResolver } from './audit/history.resolver';
+import { tenantPolicySource } from './tenants/tenant-policy.source';
+import { TenantResolver } from './tenants/tenant.resolver';
+import { TenantService } from './tenants/tenant.service';
 
 /** The hub's composition root. */
 @Module({})
@@ -24,7 +25,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        InfraModule.create(config, logger, hubEventRegistry),
+        InfraModule.create(config, logger, flotillaEventRegistry(), (pool) => [
+          tenantPolicySource(pool),
+        ]),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER],
@@ -33,7 +36,15 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_GUARD, useClass: AccessGuard }, HealthResolver, AuditLogResolver],
+      providers: [
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: CLOCK, useValue: () => new Date() },
+        HealthResolver,
+        AuditLogResolver,
+        HistoryResolver,
+        TenantService,
+        TenantResolver,
+      ],
     };
   }
 }

@@ -2,19 +2,20 @@ import type { WorkerConfig } from '@flotilla/config';
 import { createPool } from '@flotilla/database';
 import {
   EventNotifier,
-  EventRegistry,
   EventStore,
   ProjectionRunner,
   type Projection,
 } from '@flotilla/event-store';
+import {
+  flotillaEventRegistry,
+  tenantsProjection,
+  type FlotillaEvent,
+} from '@flotilla/projections';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 
-/** Every projection the worker keeps current; later issues add read models here. */
-export const workerProjections: Projection[] = [];
-
-/** Every event type the worker reads; shared with the hub as aggregates are added. */
-export const workerEventRegistry = new EventRegistry([]);
+/** Every projection the worker keeps current. */
+export const workerProjections: Projection<FlotillaEvent>[] = [tenantsProjection];
 
 export interface RunningWorker {
   logger: Logger;
@@ -31,7 +32,7 @@ export async function createWorker(config: WorkerConfig): Promise<RunningWorker>
   await pool.query('SELECT 1 FROM events LIMIT 1'); // fails early, with a clear cause, if not migrated
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   await redis.ping();
-  const store = new EventStore(pool, workerEventRegistry);
+  const store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
   const notifier = new EventNotifier(config.DATABASE_URL, (error) =>
     logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),
   );

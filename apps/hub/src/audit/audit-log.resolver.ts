@@ -1,18 +1,24 @@
 import { Inject } from '@nestjs/common';
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import { DomainError } from '@flotilla/domain';
-import type { EventStore, ReadAllOptions, StoredEvent } from '@flotilla/event-store';
+import type { EventStore, ReadAllOptions } from '@flotilla/event-store';
 import { Access } from '../auth/access.decorator';
 import { EVENT_STORE } from '../infra/tokens';
 import { pageArgs } from '../graphql/page-args';
 import { AuditEvent, AuditEventConnection } from './audit-event.model';
 import { AuditLogFilter, LogOrder } from './audit-log.input';
+import { toAuditEvent } from './audit-event.mapper';
 
 @Resolver(() => AuditEvent)
 export class AuditLogResolver {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  @Access('platform-admin')
+  // Platform admins read everything; a tenant admin reads their tenant's events by naming it.
+  @Access({
+    resource: 'audit',
+    action: 'get',
+    object: (args) => String((args['filter'] as AuditLogFilter | null)?.tenantId ?? '*'),
+  })
   @Query(() => AuditEventConnection, { description: 'The event log, filtered, as a connection.' })
   async auditLog(
     @Args('filter', { type: () => AuditLogFilter, nullable: true }) filter: AuditLogFilter | null,
@@ -54,25 +60,4 @@ export class AuditLogResolver {
       },
     };
   }
-}
-
-function toAuditEvent(event: StoredEvent): AuditEvent {
-  const m = event.metadata;
-  return {
-    position: event.globalPosition.toString(),
-    eventId: event.eventId,
-    streamId: event.streamId,
-    streamVersion: event.streamVersion,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    actor: m.actor,
-    actorGroups: m.actorGroups ?? [],
-    tenantId: m.tenantId ?? null,
-    correlationId: m.correlationId,
-    causationId: m.causationId ?? null,
-    requestId: m.requestId ?? null,
-    clientAddress: m.clientAddress ?? null,
-    recordedAt: event.recordedAt,
-  };
 }

@@ -57,7 +57,12 @@ export class AccessGuard implements CanActivate {
       ? GqlExecutionContext.create(context).getArgs<Record<string, unknown>>()
       : {};
     const object = policy.object(args);
-    if (policy.action !== 'create' && !engine.can(principal, policy.resource, 'get', object)) {
+    // '*' names no object ("everything"), so there is no existence to hide.
+    if (
+      policy.action !== 'create' &&
+      object !== '*' &&
+      !engine.can(principal, policy.resource, 'get', object)
+    ) {
       throw new DomainError('NOT_FOUND', `${singular(policy.resource)} ${object} not found`);
     }
     if (!engine.can(principal, policy.resource, policy.action, object)) {

@@ -4,7 +4,7 @@ import {
   EventSchemaError,
   IdempotencyConflictError,
 } from '@flotilla/event-store';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** The closed set of `extensions.code` values the API returns. */
 export type ApiErrorCode = DomainErrorCode | 'QUERY_TOO_COMPLEX' | 'INTERNAL';
@@ -64,6 +64,11 @@ export function mapError(formatted: GraphQLFormattedError, original: unknown): M
   const apolloCode = formatted.extensions?.['code'];
   if (typeof apolloCode === 'string' && REQUEST_CODES[apolloCode]) {
     return { code: REQUEST_CODES[apolloCode], message: formatted.message };
+  }
+  // A GraphQLError that no resolver threw is about the request itself (variables that do not
+  // coerce, for one): the client's to fix, and its message names the field.
+  if (cause instanceof GraphQLError && !cause.originalError && !formatted.path) {
+    return { code: 'BAD_USER_INPUT', message: formatted.message };
   }
   return { code: 'INTERNAL', message: 'internal error', internal: cause };
 }

@@ -25,3 +25,18 @@ export function pageArgs(
   }
   return { first, after: BigInt(after) };
 }
+
+/** Validates `first` and a name cursor (`after`) for connections ordered by name. */
+export function pageArgsByName(
+  first: number,
+  after: string | null | undefined,
+): { first: number; after?: string } {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `first: must be between 1 and ${MAX_PAGE_SIZE}`,
+      'first',
+    );
+  }
+  return after === undefined || after === null ? { first } : { first, after };
+}

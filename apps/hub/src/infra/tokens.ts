@@ -6,3 +6,4 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 export const LOGGER = Symbol('LOGGER');
 export const POLICY_PROVIDER = Symbol('POLICY_PROVIDER');
+export const CLOCK = Symbol('CLOCK');

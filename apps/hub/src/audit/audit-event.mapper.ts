@@ -1,0 +1,24 @@
+import type { StoredEvent } from '@flotilla/event-store';
+import type { AuditEvent } from './audit-event.model';
+
+/** Maps a stored event to its GraphQL shape. */
+export function toAuditEvent(event: StoredEvent): AuditEvent {
+  const m = event.metadata;
+  return {
+    position: event.globalPosition.toString(),
+    eventId: event.eventId,
+    streamId: event.streamId,
+    streamVersion: event.streamVersion,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    actor: m.actor,
+    actorGroups: m.actorGroups ?? [],
+    tenantId: m.tenantId ?? null,
+    correlationId: m.correlationId,
+    causationId: m.causationId ?? null,
+    requestId: m.requestId ?? null,
+    clientAddress: m.clientAddress ?? null,
+    recordedAt: event.recordedAt,
+  };
+}

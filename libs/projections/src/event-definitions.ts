@@ -1,0 +1,19 @@
+import { tenantEventSchemas, type TenantEvent } from '@flotilla/domain';
+import { defineEvent, EventRegistry, type EventDefinition } from '@flotilla/event-store';
+
+/** Event-store definitions of the domain's event schemas (validated on append, upcast on read). */
+function definitionsOf(
+  schemas: Record<string, { version: number; schema: EventDefinition['schema'] }>,
+): EventDefinition[] {
+  return Object.entries(schemas).map(([type, { version, schema }]) =>
+    defineEvent(type, schema, { version }),
+  );
+}
+
+/** Every event the platform writes; the union grows as aggregates are added. */
+export type FlotillaEvent = TenantEvent;
+
+/** The registry shared by hub and worker. */
+export function flotillaEventRegistry(): EventRegistry {
+  return new EventRegistry([...definitionsOf(tenantEventSchemas)]);
+}

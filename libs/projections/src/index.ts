@@ -1,0 +1,2 @@
+export { flotillaEventRegistry, type FlotillaEvent } from './event-definitions';
+export { tenantsProjection } from './tenants.projection';

@@ -1,3 +1,4 @@
+import type { CanActivate, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { HubConfig } from '@flotilla/config';
@@ -9,11 +10,15 @@ import { PinoNestLogger } from './infra/logger';
 export async function createHub(
   config: HubConfig,
   logger: Logger,
+  guard?: Type<CanActivate>,
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.create(config, logger), {
-    logger: new PinoNestLogger(logger),
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.create(config, logger, guard),
+    {
+      logger: new PinoNestLogger(logger),
+      bodyParser: false,
+    },
+  );
   // Oversized bodies are refused before parsing.
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');

@@ -14,7 +14,7 @@ export function filePolicySource(path: string): PolicySource {
       return `${s.mtimeMs}:${s.size}`;
     },
     async lines() {
-      return parsePolicyCsv(await readFile(path, 'utf8'), path);
+      return [{ tenant: null, lines: parsePolicyCsv(await readFile(path, 'utf8'), path) }];
     },
   };
 }

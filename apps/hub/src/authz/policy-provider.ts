@@ -1,11 +1,10 @@
-import type { Pool } from 'pg';
-import { BUILTIN_POLICY, PolicyEngine } from './policy-engine';
+import { PolicyEngine, type ScopedPolicy } from './policy-engine';
 
 /** Where policy lines come from besides the built-in ones. */
 export interface PolicySource {
   /** A cheap token that changes whenever `lines()` would return something else. */
   version(): Promise<string>;
-  lines(): Promise<string[]>;
+  lines(): Promise<ScopedPolicy[]>;
 }
 
 /**
@@ -15,6 +14,7 @@ export interface PolicySource {
  */
 export class PolicyProvider {
   private cached: { key: string; engine: Promise<PolicyEngine> } | null = null;
+  private last: PolicyEngine | undefined;
 
   constructor(
     private readonly staticLines: readonly string[],
@@ -26,7 +26,12 @@ export class PolicyProvider {
     if (this.cached?.key !== key) {
       const build = async () => {
         const dynamic = await Promise.all(this.sources.map((s) => s.lines()));
-        return PolicyEngine.create([...BUILTIN_POLICY, ...this.staticLines, ...dynamic.flat()]);
+        const engine = await PolicyEngine.create(
+          [{ tenant: null, lines: this.staticLines }, ...dynamic.flat()],
+          this.last,
+        );
+        this.last = engine;
+        return engine;
       };
       this.cached = { key, engine: build() };
       this.cached.engine.catch(() => {
@@ -35,22 +40,4 @@ export class PolicyProvider {
     }
     return this.cached.engine;
   }
-}
-
-/** A source whose version is a projection's checkpoint: it changes when its read model does. */
-export function projectionPolicySource(
-  pool: Pool,
-  projection: { name: string; version: number },
-  lines: () => Promise<string[]>,
-): PolicySource {
-  return {
-    async version() {
-      const { rows } = await pool.query<{ position: string }>(
-        'SELECT position FROM projection_checkpoints WHERE name = $1 AND version = $2',
-        [projection.name, projection.version],
-      );
-      return rows[0]?.position ?? '0';
-    },
-    lines,
-  };
 }

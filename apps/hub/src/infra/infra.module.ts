@@ -44,7 +44,7 @@ export class InfraModule {
     config: HubConfig,
     logger: Logger,
     registry: EventRegistry,
-    policySources: (pool: Pool) => PolicySource[] = () => [],
+    policySources: (pool: Pool, redis: Redis) => PolicySource[] = () => [],
   ): DynamicModule {
     const providers = [
       { provide: HUB_CONFIG, useValue: config },
@@ -84,13 +84,13 @@ export class InfraModule {
       },
       {
         provide: POLICY_PROVIDER,
-        inject: [PG_POOL],
-        useFactory: (pool: Pool) =>
+        inject: [PG_POOL, REDIS],
+        useFactory: (pool: Pool, redis: Redis) =>
           new PolicyProvider(
             [],
             [
               ...(config.AUTH_POLICY_FILE ? [filePolicySource(config.AUTH_POLICY_FILE)] : []),
-              ...policySources(pool),
+              ...policySources(pool, redis),
             ],
           ),
       },

@@ -2,7 +2,8 @@ import type { TenantRole } from '@flotilla/domain';
 import { liveTarget } from '@flotilla/event-store';
 import { tenantsProjection } from '@flotilla/projections';
 import type { Pool } from 'pg';
-import { projectionPolicySource, type PolicySource } from '../authz/policy-provider';
+import type { PolicySource } from '../authz/policy-provider';
+import type { PolicyVersion } from '../authz/policy-version';
 
 /**
  * Built-in tenant roles: a role named admin, deployer or viewer gets these policies besides its
@@ -51,14 +52,17 @@ export function tenantPolicyLines(tenant: string, roles: readonly TenantRole[]):
 }
 
 /** Every tenant's policy, re-read whenever the tenants projection moves. */
-export function tenantPolicySource(pool: Pool): PolicySource {
+export function tenantPolicySource(pool: Pool, version: PolicyVersion): PolicySource {
   const table = liveTarget(tenantsProjection).table('tenants');
-  return projectionPolicySource(pool, tenantsProjection, async () => {
-    const exists = await pool.query(`SELECT to_regclass($1) AS t`, [table]);
-    if (!exists.rows[0]?.t) return [];
-    const { rows } = await pool.query<{ name: string; roles: TenantRole[] }>(
-      `SELECT name, spec->'roles' AS roles FROM ${table}`,
-    );
-    return rows.flatMap((r) => tenantPolicyLines(r.name, r.roles ?? []));
-  });
+  return {
+    version: () => version.current(),
+    lines: async () => {
+      const exists = await pool.query(`SELECT to_regclass($1) AS t`, [table]);
+      if (!exists.rows[0]?.t) return [];
+      const { rows } = await pool.query<{ name: string; roles: TenantRole[] }>(
+        `SELECT name, spec->'roles' AS roles FROM ${table}`,
+      );
+      return rows.map((r) => ({ tenant: r.name, lines: tenantPolicyLines(r.name, r.roles ?? []) }));
+    },
+  };
 }

@@ -18,7 +18,9 @@ import { tenantsProjection } from '@flotilla/projections';
 import type { Pool } from 'pg';
 import type { RequestContext } from '../graphql/request-context';
 import { principalOf } from '../graphql/request-context';
-import { CLOCK, EVENT_STORE, PG_POOL } from '../infra/tokens';
+import { CLOCK, EVENT_STORE, PG_POOL, REDIS } from '../infra/tokens';
+import { PolicyVersion } from '../authz/policy-version';
+import type { Redis } from 'ioredis';
 
 /** A tenant as read: its spec plus when it was created and last changed. */
 export interface TenantView {
@@ -39,6 +41,7 @@ export const tenantStream = (name: string) => `tenant-${name}`;
 @Injectable()
 export class TenantService implements OnModuleInit {
   private readonly runner: ProjectionRunner<TenantEvent>;
+  private readonly policyVersion: PolicyVersion;
   private readonly table = liveTarget(tenantsProjection).table('tenants');
   private readonly select = `SELECT t.name, t.spec, t.created_at, t.updated_at,
       (SELECT max(stream_version) FROM events e WHERE e.stream_id = 'tenant-' || t.name) AS version
@@ -48,8 +51,10 @@ export class TenantService implements OnModuleInit {
     @Inject(EVENT_STORE) private readonly store: EventStore<TenantEvent>,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly now: () => Date,
+    @Inject(REDIS) redis: Redis,
   ) {
     this.runner = new ProjectionRunner(pool, store, tenantsProjection, null);
+    this.policyVersion = new PolicyVersion(pool, redis, tenantsProjection);
   }
 
   async onModuleInit(): Promise<void> {
@@ -80,6 +85,8 @@ export class TenantService implements OnModuleInit {
         },
       );
       await this.runner.catchUp();
+      // Every replica's next request sees the new policy (see PolicyVersion).
+      await this.policyVersion.publish((await this.runner.status()).position.toString());
     }
     return this.get(name);
   }

@@ -167,8 +167,51 @@ step(`starting hub (port ${port}) and worker; logs in .demo/`);
 children.push(startApp('hub', env, logDir), startApp('worker', env, logDir));
 await waitReady(`http://127.0.0.1:${port}/readyz`);
 
-step('signing a development token and querying the audit log with it');
+step('signing development tokens and creating the sample tenants');
 const token = run(['scripts/dev-token.ts'], { AUTH_JWT_SECRET: secret }).trim();
+const aliceToken = run(['scripts/dev-token.ts', 'alice', 'team-a-admins'], {
+  AUTH_JWT_SECRET: secret,
+}).trim();
+const sampleTenant = (name, repo) => ({
+  name,
+  description: `sample tenant ${name}`,
+  sourceRepos: [repo],
+  destinations: [{ clusterSelector: { matchLabels: { team: name } }, namespaces: [`${name}-*`] }],
+  clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+  roles: [
+    { name: 'admin', groups: [`${name}-admins`] },
+    { name: 'deployer', groups: [`${name}-devs`] },
+    { name: 'viewer', groups: [`${name}-viewers`] },
+  ],
+  syncWindows: [
+    {
+      kind: 'deny',
+      schedule: '0 22 * * 5',
+      duration: '60h',
+      timeZone: 'Europe/Berlin',
+      applications: ['*'],
+      manualSync: true,
+    },
+  ],
+});
+for (const [name, repo] of [
+  ['team-a', 'https://github.com/example/team-a-*'],
+  ['team-b', 'https://gitlab.com/example/team-b/*'],
+]) {
+  const created = await graphql(
+    'mutation($spec: TenantSpecInput!) { createTenant(spec: $spec) { name version } }',
+    token,
+    { spec: sampleTenant(name, repo) },
+  );
+  const code = created.errors?.[0]?.extensions?.code;
+  if (code && code !== 'CONFLICT')
+    fail(`creating ${name} failed: ${JSON.stringify(created.errors)}`);
+  console.log(`  ${name}: ${code === 'CONFLICT' ? 'already there' : 'created'}`);
+}
+const asAlice = await graphql('{ tenants { totalCount edges { node { name } } } }', aliceToken);
+console.log(
+  `  alice (team-a-admins) sees: ${asAlice.data.tenants.edges.map((e) => e.node.name).join(', ')}`,
+);
 const audit = await graphql(
   '{ auditLog(first: 3) { edges { node { position type streamId actor recordedAt } } } }',
   token,
@@ -177,7 +220,7 @@ if (audit.errors) fail(`the sample query failed: ${JSON.stringify(audit.errors)}
 const newest = audit.data.auditLog.edges.map(
   (e) => `${e.node.type}@${e.node.streamId} by ${e.node.actor}`,
 );
-console.log(`  auditLog answers; newest events: ${newest.join(', ') || '(none yet)'}`);
+console.log(`  newest audit events: ${newest.join(', ') || '(none yet)'}`);
 
 const examples = join(root, 'examples');
 if (existsSync(examples)) {
@@ -208,15 +251,19 @@ console.log(`
 Flotilla is running.
   GraphQL:  http://127.0.0.1:${port}/graphql
   Health:   http://127.0.0.1:${port}/healthz   Ready: http://127.0.0.1:${port}/readyz
-  Token:    a platform admin, valid 12 hours, signed for this demo run:
+  Tokens:   valid 12 hours, signed for this demo run: a platform admin, and alice (team-a admin)
 
 export TOKEN=${token}
+export ALICE=${aliceToken}
 
 
 Try:
   curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $TOKEN" \\
     -H 'content-type: application/json' \\
     -d '{"query":"{ auditLog(first: 5) { edges { node { position type streamId actor recordedAt data } } } }"}'
+  curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
+    -H 'content-type: application/json' \\
+    -d '{"query":"{ tenants { edges { node { name sourceRepos roles { name groups } } } } history(streamId: \\"tenant-team-a\\") { edges { node { type actor recordedAt } } } }"}'
 `);
 if (check) {
   stopAll();

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@flotilla/event-store';
-import type { AuditEvent } from './audit-event.model';
+import type { AuditEvent, AuditEventConnection } from './audit-event.model';
 
 /** Maps a stored event to its GraphQL shape. */
 export function toAuditEvent(event: StoredEvent): AuditEvent {
@@ -20,5 +20,17 @@ export function toAuditEvent(event: StoredEvent): AuditEvent {
     requestId: m.requestId ?? null,
     clientAddress: m.clientAddress ?? null,
     recordedAt: event.recordedAt,
+  };
+}
+
+/** A page of events as a connection: `events` holds up to `first + 1` (the extra one only says there is more). */
+export function toAuditEventConnection(events: StoredEvent[], first: number): AuditEventConnection {
+  const nodes = events.slice(0, first).map(toAuditEvent);
+  return {
+    edges: nodes.map((node) => ({ cursor: node.position, node })),
+    pageInfo: {
+      hasNextPage: events.length > first,
+      endCursor: nodes[nodes.length - 1]?.position ?? null,
+    },
   };
 }

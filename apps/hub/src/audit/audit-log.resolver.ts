@@ -7,7 +7,7 @@ import { EVENT_STORE } from '../infra/tokens';
 import { pageArgs } from '../graphql/page-args';
 import { AuditEvent, AuditEventConnection } from './audit-event.model';
 import { AuditLogFilter, LogOrder } from './audit-log.input';
-import { toAuditEvent } from './audit-event.mapper';
+import { toAuditEventConnection } from './audit-event.mapper';
 
 @Resolver(() => AuditEvent)
 export class AuditLogResolver {
@@ -51,13 +51,6 @@ export class AuditLogResolver {
       ...(filter?.to ? { recordedTo: filter.to } : {}),
     };
     const events = await this.store.readAll(options);
-    const nodes = events.slice(0, page.first).map(toAuditEvent);
-    return {
-      edges: nodes.map((node) => ({ cursor: node.position, node })),
-      pageInfo: {
-        hasNextPage: events.length > page.first,
-        endCursor: nodes[nodes.length - 1]?.position ?? null,
-      },
-    };
+    return toAuditEventConnection(events, page.first);
   }
 }

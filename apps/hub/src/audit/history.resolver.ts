@@ -5,7 +5,7 @@ import { Access } from '../auth/access.decorator';
 import { pageArgs } from '../graphql/page-args';
 import { EVENT_STORE } from '../infra/tokens';
 import { AuditEvent, AuditEventConnection } from './audit-event.model';
-import { toAuditEvent } from './audit-event.mapper';
+import { toAuditEventConnection } from './audit-event.mapper';
 
 /**
  * The tenant a stream belongs to, for authorisation: `tenant-<name>` is the tenant's own
@@ -40,13 +40,6 @@ export class HistoryResolver {
       limit: page.first + 1,
       ...(page.after !== undefined ? { before: page.after } : {}),
     });
-    const nodes = events.slice(0, page.first).map(toAuditEvent);
-    return {
-      edges: nodes.map((node) => ({ cursor: node.position, node })),
-      pageInfo: {
-        hasNextPage: events.length > page.first,
-        endCursor: nodes[nodes.length - 1]?.position ?? null,
-      },
-    };
+    return toAuditEventConnection(events, page.first);
   }
 }

@@ -42,7 +42,6 @@ export function graphqlOptions(
     playground: false,
     graphiql: config.GRAPHQL_PLAYGROUND,
     introspection: true,
-    status400ForVariableCoercionErrors: true,
     fieldResolverEnhancers: ['guards'],
     context: ({ req, res }: { req: Request; res: Response }) =>
       buildRequestContext(req, res, verifier),

@@ -53,6 +53,25 @@ describe('hub: GraphQL skeleton, authentication and the audit log', () => {
     expect(await ready.json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
   });
 
+  it('answers /readyz 503 naming the service that does not answer', async () => {
+    const noRedis = await startTestHub(db.url, {
+      REDIS_URL: 'redis://127.0.0.1:1',
+      MIGRATE_ON_START: 'false',
+    });
+    try {
+      const res = await fetch(`${noRedis.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({
+        status: 'not ready',
+        postgres: 'ok',
+        redis: expect.stringMatching(/^down/),
+      });
+      expect(await (await fetch(`${noRedis.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    } finally {
+      await noRedis.close();
+    }
+  });
+
   const badTokens: [string, () => Promise<string | null>, RegExp][] = [
     ['no token', async () => null, /bearer token is required/],
     [

@@ -139,9 +139,15 @@ describe('tenants, RBAC and audit through GraphQL', () => {
       { name: 'team-a', roles: [{ name: 'admin', groups: ['mallory-group'] }] },
     ],
     ['deleteTenant', DELETE, { name: 'team-a' }],
+    ['createTenant', CREATE, { spec: spec('team-z') }],
+    ['tenants', LIST, {}],
   ];
   const attackers: [string, string, (op: string) => string][] = [
-    ["another tenant's admin", 'mallory', () => 'NOT_FOUND'],
+    [
+      "another tenant's admin",
+      'mallory',
+      (op) => (op === 'createTenant' ? 'FORBIDDEN' : op === 'tenants' ? 'OK' : 'NOT_FOUND'),
+    ],
     ['an expired token', 'expired', () => 'UNAUTHENTICATED'],
     ['a token signed with another key', 'otherKey', () => 'UNAUTHENTICATED'],
     ['a token for another audience', 'otherAudience', () => 'UNAUTHENTICATED'],
@@ -150,7 +156,7 @@ describe('tenants, RBAC and audit through GraphQL', () => {
       'a viewer',
       'vic',
       (op) =>
-        ['tenant', 'tenant asOf'].includes(op)
+        ['tenant', 'tenant asOf', 'tenants'].includes(op)
           ? 'OK'
           : op === 'history' || op === 'auditLog'
             ? 'NOT_FOUND'
@@ -160,7 +166,7 @@ describe('tenants, RBAC and audit through GraphQL', () => {
       'a deployer',
       'bob',
       (op) =>
-        ['tenant', 'tenant asOf'].includes(op)
+        ['tenant', 'tenant asOf', 'tenants'].includes(op)
           ? 'OK'
           : op === 'history' || op === 'auditLog'
             ? 'NOT_FOUND'
@@ -170,7 +176,7 @@ describe('tenants, RBAC and audit through GraphQL', () => {
       'the tenant admin',
       'alice',
       (op) =>
-        op === 'updateTenant' || op === 'deleteTenant'
+        ['updateTenant', 'deleteTenant', 'createTenant'].includes(op)
           ? 'FORBIDDEN'
           : op === 'setTenantRoleBindings'
             ? 'SKIP'

@@ -119,6 +119,13 @@ describe('reading an ApplicationSet: bad input names the field', () => {
       'spec.generators[0].selector.matchExpressions[0].operator: "in" is not a valid label selector operator',
     ],
     [
+      'clusters selector value (the cluster generator checks label values)',
+      withSpec({
+        generators: [{ clusters: { selector: { matchLabels: { server: 'https://x' } } } }],
+      }),
+      'spec.generators[0].clusters.selector.matchLabels["server"]: invalid label value "https://x"',
+    ],
+    [
       'template metadata field',
       withSpec({ template: { metadata: { generateName: 'x' }, spec: {} } }),
       'unknown field "spec.template.metadata.generateName"',
@@ -137,6 +144,20 @@ describe('reading an ApplicationSet: bad input names the field', () => {
     const read = (): unknown => readApplicationSet(manifest);
     expect(read).toThrow(ManifestError);
     expect(read).toThrow(message);
+  });
+
+  test('a generator selector may match values that are not label values (server URLs)', () => {
+    const set = readApplicationSet(
+      withSpec({
+        generators: [
+          {
+            list: { elements: [] },
+            selector: { matchLabels: { server: 'https://kubernetes.default.svc' } },
+          },
+        ],
+      }),
+    );
+    expect(set.generators).toHaveLength(1);
   });
 
   test('a valid manifest is read', () => {

@@ -1,4 +1,4 @@
-import type { LabelSelectorSpec } from './label-selector';
+import type { LabelSelector } from '@flotilla/domain';
 
 /** A JSON-like object as decoded from YAML/JSON. */
 export type JsonObject = Record<string, unknown>;
@@ -17,7 +17,7 @@ export interface ListGeneratorSpec {
 
 /** `clusters` generator. */
 export interface ClusterGeneratorSpec {
-  selector: LabelSelectorSpec;
+  selector: LabelSelector;
   values: Record<string, string>;
   flatList: boolean;
 }
@@ -56,7 +56,7 @@ export type GeneratorSpec = {
   field: string;
   /** The entry as written (used for interpolation and `template` overrides). */
   raw: JsonObject;
-  selector?: LabelSelectorSpec;
+  selector?: LabelSelector;
   template?: ApplicationTemplate;
 } & (
   | { kind: 'list'; list: ListGeneratorSpec }

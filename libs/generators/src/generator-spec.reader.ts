@@ -1,3 +1,4 @@
+import { compileLabelSelector, DomainError, type LabelSelector } from '@flotilla/domain';
 import type {
   GeneratorSpec,
   GitPathItem,
@@ -5,7 +6,6 @@ import type {
   ApplicationTemplate,
 } from './application-set.types';
 import { ManifestError } from './errors';
-import { compileLabelSelector, type LabelSelectorSpec } from './label-selector';
 import { isPlainObject } from './param-merge';
 
 const SUPPORTED = ['list', 'clusters', 'git', 'matrix', 'merge'] as const;
@@ -91,7 +91,7 @@ export function readTemplate(
   return { metadata, spec };
 }
 
-function readSelector(obj: JsonObject, key: string, field: string): LabelSelectorSpec | undefined {
+function readSelector(obj: JsonObject, key: string, field: string): LabelSelector | undefined {
   const sel = objectField(obj, key, field);
   if (!sel) return undefined;
   const at = `${field}.${key}`;
@@ -142,7 +142,7 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
       throw new ManifestError(field, `unknown generator "${k}"`);
   }
   const selector = readSelector(raw, 'selector', field);
-  compileLabelSelector(selector, `${field}.selector`, { validateValues: false });
+  if (selector) checkSelector(selector, `${field}.selector`, false);
   const present = kinds.filter(
     (k) =>
       raw[k] !== null && raw[k] !== undefined && !(depth >= 2 && (k === 'matrix' || k === 'merge')),
@@ -235,8 +235,24 @@ export function readGenerator(raw: unknown, field: string, depth: number): Gener
   }
 }
 
-function checkedClusterSelector(body: JsonObject, at: string): LabelSelectorSpec {
+function checkedClusterSelector(body: JsonObject, at: string): LabelSelector {
   const selector = readSelector(body, 'selector', at) ?? {};
-  compileLabelSelector(selector, `${at}.selector`, { validateValues: true });
+  checkSelector(selector, `${at}.selector`, true);
   return selector;
+}
+
+/**
+ * Validates a selector with the domain's Kubernetes rules, reporting a refusal as a
+ * `ManifestError` on the same field. `validateValues` is false for a generator's own `selector`:
+ * Argo CD matches it against parameters such as server URLs, which are not label values.
+ */
+function checkSelector(selector: LabelSelector, field: string, validateValues: boolean): void {
+  try {
+    compileLabelSelector(selector, { field, validateValues });
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.field === undefined) throw err;
+    const prefix = `${err.field}: `;
+    const detail = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+    throw new ManifestError(err.field, detail);
+  }
 }

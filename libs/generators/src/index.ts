@@ -19,13 +19,16 @@ export { ManifestError, GenerationError } from './errors';
 export type { ClusterRecord, GitSource, GenerationInputs } from './sources';
 export { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, SECRET_TYPE_LABEL } from './sources';
 export type { ParamSet } from './param-merge';
-export { compileLabelSelector, matchesLabels } from './label-selector';
+// One selector implementation: the domain's (Kubernetes rules; `validateValues: false` for a
+// generator's own `selector`).
+export { compileLabelSelector, matches } from '@flotilla/domain';
 export type {
-  LabelSelector,
-  LabelSelectorSpec,
+  CompiledLabelSelector,
+  CompileLabelSelectorOptions,
   LabelRequirement,
-  SelectorOperator,
-} from './label-selector';
+  LabelSelector,
+  LabelSelectorOperator,
+} from '@flotilla/domain';
 export { sanitizeName } from './sanitize-name';
 export { parseGoYaml, parseGoYamlDocuments } from './yaml-document';
 export { TemplateRenderer } from './template-renderer';

@@ -2,7 +2,7 @@ import { DomainError } from '../domain-error';
 import { compileLabelSelector, matches, type LabelSelector } from './label-selector';
 import { parseLabelSelector } from './label-selector-syntax';
 
-const labels = { env: 'prod', tier: 'web', region: 'eu-west-1' };
+const labels = { env: 'prod', tier: 'web', region: 'eu-west-1', empty: '' };
 
 describe('label selectors', () => {
   it.each<[string, LabelSelector, boolean]>([
@@ -10,6 +10,7 @@ describe('label selectors', () => {
     ['matchLabels equal', { matchLabels: { env: 'prod' } }, true],
     ['matchLabels differ', { matchLabels: { env: 'dev' } }, false],
     ['matchLabels missing key', { matchLabels: { team: 'a' } }, false],
+    ['matchLabels empty value matches an empty label', { matchLabels: { empty: '' } }, true],
     [
       'In hit',
       { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] },
@@ -52,6 +53,11 @@ describe('label selectors', () => {
       },
       false,
     ],
+    [
+      'prefixed key',
+      { matchExpressions: [{ key: 'example.com/team', operator: 'DoesNotExist' }] },
+      true,
+    ],
   ])('%s', (_name, selector, expected) => {
     expect(compileLabelSelector(selector).matches(labels)).toBe(expected);
     expect(matches(selector, labels)).toBe(expected);
@@ -85,6 +91,11 @@ describe('label selectors', () => {
       'must be specified when operator is NotIn',
     ],
     [
+      { matchExpressions: [{ key: 'a', operator: 'In', values: [] }] },
+      'destinations[0].clusterSelector.matchExpressions[0].values',
+      'must be specified when operator is In',
+    ],
+    [
       { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] },
       'destinations[0].clusterSelector.matchExpressions[0].values',
       'may not be specified when operator is Exists',
@@ -98,6 +109,16 @@ describe('label selectors', () => {
       { matchExpressions: [{ key: '-a', operator: 'Exists' }] },
       'destinations[0].clusterSelector.matchExpressions[0].key',
       'invalid label key "-a"',
+    ],
+    [
+      { matchExpressions: [{ key: 'Bad_Prefix/a', operator: 'Exists' }] },
+      'destinations[0].clusterSelector.matchExpressions[0].key',
+      'invalid label key "Bad_Prefix/a": prefix part a lowercase RFC 1123 subdomain',
+    ],
+    [
+      { matchLabels: { 'bad key': 'x' } },
+      'destinations[0].clusterSelector.matchLabels["bad key"]',
+      'invalid label key "bad key": name part must consist of alphanumeric characters',
     ],
     [
       { matchLabels: { 'Example.com/x': 'y' } },
@@ -118,6 +139,11 @@ describe('label selectors', () => {
       { matchLabels: { env: 'y'.repeat(64) } },
       'destinations[0].clusterSelector.matchLabels["env"]',
       `invalid label value "${'y'.repeat(64)}": must be no more than 63 characters`,
+    ],
+    [
+      { matchLabels: { server: 'https://x' } },
+      'destinations[0].clusterSelector.matchLabels["server"]',
+      'invalid label value "https://x": a valid label must be an empty string',
     ],
   ])('refuses %j naming %s', (selector, field, message) => {
     let caught: unknown;
@@ -141,6 +167,12 @@ describe('label selectors', () => {
       { validateValues: false },
     );
     expect(s.matches({ server: 'https://kubernetes.default.svc' })).toBe(true);
+    const byLabels = compileLabelSelector(
+      { matchLabels: { server: 'https://kubernetes.default.svc' } },
+      { validateValues: false },
+    );
+    expect(byLabels.matches({ server: 'https://kubernetes.default.svc' })).toBe(true);
+    expect(byLabels.matches({ server: 'https://other' })).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
+import { compileLabelSelector, matches } from '@flotilla/domain';
 import type { ClusterGeneratorSpec } from '../application-set.types';
 import type { GenerationContext } from '../generation-context';
-import { compileLabelSelector, matchesLabels } from '../label-selector';
 import type { ParamSet } from '../param-merge';
 import { sanitizeName } from '../sanitize-name';
 import {
@@ -44,11 +44,9 @@ export async function generateClusters(
   field: string,
   ctx: GenerationContext,
 ): Promise<ParamSet[]> {
-  const selector = compileLabelSelector(spec.selector, `${field}.clusters.selector`, {
-    validateValues: true,
-  });
+  const selector = compileLabelSelector(spec.selector, { field: `${field}.clusters.selector` });
   const secrets = secretsByName(ctx.inputs.clusters ?? []).filter((c) =>
-    matchesLabels(selector, secretLabels(c)),
+    matches(selector, secretLabels(c)),
   );
   const renderer = ctx.renderer;
   const out: ParamSet[] = [];

@@ -1,8 +1,8 @@
+import { compileLabelSelector, matches } from '@flotilla/domain';
 import type { ApplicationTemplate, GeneratorSpec, JsonObject } from '../application-set.types';
 import { GenerationError, ManifestError, errorMessage, wrapError } from '../errors';
 import type { GenerationContext } from '../generation-context';
 import { readGenerator } from '../generator-spec.reader';
-import { compileLabelSelector, matchesLabels } from '../label-selector';
 import type { ParamSet } from '../param-merge';
 import { generateClusters } from './cluster.generator';
 import { generateGit } from './git.generator';
@@ -31,7 +31,9 @@ export async function transform(
   genParams: ParamSet | undefined,
 ): Promise<TransformResult | null> {
   let spec = readGenerator(raw, field, depth);
-  const selector = compileLabelSelector(spec.selector, `${field}.selector`, {
+  // Validated by readGenerator; Argo CD compiles the selector before interpolating the entry.
+  const selector = compileLabelSelector(spec.selector ?? {}, {
+    field: `${field}.selector`,
     validateValues: false,
   });
   if (spec.kind === 'none') return null;
@@ -52,7 +54,7 @@ export async function transform(
   }
   const params = await generate(spec, depth, ctx);
   const filtered = spec.selector
-    ? params.filter((p) => matchesLabels(selector, stringValues(p)))
+    ? params.filter((p) => matches(selector, stringValues(p)))
     : params;
   return { params: filtered, template: spec.template };
 }

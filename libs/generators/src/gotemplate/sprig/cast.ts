@@ -7,6 +7,9 @@ import { goFormatValue } from '../fmt';
 import type { GoMap, GoValue } from '../values';
 import { goObjectOf } from './go-object';
 
+/** Go's `%T` of a value (`typeOf`): the engine's, so that Sprig and the engine agree. */
+export { goTypeName } from '../fmt';
+
 const INT64_MIN = -(1n << 63n);
 
 /** Wraps to Go's int64 two's-complement range, as Go arithmetic does on overflow. */
@@ -197,30 +200,6 @@ export function goKind(v: GoValue): string {
       if (Array.isArray(v)) return 'slice';
       const obj = goObjectOf(v);
       return obj ? obj.kind : 'map';
-    }
-  }
-}
-
-/** Go's `%T` of a value (`typeOf`). */
-export function goTypeName(v: GoValue): string {
-  switch (typeof v) {
-    case 'undefined':
-      return '<nil>';
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'bool';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-    case 'function':
-      return 'func(...interface {}) interface {}';
-    default: {
-      if (v === null) return '<nil>';
-      if (Array.isArray(v)) return '[]interface {}';
-      const obj = goObjectOf(v);
-      return obj ? obj.typeName : 'map[string]interface {}';
     }
   }
 }

@@ -6,6 +6,8 @@
 import { signed, type GoTemplateFunction, type GoValue } from '../values';
 import { goObjectOf, makeGoObject } from './go-object';
 import {
+  DAYS,
+  MONTHS,
   UTC,
   durationString,
   fields,
@@ -163,21 +165,6 @@ export function parseTime(layout: string, value: string, loc: GoZone): GoTime {
   let nanos = 0;
   let pm: boolean | undefined;
   let offset: number | undefined;
-  const MONTHS = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
-  const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
   for (const { std, text } of tokenizeLayout(layout)) {
     const fail = (): never => {
       throw parseError(
@@ -198,7 +185,7 @@ export function parseTime(layout: string, value: string, loc: GoZone): GoTime {
       return m[0];
     };
     const num = (re: RegExp): number => Number(take(re).trim());
-    const name = (list: string[], short: boolean): number => {
+    const name = (list: readonly string[], short: boolean): number => {
       const i = list.findIndex((n) =>
         rest.toLowerCase().startsWith((short ? n.slice(0, 3) : n).toLowerCase()),
       );

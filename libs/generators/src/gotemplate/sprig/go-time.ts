@@ -22,8 +22,18 @@ export interface GoTime {
 
 export const UTC: GoZone = { name: 'UTC' };
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
+/** Go's weekday names (`time.Weekday.String`), Sunday first. */
+export const DAYS: readonly string[] = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+];
+/** Go's month names (`time.Month.String`), January first. */
+export const MONTHS: readonly string[] = [
   'January',
   'February',
   'March',

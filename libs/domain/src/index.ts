@@ -71,3 +71,65 @@ export {
   type SyncDecision,
   type SyncTarget,
 } from './tenant/sync-window';
+export {
+  CLUSTER_CREDENTIAL_PREFIX,
+  constantTimeEqual,
+  hashToken,
+  newClusterCredential,
+  newTokenValue,
+  REGISTRATION_TOKEN_PREFIX,
+  type RandomBytes,
+} from './registration-token/token-value';
+export {
+  registrationTokenEventSchemas,
+  type RegistrationTokenEvent,
+  type RegistrationTokenEventType,
+} from './registration-token/registration-token.events';
+export {
+  decide as decideRegistrationToken,
+  evolve as evolveRegistrationToken,
+  initialRegistrationTokenState,
+  issueRegistrationToken,
+  REGISTRATION_TOKEN_MAX_USES,
+  REGISTRATION_TOKEN_TTL,
+  registrationTokenUsable,
+  type CreateRegistrationTokenInput,
+  type RegistrationTokenCommand,
+  type RegistrationTokenDecideContext,
+  type RegistrationTokenState,
+} from './registration-token/registration-token.decider';
+export {
+  clusterFactsSchema,
+  clusterLabelsSchema,
+  clusterModeSchema,
+  connectivitySchema,
+  type ClusterFacts,
+  type ClusterLabels,
+  type ClusterMode,
+  type Connectivity,
+} from './cluster/cluster.schema';
+export {
+  clusterEventSchemas,
+  type ClusterEvent,
+  type ClusterEventType,
+} from './cluster/cluster.events';
+export {
+  CLUSTER_CREDENTIAL_TTL,
+  CREDENTIAL_GRACE_PERIOD,
+  type ClusterCommand,
+  type ClusterDecideContext,
+  type RegisterClusterInput,
+  type RegisteringToken,
+} from './cluster/cluster.commands';
+export {
+  decide as decideCluster,
+  evolve as evolveCluster,
+  initialClusterState,
+  type ClusterState,
+} from './cluster/cluster.decider';
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+  DEFAULT_OFFLINE_AFTER_MISSED,
+  missedIntervals,
+} from './cluster/cluster-connectivity';
+export { credentialAccepted } from './cluster/cluster-credential';

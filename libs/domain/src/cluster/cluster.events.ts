@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import {
+  clusterFactsSchema,
+  clusterLabelsSchema,
+  clusterModeSchema,
+  connectivitySchema,
+  dnsLabelSchema,
+  sha256HexSchema,
+} from './cluster.schema';
+
+/**
+ * Cluster events (stream `cluster-<id>`). Heartbeats are not events: only what they change is
+ * (facts, connectivity). Credentials appear only as SHA-256 hashes. Times are ISO-8601 UTC.
+ */
+
+const instant = z.iso.datetime();
+const sha256Hex = sha256HexSchema;
+
+/** Every cluster event type with its current schema version and data schema. */
+export const clusterEventSchemas = {
+  /**
+   * A cluster joined (or, when its stream already holds a registration, was re-registered by a
+   * re-installed agent with a token allowing it: new credential, labels and facts, same id).
+   */
+  ClusterRegistered: {
+    version: 1,
+    schema: z
+      .object({
+        tenant: dnsLabelSchema,
+        name: dnsLabelSchema,
+        mode: clusterModeSchema,
+        labels: clusterLabelsSchema,
+        facts: clusterFactsSchema,
+        credentialHash: sha256Hex,
+        credentialExpiresAt: instant,
+        registrationTokenId: z.string().min(1).optional(),
+      })
+      .strict(),
+  },
+  /** The cluster's labels were replaced by these. */
+  ClusterLabelsChanged: {
+    version: 1,
+    schema: z.object({ labels: clusterLabelsSchema }).strict(),
+  },
+  /** Reported facts changed (an upgrade, a node added); only the changed fields are present. */
+  ClusterFactsChanged: {
+    version: 1,
+    schema: clusterFactsSchema
+      .partial()
+      .strict()
+      .refine((facts) => Object.keys(facts).length > 0, 'at least one fact must change'),
+  },
+  /** Connectivity moved, e.g. Ready to Stale after a missed heartbeat interval. */
+  ClusterConnectivityChanged: {
+    version: 1,
+    schema: z
+      .object({
+        from: connectivitySchema,
+        to: connectivitySchema,
+        at: instant,
+        missedIntervals: z.number().int().nonnegative(),
+      })
+      .strict(),
+  },
+  /** A new credential replaced the old one, which keeps working until `previousValidUntil`. */
+  ClusterCredentialRotated: {
+    version: 1,
+    schema: z
+      .object({ credentialHash: sha256Hex, expiresAt: instant, previousValidUntil: instant })
+      .strict(),
+  },
+  /** The cluster left the fleet; its credential stopped working at once. */
+  ClusterDeregistered: {
+    version: 1,
+    schema: z.object({ reason: z.string().max(500) }).strict(),
+  },
+} as const;
+
+/** The name of a cluster event. */
+export type ClusterEventType = keyof typeof clusterEventSchemas;
+
+/** One cluster event as `{ type, data }`, discriminated on `type`. */
+export type ClusterEvent = {
+  [K in ClusterEventType]: { type: K; data: z.output<(typeof clusterEventSchemas)[K]['schema']> };
+}[ClusterEventType];

@@ -1,4 +1,11 @@
-import { tenantEventSchemas, type TenantEvent } from '@flotilla/domain';
+import {
+  clusterEventSchemas,
+  registrationTokenEventSchemas,
+  tenantEventSchemas,
+  type ClusterEvent,
+  type RegistrationTokenEvent,
+  type TenantEvent,
+} from '@flotilla/domain';
 import { defineEvent, EventRegistry, type EventDefinition } from '@flotilla/event-store';
 
 /** Event-store definitions of the domain's event schemas (validated on append, upcast on read). */
@@ -11,9 +18,13 @@ function definitionsOf(
 }
 
 /** Every event the platform writes; the union grows as aggregates are added. */
-export type FlotillaEvent = TenantEvent;
+export type FlotillaEvent = TenantEvent | ClusterEvent | RegistrationTokenEvent;
 
 /** The registry shared by hub and worker. */
 export function flotillaEventRegistry(): EventRegistry {
-  return new EventRegistry([...definitionsOf(tenantEventSchemas)]);
+  return new EventRegistry([
+    ...definitionsOf(tenantEventSchemas),
+    ...definitionsOf(clusterEventSchemas),
+    ...definitionsOf(registrationTokenEventSchemas),
+  ]);
 }

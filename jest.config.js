@@ -15,6 +15,12 @@ const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
+  // @kubernetes/client-node and a few of its dependencies ship ESM only; Jest's module loader
+  // needs CommonJS, so swc transforms them like our own code (openid-client's nested jose 6
+  // too, but not the top-level jose 5, which is CommonJS already).
+  transformIgnorePatterns: [
+    '^(?!.*/node_modules/openid-client/node_modules/jose/).*/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi)/)',
+  ],
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
 };

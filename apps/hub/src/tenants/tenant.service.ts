@@ -107,10 +107,7 @@ export class TenantService implements OnModuleInit {
     return {
       spec: state.spec,
       version: lastVersion(history),
-      createdAt:
-        history.find(
-          (e) => e.type === 'TenantCreated' && e.streamVersion === firstCreation(history),
-        )?.recordedAt ?? null,
+      createdAt: lastCreation(history)?.recordedAt ?? null,
       updatedAt: history[history.length - 1]?.recordedAt ?? null,
     };
   }
@@ -150,7 +147,7 @@ function lastVersion(history: StoredOf<TenantEvent>[]): number {
   return history[history.length - 1]?.streamVersion ?? 0;
 }
 
-/** The version of the latest TenantCreated (a deleted name may be created again). */
-function firstCreation(history: StoredOf<TenantEvent>[]): number {
-  return [...history].reverse().find((e) => e.type === 'TenantCreated')?.streamVersion ?? 0;
+/** The latest TenantCreated (a deleted name may be created again). */
+function lastCreation(history: StoredOf<TenantEvent>[]): StoredOf<TenantEvent> | undefined {
+  return history.findLast((e) => e.type === 'TenantCreated');
 }

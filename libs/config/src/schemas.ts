@@ -25,6 +25,47 @@ const port = z
   .transform(Number)
   .refine((n) => n <= 65535, 'must be a port number up to 65535');
 
+const seconds = (fallback: number, min = 1, max = 86_400) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/**
+ * Encryption keys for secrets at rest (kubeconfigs, Git credentials): a comma-separated list of
+ * `id:base64` entries, each key 32 random bytes (AES-256). The first key encrypts; every key
+ * listed decrypts, so a key is rotated by putting the new one first and keeping the old one until
+ * `flotilla secrets reseal` (or the worker) has re-encrypted everything.
+ */
+const secretsKeys = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return [];
+    const keys: { id: string; key: Buffer }[] = [];
+    for (const [i, entry] of raw.split(',').entries()) {
+      const m = /^([A-Za-z0-9_.-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry.trim());
+      const key = m ? Buffer.from(m[2] ?? '', 'base64') : undefined;
+      if (!m || !key || key.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must be id:base64 of 32 random bytes (try: openssl rand -base64 32)`,
+        });
+        return z.NEVER;
+      }
+      if (keys.some((k) => k.id === m[1])) {
+        ctx.addIssue({ code: 'custom', message: `key id ${m[1]} appears twice` });
+        return z.NEVER;
+      }
+      keys.push({ id: m[1] ?? '', key });
+    }
+    return keys;
+  });
+
+/** Heartbeat and connectivity settings shared by the hub (answers agents) and worker (sweeps). */
+const fleetSettings = {
+  HEARTBEAT_INTERVAL_SECONDS: seconds(30, 1, 3600),
+  OFFLINE_AFTER_MISSED_HEARTBEATS: seconds(5, 1, 1000),
+  SECRETS_KEYS: secretsKeys,
+};
+
 /** The hub: HTTP server (GraphQL, agent protocol, health). */
 export const hubConfigSchema = z
   .object({
@@ -42,6 +83,10 @@ export const hubConfigSchema = z
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
     GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(10_000),
     GRAPHQL_PLAYGROUND: booleanFlag(false),
+    ...fleetSettings,
+    /** Failed registrations one client address may make per minute before it gets 429. */
+    REGISTER_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+    CREDENTIAL_GRACE_PERIOD_SECONDS: seconds(3600, 0, 7 * 86_400),
   })
   .superRefine((c, ctx) => {
     if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
@@ -67,6 +112,11 @@ export const workerConfigSchema = z.object({
   REDIS_URL: redisUrl,
   LOG_LEVEL: logLevel,
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  ...fleetSettings,
+  /** How often the connectivity sweep runs. */
+  SWEEP_INTERVAL_SECONDS: seconds(10, 1, 3600),
+  /** How often kubeconfig clusters are probed (their heartbeat). */
+  PROBE_INTERVAL_SECONDS: seconds(30, 1, 3600),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

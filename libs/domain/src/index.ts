@@ -78,6 +78,7 @@ export {
   newClusterCredential,
   newTokenValue,
   REGISTRATION_TOKEN_PREFIX,
+  registrationTokenId,
   type RandomBytes,
 } from './registration-token/token-value';
 export {
@@ -133,3 +134,5 @@ export {
   missedIntervals,
 } from './cluster/cluster-connectivity';
 export { credentialAccepted } from './cluster/cluster-credential';
+export { sweptConnectivity } from './cluster/cluster-connectivity';
+export { dnsLabelSchema, sha256HexSchema } from './cluster/cluster.schema';

@@ -12,7 +12,9 @@ export function credentialAccepted(state: ClusterState, presentedHash: string, n
   const t = now.getTime();
   const { credential, previousCredential } = state;
   const current =
-    constantTimeEqual(presentedHash, credential.hash) && t < credential.expiresAt.getTime();
+    credential !== undefined &&
+    constantTimeEqual(presentedHash, credential.hash) &&
+    t < credential.expiresAt.getTime();
   const previous =
     previousCredential !== undefined &&
     constantTimeEqual(presentedHash, previousCredential.hash) &&

@@ -102,6 +102,35 @@ describe('cluster decider refuses', () => {
       'credentialHash',
     ],
     [
+      'register an agent cluster without a credential',
+      [],
+      register({ credentialHash: undefined }),
+      'BAD_USER_INPUT',
+      'credentialHash: is required for an agent cluster',
+      'credentialHash',
+    ],
+    [
+      'register a kubeconfig cluster with an agent credential',
+      [],
+      register({ mode: 'kubeconfig', token: undefined }),
+      'BAD_USER_INPUT',
+      'credentialHash: a kubeconfig cluster has no agent credential',
+      'credentialHash',
+    ],
+    [
+      'rotate the credential of a kubeconfig cluster',
+      [
+        {
+          type: 'ClusterRegistered',
+          data: { tenant: 'team-a', name: 'push-1', mode: 'kubeconfig', labels: {}, facts: FACTS },
+        },
+      ],
+      rotate(),
+      'CONFLICT',
+      'cluster push-1 is reached by kubeconfig and has no agent credential',
+      undefined,
+    ],
+    [
       'register with a credential TTL under an hour',
       [],
       register({ credentialTtlSeconds: 60 }),

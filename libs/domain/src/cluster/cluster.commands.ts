@@ -39,7 +39,8 @@ export interface RegisterClusterInput {
   mode: ClusterMode;
   labels?: ClusterLabels;
   facts: ClusterFacts;
-  credentialHash: string;
+  /** The agent's credential hash; required for agent clusters, absent for kubeconfig ones. */
+  credentialHash?: string;
   credentialTtlSeconds?: number;
   token?: RegisteringToken;
   nameTaken: boolean;
@@ -69,15 +70,30 @@ const seconds = (bounds: { min: number; max: number }) =>
   z.number().int().min(bounds.min).max(bounds.max);
 
 /** `RegisterCluster` input as validated, defaults filled in. */
-export const registerClusterInputSchema = z.object({
-  tenant: dnsLabelSchema,
-  name: dnsLabelSchema,
-  mode: clusterModeSchema,
-  labels: clusterLabelsSchema.default({}),
-  facts: clusterFactsSchema,
-  credentialHash: sha256HexSchema,
-  credentialTtlSeconds: seconds(CLUSTER_CREDENTIAL_TTL).default(CLUSTER_CREDENTIAL_TTL.default),
-});
+export const registerClusterInputSchema = z
+  .object({
+    tenant: dnsLabelSchema,
+    name: dnsLabelSchema,
+    mode: clusterModeSchema,
+    labels: clusterLabelsSchema.default({}),
+    facts: clusterFactsSchema,
+    credentialHash: sha256HexSchema.optional(),
+    credentialTtlSeconds: seconds(CLUSTER_CREDENTIAL_TTL).default(CLUSTER_CREDENTIAL_TTL.default),
+  })
+  .superRefine((d, ctx) => {
+    if (d.mode === 'agent' && d.credentialHash === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentialHash'],
+        message: 'is required for an agent cluster',
+      });
+    if (d.mode === 'kubeconfig' && d.credentialHash !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentialHash'],
+        message: 'a kubeconfig cluster has no agent credential',
+      });
+  });
 
 /** `RotateClusterCredential` input as validated, defaults filled in. */
 export const rotateCredentialInputSchema = z.object({

@@ -47,15 +47,31 @@ describe('cluster decider', () => {
         [REGISTERED],
       ],
       [
-        'register a kubeconfig cluster without a token, custom credential TTL',
+        'register a kubeconfig cluster: no token, no agent credential',
         [],
-        register({ mode: 'kubeconfig', token: undefined, credentialTtlSeconds: DAY }),
+        register({ mode: 'kubeconfig', token: undefined, credentialHash: undefined }),
+        [
+          {
+            type: 'ClusterRegistered',
+            data: {
+              tenant: 'team-a',
+              name: 'prod-eu-1',
+              mode: 'kubeconfig',
+              labels: { env: 'prod' },
+              facts: FACTS,
+            },
+          },
+        ],
+      ],
+      [
+        'register an agent cluster with a custom credential TTL',
+        [],
+        register({ token: undefined, credentialTtlSeconds: DAY }),
         [
           {
             type: 'ClusterRegistered',
             data: {
               ...withoutToken,
-              mode: 'kubeconfig',
               labels: { env: 'prod' },
               credentialExpiresAt: at(DAY).toISOString(),
             },

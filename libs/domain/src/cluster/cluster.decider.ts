@@ -31,7 +31,8 @@ export type ClusterState =
       labels: ClusterLabels;
       facts: ClusterFacts;
       connectivity: Connectivity;
-      credential: { hash: string; expiresAt: Date };
+      /** The agent's credential; kubeconfig clusters have none. */
+      credential?: { hash: string; expiresAt: Date };
       /** The credential rotated out last, accepted until `validUntil`. */
       previousCredential?: { hash: string; validUntil: Date };
       registrationTokenId?: string;
@@ -104,8 +105,12 @@ function decideRegister(
       // Token labels win: an agent must not label itself into another environment's workloads.
       labels: { ...data.labels, ...input.token?.labels },
       facts: data.facts,
-      credentialHash: data.credentialHash,
-      credentialExpiresAt: after(now, data.credentialTtlSeconds),
+      ...(data.credentialHash !== undefined
+        ? {
+            credentialHash: data.credentialHash,
+            credentialExpiresAt: after(now, data.credentialTtlSeconds),
+          }
+        : {}),
       ...(input.token ? { registrationTokenId: input.token.id } : {}),
     },
   };
@@ -158,6 +163,11 @@ function decideRotate(
   now: Date,
 ): ClusterEvent[] {
   const data = parse(rotateCredentialInputSchema, input);
+  if (!current.credential)
+    throw new DomainError(
+      'CONFLICT',
+      `cluster ${current.name} is reached by kubeconfig and has no agent credential`,
+    );
   // A retried rotation with the same new credential changes nothing.
   if (data.credentialHash === current.credential.hash) return [];
   const graceEnd = now.getTime() + data.gracePeriodSeconds * 1000;
@@ -222,7 +232,9 @@ export function evolve(state: ClusterState, event: ClusterEvent): ClusterState {
       status: 'registered',
       ...rest,
       connectivity: 'Ready',
-      credential: { hash: credentialHash, expiresAt: new Date(credentialExpiresAt) },
+      ...(credentialHash !== undefined && credentialExpiresAt !== undefined
+        ? { credential: { hash: credentialHash, expiresAt: new Date(credentialExpiresAt) } }
+        : {}),
       ...(registrationTokenId !== undefined ? { registrationTokenId } : {}),
     };
   }
@@ -238,10 +250,14 @@ export function evolve(state: ClusterState, event: ClusterEvent): ClusterState {
       return {
         ...state,
         credential: { hash: event.data.credentialHash, expiresAt: new Date(event.data.expiresAt) },
-        previousCredential: {
-          hash: state.credential.hash,
-          validUntil: new Date(event.data.previousValidUntil),
-        },
+        ...(state.credential
+          ? {
+              previousCredential: {
+                hash: state.credential.hash,
+                validUntil: new Date(event.data.previousValidUntil),
+              },
+            }
+          : {}),
       };
     case 'ClusterDeregistered':
       return { status: 'deregistered', tenant: state.tenant, name: state.name };

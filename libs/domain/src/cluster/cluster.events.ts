@@ -21,6 +21,7 @@ export const clusterEventSchemas = {
   /**
    * A cluster joined (or, when its stream already holds a registration, was re-registered by a
    * re-installed agent with a token allowing it: new credential, labels and facts, same id).
+   * Agent clusters carry their credential (hash and expiry); kubeconfig clusters have none.
    */
   ClusterRegistered: {
     version: 1,
@@ -31,11 +32,17 @@ export const clusterEventSchemas = {
         mode: clusterModeSchema,
         labels: clusterLabelsSchema,
         facts: clusterFactsSchema,
-        credentialHash: sha256Hex,
-        credentialExpiresAt: instant,
+        credentialHash: sha256Hex.optional(),
+        credentialExpiresAt: instant.optional(),
         registrationTokenId: z.string().min(1).optional(),
       })
-      .strict(),
+      .strict()
+      .refine(
+        (d) =>
+          (d.mode === 'agent') ===
+          (d.credentialHash !== undefined && d.credentialExpiresAt !== undefined),
+        'an agent cluster has a credential and expiry; a kubeconfig cluster has none',
+      ),
   },
   /** The cluster's labels were replaced by these. */
   ClusterLabelsChanged: {

@@ -1,4 +1,5 @@
 import {
+  registrationTokenId,
   constantTimeEqual,
   hashToken,
   newClusterCredential,
@@ -41,5 +42,13 @@ describe('token values', () => {
     ['', '', true],
   ])('constantTimeEqual(%p, %p) is %p', (a, b, equal) => {
     expect(constantTimeEqual(a, b)).toBe(equal);
+  });
+
+  it('derive a token id from the hash: stable, distinct, and not the hash itself', () => {
+    const hash = hashToken('flt_reg_x');
+    expect(registrationTokenId(hash)).toMatch(/^[0-9a-f]{32}$/);
+    expect(registrationTokenId(hash)).toBe(registrationTokenId(hash));
+    expect(registrationTokenId(hash)).not.toBe(registrationTokenId(hashToken('flt_reg_y')));
+    expect(hash.startsWith(registrationTokenId(hash))).toBe(false);
   });
 });

@@ -51,3 +51,14 @@ export function constantTimeEqual(a: string, b: string): boolean {
   if (x.length !== y.length) return false;
   return timingSafeEqual(x, y);
 }
+
+/**
+ * The id of the registration token whose value hashes to `tokenHash`: derived, so that the hub
+ * finds a presented token's stream without any index, and reveals nothing about the value.
+ */
+export function registrationTokenId(tokenHash: string): string {
+  return createHash('sha256')
+    .update(`flotilla/registration-token-id\0${tokenHash}`, 'utf8')
+    .digest('hex')
+    .slice(0, 32);
+}

@@ -25,6 +25,8 @@ const LIB_GRAPH = {
   'kube-sim': ['domain', 'contracts', 'kube'],
   // Runs the migrations in the top-level migrations/ folder (see the migrations element below).
   database: [],
+  // Cluster inventory services shared by hub and worker: commands, heartbeats, sweeps.
+  inventory: ['domain', 'event-store', 'projections'],
 };
 const APP_GRAPH = {
   hub: [
@@ -36,6 +38,7 @@ const APP_GRAPH = {
     'config',
     'kube',
     'database',
+    'inventory',
   ],
   worker: [
     'domain',
@@ -46,6 +49,7 @@ const APP_GRAPH = {
     'config',
     'kube',
     'database',
+    'inventory',
   ],
   agent: ['contracts', 'config', 'kube'],
   cli: ['contracts', 'config', 'generators'],

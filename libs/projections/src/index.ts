@@ -1,2 +1,8 @@
 export { flotillaEventRegistry, type FlotillaEvent } from './event-definitions';
 export { tenantsProjection } from './tenants.projection';
+export { clusterIdOf, clusterStream, clustersProjection } from './clusters.projection';
+export {
+  registrationTokenIdOf,
+  registrationTokenStream,
+  registrationTokensProjection,
+} from './registration-tokens.projection';

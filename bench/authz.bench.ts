@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   }
   const base = `http://127.0.0.1:${(withAuthz.getHttpServer().address() as { port: number }).port}`;
   const runs = { authz: [] as number[], open: [] as number[] };
-  const open = await createHub(config, pino({ level: 'silent' }), AllowAllGuard);
+  const open = await createHub(config, pino({ level: 'silent' }), { guard: AllowAllGuard });
   await open.listen(0, '127.0.0.1');
   const openBase = `http://127.0.0.1:${(open.getHttpServer().address() as { port: number }).port}`;
   for (let r = 1; r <= 3; r++) {

@@ -18,19 +18,23 @@ import { HistoryResolver } from './audit/history.resolver';
 import { tenantPolicySource } from './tenants/tenant-policy.source';
 import { TenantResolver } from './tenants/tenant.resolver';
 import { TenantService } from './tenants/tenant.service';
+import { AgentProtocolController } from './agent-protocol/agent-protocol.controller';
+import { AgentProtocolService } from './agent-protocol/agent-protocol.service';
+import { FleetRuntime } from './clusters/fleet-runtime';
+import { RegistrationTokenResolver } from './registration-tokens/registration-token.resolver';
+import { RegistrationTokenService } from './registration-tokens/registration-token.service';
 
 /** The hub's composition root. */
 @Module({})
 export class AppModule {
-  /**
-   * `guard` replaces the access guard only for the authorisation benchmark, which measures the
-   * same request with and without it; no configuration or environment variable reaches it.
-   */
+  /** `options` are the test and benchmark seams of {@link HubOptions}. */
   static create(
     config: HubConfig,
     logger: Logger,
-    guard: Type<CanActivate> = AccessGuard,
+    options: { guard?: Type<CanActivate>; clock?: () => Date } = {},
   ): DynamicModule {
+    const guard = options.guard ?? AccessGuard;
+    const clock = options.clock ?? (() => new Date());
     return {
       module: AppModule,
       imports: [
@@ -44,15 +48,19 @@ export class AppModule {
             graphqlOptions(c, verifier, log),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, AgentProtocolController],
       providers: [
         { provide: APP_GUARD, useClass: guard },
-        { provide: CLOCK, useValue: () => new Date() },
+        { provide: CLOCK, useValue: clock },
         HealthResolver,
         AuditLogResolver,
         HistoryResolver,
         TenantService,
         TenantResolver,
+        FleetRuntime,
+        AgentProtocolService,
+        RegistrationTokenService,
+        RegistrationTokenResolver,
       ],
     };
   }

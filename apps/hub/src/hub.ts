@@ -5,21 +5,32 @@ import type { HubConfig } from '@flotilla/config';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { PinoNestLogger } from './infra/logger';
+import { AGENT_API_PREFIX } from '@flotilla/contracts';
+import { agentBodyParser } from './agent-protocol/agent-body';
+
+/** Seams for tests and benchmarks only; no configuration or environment variable reaches them. */
+export interface HubOptions {
+  /** Replaces the access guard (the authorisation benchmark measures with and without it). */
+  guard?: Type<CanActivate>;
+  /** The hub's clock (tests of expiry and grace periods). */
+  clock?: () => Date;
+}
 
 /** Creates the hub application (not yet listening): used by main.ts, tests and schema printing. */
 export async function createHub(
   config: HubConfig,
   logger: Logger,
-  guard?: Type<CanActivate>,
+  options: HubOptions = {},
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.create(config, logger, guard),
+    AppModule.create(config, logger, options),
     {
       logger: new PinoNestLogger(logger),
       bodyParser: false,
     },
   );
-  // Oversized bodies are refused before parsing.
+  // Oversized bodies are refused before parsing; the agent protocol has its own, smaller limit.
+  app.use(AGENT_API_PREFIX, agentBodyParser());
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.enableShutdownHooks();

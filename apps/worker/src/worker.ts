@@ -7,7 +7,9 @@ import {
   type Projection,
 } from '@flotilla/event-store';
 import {
+  clustersProjection,
   flotillaEventRegistry,
+  registrationTokensProjection,
   tenantsProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
@@ -15,7 +17,11 @@ import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 
 /** Every projection the worker keeps current. */
-export const workerProjections: Projection<FlotillaEvent>[] = [tenantsProjection];
+export const workerProjections: Projection<FlotillaEvent>[] = [
+  tenantsProjection,
+  clustersProjection as unknown as Projection<FlotillaEvent>,
+  registrationTokensProjection as unknown as Projection<FlotillaEvent>,
+];
 
 export interface RunningWorker {
   logger: Logger;

@@ -20,11 +20,13 @@ export interface AccessRule {
  * Who may call a resolver or controller. Every handler must declare one: the global guard
  * refuses handlers without it, so a new resolver cannot forget authorisation.
  * - `public`: anyone (only `health` and the probes);
+ * - `agent`: the agent protocol; no user token, the handler authenticates the cluster credential
+ *   (or, for registration, the registration token) itself;
  * - `authenticated`: any verified caller; the handler must filter through `context.authz`;
  * - `platform-admin`: members of `flotilla:platform-admins`;
  * - an `AccessRule`: the RBAC policy decides, per object.
  */
-export type AccessPolicy = 'public' | 'authenticated' | 'platform-admin' | AccessRule;
+export type AccessPolicy = 'public' | 'agent' | 'authenticated' | 'platform-admin' | AccessRule;
 
 export const ACCESS_POLICY = 'flotilla:access';
 

@@ -31,7 +31,7 @@ export class AccessGuard implements CanActivate {
         `${context.getClass().name}.${context.getHandler().name} declares no @Access policy`,
       );
     }
-    if (policy === 'public') return true;
+    if (policy === 'public' || policy === 'agent') return true;
     const graphql = context.getType<string>() === 'graphql';
     const requestContext = graphql
       ? GqlExecutionContext.create(context).getContext<RequestContext>()

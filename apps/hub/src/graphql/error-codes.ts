@@ -31,6 +31,15 @@ const UNAVAILABLE_ERRNOS = new Set([
   '57P03',
 ]);
 
+/** Whether an error says Postgres or Redis is down or unreachable (not the request's fault). */
+export function isBackingServiceDown(cause: unknown): boolean {
+  const errno = (cause as { code?: unknown })?.code;
+  if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) return true;
+  const message = (cause as { message?: unknown })?.message;
+  // ioredis with the offline queue disabled, or a closed connection.
+  return typeof message === 'string' && /Stream isn't writeable|Connection is closed/.test(message);
+}
+
 export interface MappedError {
   code: ApiErrorCode;
   message: string;
@@ -53,8 +62,7 @@ export function mapError(formatted: GraphQLFormattedError, original: unknown): M
     return { code: 'CONFLICT', message: `${cause.message}; reload and try again` };
   }
   if (cause instanceof EventSchemaError) return { code: 'BAD_USER_INPUT', message: cause.message };
-  const errno = (cause as { code?: unknown })?.code;
-  if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) {
+  if (isBackingServiceDown(cause)) {
     return {
       code: 'UNAVAILABLE',
       message: 'a backing service (Postgres or Redis) is unavailable; try again shortly',

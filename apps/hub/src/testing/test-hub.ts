@@ -2,7 +2,7 @@ import { hubConfigSchema, parseConfig, type HubConfig } from '@flotilla/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SignJWT } from 'jose';
 import pino from 'pino';
-import { createHub } from '../hub';
+import { createHub, type HubOptions } from '../hub';
 
 export const TEST_JWT_SECRET = 'test-secret-for-flotilla-hub-0123456789';
 
@@ -31,6 +31,7 @@ export interface TestHub {
 export async function startTestHub(
   databaseUrl: string,
   env: Record<string, string> = {},
+  options: HubOptions = {},
 ): Promise<TestHub> {
   const config = parseConfig(hubConfigSchema, {
     DATABASE_URL: databaseUrl,
@@ -40,7 +41,7 @@ export async function startTestHub(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await createHub(config, pino({ level: 'silent' }));
+  const app = await createHub(config, pino({ level: 'silent' }), options);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

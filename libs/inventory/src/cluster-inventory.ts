@@ -1,0 +1,280 @@
+import {
+  decideCluster,
+  decideRegistrationToken,
+  DomainError,
+  evolveCluster,
+  evolveRegistrationToken,
+  hashToken,
+  initialClusterState,
+  initialRegistrationTokenState,
+  registrationTokenId,
+  registrationTokenUsable,
+  type ClusterCommand,
+  type ClusterEvent,
+  type ClusterFacts,
+  type ClusterLabels,
+  type ClusterState,
+  type RegistrationTokenEvent,
+  type RegistrationTokenState,
+} from '@flotilla/domain';
+import {
+  ConcurrencyError,
+  liveTarget,
+  ProjectionRunner,
+  type EventMetadata,
+  type EventStore,
+  type StoredOf,
+} from '@flotilla/event-store';
+import {
+  clusterStream,
+  clustersProjection,
+  registrationTokenStream,
+  type FlotillaEvent,
+} from '@flotilla/projections';
+import type { Pool, PoolClient } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+
+/** The result of a cluster command: the events it appended (maybe none) and the new state. */
+export interface ClusterCommandResult {
+  clusterId: string;
+  events: ClusterEvent[];
+  state: ClusterState;
+  /** Global position of the last appended event, when any were appended. */
+  position?: bigint;
+}
+
+/** A registration as the agent protocol (token) or an admin (kubeconfig) asks for it. */
+export type RegistrationRequest = {
+  name: string;
+  labels?: ClusterLabels;
+  facts: ClusterFacts;
+} & (
+  | { mode: 'agent'; tokenValue: string; credentialHash: string; credentialTtlSeconds?: number }
+  | { mode: 'kubeconfig'; tenant: string }
+);
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Runs cluster commands against the log: load the stream, decide, append with the expected
+ * version, retrying when another writer got there first. Shared by the hub (agent protocol,
+ * GraphQL) and the worker (sweeps, probes), so both decide the same way.
+ */
+export class ClusterInventory {
+  private readonly runner: ProjectionRunner<ClusterEvent>;
+  private readonly table = liveTarget(clustersProjection).table('clusters');
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: EventStore<FlotillaEvent>,
+    private readonly now: () => Date,
+  ) {
+    this.runner = new ProjectionRunner(
+      pool,
+      store as unknown as EventStore<ClusterEvent>,
+      clustersProjection,
+      null,
+    );
+  }
+
+  /** Brings the clusters read model up to the head of the log (read-your-writes). */
+  catchUp(): Promise<void> {
+    return this.runner.catchUp();
+  }
+
+  /** The cluster's state folded from its stream, with the stream's version. */
+  async load(
+    clusterId: string,
+    client?: PoolClient,
+  ): Promise<{ state: ClusterState; version: number }> {
+    const history = await this.store.readStream(clusterStream(clusterId), {
+      ...(client ? { client } : {}),
+    });
+    return {
+      state: foldCluster(history as StoredOf<ClusterEvent>[]),
+      version: history[history.length - 1]?.streamVersion ?? 0,
+    };
+  }
+
+  /**
+   * Decides `command` on the cluster and appends the result. Retries on a concurrent append;
+   * a command that changes nothing appends nothing.
+   */
+  async execute(
+    clusterId: string,
+    command: ClusterCommand,
+    metadata: EventMetadata,
+  ): Promise<ClusterCommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.load(clusterId);
+      const events = decideCluster(command, state, { now: this.now() });
+      if (events.length === 0) return { clusterId, events, state };
+      try {
+        const tenantId = state.status === 'absent' ? null : state.tenant;
+        const result = await this.store.append(clusterStream(clusterId), version, events, {
+          tenantId,
+          ...metadata,
+        });
+        return {
+          clusterId,
+          events,
+          state: events.reduce(evolveCluster, state),
+          position: result.lastPosition,
+        };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * Registers a cluster. Agents present a registration token: it must be usable, its use is
+   * appended in the same transaction as the registration, and its tenant and labels win. Names
+   * are unique per tenant among live clusters: the check holds a lock on the name, so two
+   * registrations racing for one name cannot both succeed. Refusals change nothing.
+   */
+  async register(
+    request: RegistrationRequest,
+    metadata: EventMetadata,
+  ): Promise<ClusterCommandResult & { tenant: string }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.registerOnce(request, metadata);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async registerOnce(
+    request: RegistrationRequest,
+    metadata: EventMetadata,
+  ): Promise<ClusterCommandResult & { tenant: string }> {
+    const now = this.now();
+    const token = request.mode === 'agent' ? await this.loadToken(request.tokenValue, now) : null;
+    const tenant = token ? token.state.tenant : (request as { tenant: string }).tenant;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `cluster-name:${tenant}/${request.name}`,
+      ]);
+      // Everything committed before the lock was taken is now in the read model.
+      await this.runner.catchUp();
+      const existing = await this.liveClusterId(client, tenant, request.name);
+      const replace = existing !== null && token?.state.mayReplace === true;
+      const clusterId = replace ? existing : uuidv7();
+      const { state, version } = replace
+        ? await this.load(clusterId, client)
+        : { state: initialClusterState, version: 0 };
+      const events = decideCluster(
+        {
+          type: 'RegisterCluster',
+          data: {
+            tenant,
+            name: request.name,
+            mode: request.mode,
+            ...(request.labels ? { labels: request.labels } : {}),
+            facts: request.facts,
+            nameTaken: existing !== null,
+            ...(request.mode === 'agent'
+              ? {
+                  credentialHash: request.credentialHash,
+                  ...(request.credentialTtlSeconds !== undefined
+                    ? { credentialTtlSeconds: request.credentialTtlSeconds }
+                    : {}),
+                  token: {
+                    id: token!.id,
+                    labels: token!.state.labels,
+                    mayReplace: token!.state.mayReplace,
+                  },
+                }
+              : {}),
+          },
+        },
+        state,
+        { now },
+      );
+      const meta = { ...metadata, tenantId: tenant };
+      if (token) {
+        const used = decideRegistrationToken(
+          {
+            type: 'UseRegistrationToken',
+            data: { tokenHash: token.hash, clusterId, clusterName: request.name },
+          },
+          token.state,
+          { now },
+        );
+        await this.store.append(registrationTokenStream(token.id), token.version, used, meta, {
+          client,
+        });
+      }
+      const result = await this.store.append(
+        clusterStream(clusterId),
+        replace ? version : 'no_stream',
+        events,
+        meta,
+        { client },
+      );
+      await client.query('COMMIT');
+      return {
+        clusterId,
+        tenant,
+        events,
+        state: events.reduce(evolveCluster, state),
+        position: result.lastPosition,
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The usable token a value names, or the one answer for every unusable token. */
+  private async loadToken(
+    value: string,
+    now: Date,
+  ): Promise<{
+    id: string;
+    hash: string;
+    version: number;
+    state: Exclude<RegistrationTokenState, { status: 'absent' }>;
+  }> {
+    const hash = hashToken(value);
+    const id = registrationTokenId(hash);
+    const history = (await this.store.readStream(
+      registrationTokenStream(id),
+    )) as StoredOf<RegistrationTokenEvent>[];
+    const state = history.reduce<RegistrationTokenState>(
+      (s, e) =>
+        evolveRegistrationToken(s, { type: e.type, data: e.data } as RegistrationTokenEvent),
+      initialRegistrationTokenState,
+    );
+    if (!registrationTokenUsable(state, hash, now) || state.status !== 'issued') {
+      throw new DomainError('UNAUTHENTICATED', 'registration token is not valid');
+    }
+    return { id, hash, version: history[history.length - 1]?.streamVersion ?? 0, state };
+  }
+
+  private async liveClusterId(
+    client: PoolClient,
+    tenant: string,
+    name: string,
+  ): Promise<string | null> {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM ${this.table} WHERE tenant = $1 AND name = $2 AND deregistered_at IS NULL`,
+      [tenant, name],
+    );
+    return rows[0]?.id ?? null;
+  }
+}
+
+/** Folds a cluster stream into its state. */
+export function foldCluster(history: readonly StoredOf<ClusterEvent>[]): ClusterState {
+  return history.reduce<ClusterState>(
+    (s, e) => evolveCluster(s, { type: e.type, data: e.data } as ClusterEvent),
+    initialClusterState,
+  );
+}

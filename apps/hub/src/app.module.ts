@@ -21,6 +21,9 @@ import { TenantService } from './tenants/tenant.service';
 import { AgentProtocolController } from './agent-protocol/agent-protocol.controller';
 import { AgentProtocolService } from './agent-protocol/agent-protocol.service';
 import { FleetRuntime } from './clusters/fleet-runtime';
+import { ClusterChangeFeed } from './clusters/cluster-change.feed';
+import { ClusterResolver } from './clusters/cluster.resolver';
+import { ClusterService } from './clusters/cluster.service';
 import { RegistrationTokenResolver } from './registration-tokens/registration-token.resolver';
 import { RegistrationTokenService } from './registration-tokens/registration-token.service';
 
@@ -58,6 +61,9 @@ export class AppModule {
         TenantService,
         TenantResolver,
         FleetRuntime,
+        ClusterService,
+        ClusterChangeFeed,
+        ClusterResolver,
         AgentProtocolService,
         RegistrationTokenService,
         RegistrationTokenResolver,

@@ -56,6 +56,7 @@ export class AgentProtocolService {
   }
 
   async register(body: RegisterRequest, call: AgentCallContext): Promise<RegisterResponse> {
+    this.requireReady();
     await this.rateLimit.check(call.clientAddress);
     try {
       const credential = newClusterCredential(randomBytes);
@@ -83,7 +84,7 @@ export class AgentProtocolService {
         state: 'Running',
         at: this.now().getTime(),
       });
-      if (result.position !== undefined) await this.fleet.directory.waitFor(result.position);
+      if (result.position !== undefined) await this.fleet.settle(result.position);
       return {
         clusterId: result.clusterId,
         tenant: state.tenant,
@@ -149,7 +150,7 @@ export class AgentProtocolService {
     const rotated = result.events.find((e) => e.type === 'ClusterCredentialRotated');
     if (!rotated || rotated.type !== 'ClusterCredentialRotated') throw new Error('not rotated');
     // The new credential must open the cluster on this replica before the agent uses it.
-    if (result.position !== undefined) await this.fleet.directory.waitFor(result.position);
+    if (result.position !== undefined) await this.fleet.settle(result.position);
     return {
       credential,
       credentialExpiresAt: rotated.data.expiresAt,
@@ -162,6 +163,7 @@ export class AgentProtocolService {
     authorization: string | undefined,
     namedClusterId: string | undefined,
   ): AuthenticatedCluster {
+    this.requireReady();
     const value = BEARER.exec(authorization ?? '')?.[1];
     if (!value) {
       throw new DomainError(
@@ -181,6 +183,16 @@ export class AgentProtocolService {
     return found;
   }
 
+  /** Until the directory is loaded no credential can be judged: 503, never a false 401. */
+  private requireReady(): void {
+    if (!this.fleet.ready) {
+      throw new DomainError(
+        'UNAVAILABLE',
+        'the hub is starting or cannot reach its database; retry shortly',
+      );
+    }
+  }
+
   private async reportChange(clusterId: string, facts: ClusterFacts): Promise<void> {
     const inFlight = this.pending.get(clusterId);
     if (inFlight) return inFlight;
@@ -191,7 +203,7 @@ export class AgentProtocolService {
         { actor: `cluster:${clusterId}` },
       )
       .then(async (result) => {
-        if (result.position !== undefined) await this.fleet.directory.waitFor(result.position);
+        if (result.position !== undefined) await this.fleet.settle(result.position);
       })
       .finally(() => this.pending.delete(clusterId));
     this.pending.set(clusterId, work);

@@ -1,13 +1,22 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { HubConfig } from '@flotilla/config';
-import { EventNotifier, type EventStore } from '@flotilla/event-store';
+import {
+  EventNotifier,
+  ProjectionRunner,
+  type EventStore,
+  type Projection,
+} from '@flotilla/event-store';
 import {
   ClusterDirectory,
   ClusterInventory,
   databaseIdentity,
   HeartbeatStore,
 } from '@flotilla/inventory';
-import type { FlotillaEvent } from '@flotilla/projections';
+import {
+  clustersProjection,
+  registrationTokensProjection,
+  type FlotillaEvent,
+} from '@flotilla/projections';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
@@ -23,7 +32,11 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
   readonly directory: ClusterDirectory;
   private heartbeatStore: HeartbeatStore | null = null;
   private identity: Promise<string> | null = null;
+  private started = false;
+  private stopping = false;
+  private starting: Promise<void> = Promise.resolve();
   private readonly notifier: EventNotifier;
+  private readonly runners: ProjectionRunner<never>[];
 
   constructor(
     @Inject(HUB_CONFIG) config: HubConfig,
@@ -38,18 +51,72 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
       logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),
     );
     this.directory = new ClusterDirectory(pool, store, this.notifier);
+    // Every replica also keeps the fleet read models current (checkpoint locks make that safe
+    // alongside workers), so what a worker's sweep changed shows in queries within moments.
+    this.runners = [clustersProjection, registrationTokensProjection].map(
+      (projection) =>
+        new ProjectionRunner(
+          pool,
+          store as EventStore<never>,
+          projection as Projection<never>,
+          this.notifier,
+          {
+            onFailure: (failure) => logger.error({ failure }, 'projection stopped at an event'),
+          },
+        ),
+    );
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.notifier.start();
-    await this.inventory.catchUp();
-    await this.directory.start();
-    this.logger.info({ clusters: this.directory.size }, 'cluster directory loaded');
+  /**
+   * Starts in the background and retries until Postgres answers, so that the hub comes up (and
+   * reports not ready) while its database is down; the agent protocol answers 503 until then.
+   */
+  onModuleInit(): void {
+    this.starting = this.startWhenPossible();
+  }
+
+  /** Whether the directory is loaded (agent calls are answered only then). */
+  get ready(): boolean {
+    return this.started;
+  }
+
+  private async startWhenPossible(): Promise<void> {
+    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await this.notifier.start();
+        await this.inventory.catchUp();
+        for (const runner of this.runners) await runner.start();
+        await this.directory.start();
+        this.started = true;
+        this.logger.info({ clusters: this.directory.size }, 'cluster directory loaded');
+        return;
+      } catch (error) {
+        await this.notifier.stop().catch(() => undefined);
+        if (this.stopping) return;
+        this.logger.warn(
+          { err: (error as Error).message, retryInMs: delay },
+          'fleet runtime cannot start yet (is Postgres up and migrated?); retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.starting;
     await this.directory.stop();
+    await Promise.all(this.runners.map((r) => r.stop()));
     await this.notifier.stop();
+  }
+
+  /**
+   * Waits until this replica's reads reflect a write at `position`: the read model (queries) and
+   * the directory (credentials) both. Called before answering any write.
+   */
+  async settle(position: bigint): Promise<void> {
+    await this.inventory.catchUp();
+    await this.directory.waitFor(position);
   }
 
   /** The heartbeat store (its Redis keys are scoped to this database). */

@@ -29,6 +29,31 @@ export async function buildRequestContext(
   return context;
 }
 
+/** What graphql-ws passes for a subscription: the connection's init params and its request. */
+interface WsContextInput {
+  connectionParams?: Record<string, unknown>;
+  extra?: { request?: Request };
+}
+
+function authorizationParam(params: Record<string, unknown> | undefined): string | undefined {
+  const value = params?.['authorization'] ?? params?.['Authorization'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Builds the context of a subscription from `connectionParams.authorization` (a bearer JWT). */
+async function buildSubscriptionContext(
+  input: WsContextInput,
+  verifier: TokenVerifier,
+): Promise<RequestContext> {
+  const req = input.extra?.request ?? ({ headers: {} } as Request);
+  return {
+    req,
+    auth: await verifier.authenticate(authorizationParam(input.connectionParams)),
+    requestId: randomUUID(),
+    clientAddress: req.socket?.remoteAddress ?? null,
+  };
+}
+
 /** Apollo options: code-first schema, the one error mapping, query limits. */
 export function graphqlOptions(
   config: HubConfig,
@@ -43,8 +68,21 @@ export function graphqlOptions(
     graphiql: config.GRAPHQL_PLAYGROUND,
     introspection: true,
     fieldResolverEnhancers: ['guards'],
-    context: ({ req, res }: { req: Request; res: Response }) =>
-      buildRequestContext(req, res, verifier),
+    // HTTP requests carry `req`; subscriptions over graphql-ws carry the connection's params.
+    context: (input: { req?: Request; res?: Response } & Partial<WsContextInput>) =>
+      input.req
+        ? buildRequestContext(input.req, input.res, verifier)
+        : buildSubscriptionContext(input as WsContextInput, verifier),
+    subscriptions: {
+      'graphql-ws': {
+        path: '/graphql',
+        // A connection without a valid token is refused at once rather than per subscription.
+        onConnect: async (ctx: { connectionParams?: Record<string, unknown> }) => {
+          const auth = await verifier.authenticate(authorizationParam(ctx.connectionParams));
+          return auth.kind === 'authenticated';
+        },
+      },
+    },
     plugins: [queryLimitsPlugin(config.GRAPHQL_MAX_DEPTH, config.GRAPHQL_MAX_COMPLEXITY)],
     formatError: (formatted, error) => {
       const mapped = mapError(formatted, error);

@@ -2,6 +2,7 @@ import { hubConfigSchema, parseConfig, type HubConfig } from '@flotilla/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SignJWT } from 'jose';
 import pino from 'pino';
+import { FleetRuntime } from '../clusters/fleet-runtime';
 import { createHub, type HubOptions } from '../hub';
 
 export const TEST_JWT_SECRET = 'test-secret-for-flotilla-hub-0123456789';
@@ -43,6 +44,12 @@ export async function startTestHub(
   });
   const app = await createHub(config, pino({ level: 'silent' }), options);
   await app.listen(0, '127.0.0.1');
+  // The fleet runtime loads in the background; tests start once it can judge credentials.
+  const fleet = app.get(FleetRuntime);
+  for (const deadline = Date.now() + 10_000; !fleet.ready;) {
+    if (Date.now() > deadline) throw new Error('test hub: fleet runtime did not start');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return {

@@ -1,0 +1,158 @@
+import {
+  Field,
+  Float,
+  GraphQLISODateTime,
+  ID,
+  InputType,
+  Int,
+  ObjectType,
+  registerEnumType,
+} from '@nestjs/graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { PageInfo } from '../graphql/connection.model';
+
+export enum ClusterConnectivity {
+  Ready = 'Ready',
+  Stale = 'Stale',
+  Offline = 'Offline',
+}
+registerEnumType(ClusterConnectivity, {
+  name: 'ClusterConnectivity',
+  description: 'Ready: heartbeats on time. Stale: one interval missed. Offline: several missed.',
+});
+
+export enum ClusterMode {
+  agent = 'agent',
+  kubeconfig = 'kubeconfig',
+}
+registerEnumType(ClusterMode, {
+  name: 'ClusterMode',
+  description: 'agent: its own agent pulls. kubeconfig: the worker pushes with a kubeconfig.',
+});
+
+@ObjectType({ description: 'What the agent (or the kubeconfig probe) reads from the cluster.' })
+export class ClusterFacts {
+  @Field(() => String) kubernetesVersion!: string;
+  @Field(() => Int) nodeCount!: number;
+  @Field(() => Int) allocatableCpuMillicores!: number;
+  @Field(() => Float, { description: 'Bytes (a Float: clusters exceed 2^31 bytes).' })
+  allocatableMemoryBytes!: number;
+  @Field(() => String) agentVersion!: string;
+}
+
+@ObjectType({ description: 'What the latest heartbeat said (not kept in the log).' })
+export class AgentStatus {
+  @Field(() => String, { description: 'Running or Degraded (the agent itself).' }) state!: string;
+  @Field(() => String, { nullable: true }) message!: string | null;
+  @Field(() => String, { nullable: true }) appliedRevision!: string | null;
+}
+
+@ObjectType({ description: 'A cluster of the fleet.' })
+export class Cluster {
+  @Field(() => ID) id!: string;
+  @Field(() => String) tenant!: string;
+  @Field(() => String) name!: string;
+  @Field(() => ClusterMode) mode!: ClusterMode;
+  @Field(() => GraphQLJSONObject) labels!: Record<string, string>;
+  @Field(() => ClusterFacts) facts!: ClusterFacts;
+  @Field(() => ClusterConnectivity) connectivity!: ClusterConnectivity;
+  @Field(() => GraphQLISODateTime) connectivityChangedAt!: Date;
+  @Field(() => GraphQLISODateTime) registeredAt!: Date;
+  @Field(() => GraphQLISODateTime) updatedAt!: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) deregisteredAt!: Date | null;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description:
+      'When the agent credential expires (the agent rotates before). Null for kubeconfig clusters.',
+  })
+  credentialExpiresAt!: Date | null;
+  @Field(() => Int, { description: 'Version of the cluster stream (events so far).' })
+  version!: number;
+}
+
+@ObjectType()
+export class ClusterEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => Cluster) node!: Cluster;
+}
+
+@ObjectType()
+export class ClusterConnection {
+  @Field(() => [ClusterEdge]) edges!: ClusterEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int, { description: 'Clusters matching the filter in the tenants you may see.' })
+  totalCount!: number;
+}
+
+@InputType()
+export class ClusterFilter {
+  @Field(() => String, { nullable: true }) tenant?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Kubernetes label selector syntax: `env=prod,region in (eu,us),!canary`.',
+  })
+  selector?: string | null;
+  @Field(() => [ClusterConnectivity], { nullable: true }) connectivity?:
+    ClusterConnectivity[] | null;
+  @Field(() => ClusterMode, { nullable: true }) mode?: ClusterMode | null;
+  @Field(() => String, { nullable: true, description: 'Part of the cluster name.' })
+  search?: string | null;
+}
+
+@ObjectType()
+export class ConnectivityCount {
+  @Field(() => ClusterConnectivity) connectivity!: ClusterConnectivity;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType()
+export class VersionCount {
+  @Field(() => String, { description: 'e.g. v1.29.3 (or v1.29 in byKubernetesMinor).' })
+  version!: string;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType({ description: 'Cluster counts of one tenant, or of the whole visible fleet.' })
+export class FleetCounts {
+  @Field(() => Int) clusters!: number;
+  @Field(() => [ConnectivityCount], { description: 'Every connectivity, zero counts included.' })
+  byConnectivity!: ConnectivityCount[];
+  @Field(() => [VersionCount]) byKubernetesVersion!: VersionCount[];
+  @Field(() => [VersionCount]) byKubernetesMinor!: VersionCount[];
+}
+
+@ObjectType()
+export class TenantFleetCounts extends FleetCounts {
+  @Field(() => String) tenant!: string;
+}
+
+@ObjectType({ description: 'Counts over the live clusters you may see, overall and per tenant.' })
+export class FleetSummary {
+  @Field(() => FleetCounts) overall!: FleetCounts;
+  @Field(() => [TenantFleetCounts]) tenants!: TenantFleetCounts[];
+}
+
+@ObjectType({ description: 'Something happened to a cluster (one event of its stream).' })
+export class ClusterChange {
+  @Field(() => String, { description: 'ClusterRegistered, ClusterConnectivityChanged, ...' })
+  type!: string;
+  @Field(() => ID) clusterId!: string;
+  @Field(() => String) tenant!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'Global position of the event in the log.' })
+  position!: string;
+  @Field(() => GraphQLISODateTime) at!: Date;
+  @Field(() => ClusterConnectivity, { nullable: true }) connectivity!: ClusterConnectivity | null;
+  @Field(() => GraphQLJSONObject, { description: 'Labels after the change.' })
+  labels!: Record<string, string>;
+  @Field(() => Boolean) deregistered!: boolean;
+}
+
+@InputType()
+export class RegisterKubeconfigClusterInput {
+  @Field(() => String) tenant!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'A kubeconfig (YAML or JSON); stored encrypted.' })
+  kubeconfig!: string;
+  @Field(() => GraphQLJSONObject, { nullable: true }) labels?: Record<string, unknown> | null;
+}

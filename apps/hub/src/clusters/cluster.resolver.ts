@@ -1,0 +1,257 @@
+import {
+  Args,
+  Context,
+  Int,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
+import {
+  compileLabelSelector,
+  DomainError,
+  parseLabelSelector,
+  type ClusterLabels,
+} from '@flotilla/domain';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Inject } from '@nestjs/common';
+import type { EventStore } from '@flotilla/event-store';
+import { Access } from '../auth/access.decorator';
+import { AuditEventConnection } from '../audit/audit-event.model';
+import { toAuditEventConnection } from '../audit/audit-event.mapper';
+import { pageArgs, pageArgsByName } from '../graphql/page-args';
+import { authzOf, principalOf, type RequestContext } from '../graphql/request-context';
+import { EVENT_STORE } from '../infra/tokens';
+import { TenantService } from '../tenants/tenant.service';
+import { ClusterChangeFeed } from './cluster-change.feed';
+import {
+  AgentStatus,
+  Cluster,
+  ClusterChange,
+  ClusterConnection,
+  ClusterFilter,
+  FleetSummary,
+} from './cluster.model';
+import { ClusterService, type ClusterRow } from './cluster.service';
+import { fleetSummaryOf } from './fleet-summary';
+import { FleetRuntime } from './fleet-runtime';
+
+type Authz = ReturnType<typeof authzOf>;
+const objectOf = (c: { tenant: string; name: string }) => `${c.tenant}/${c.name}`;
+
+@Resolver(() => Cluster)
+export class ClusterResolver {
+  constructor(
+    private readonly service: ClusterService,
+    private readonly tenants: TenantService,
+    private readonly fleet: FleetRuntime,
+    private readonly feed: ClusterChangeFeed,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Access('authenticated')
+  @Query(() => ClusterConnection, {
+    description: 'Live clusters you may see, by tenant and name, filtered.',
+  })
+  async clusters(
+    @Context() context: RequestContext,
+    @Args('filter', { type: () => ClusterFilter, nullable: true }) filter: ClusterFilter | null,
+    @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<ClusterConnection> {
+    const page = pageArgsByName(first, after);
+    const authz = authzOf(context);
+    const tenants = await this.visibleTenants(authz, filter?.tenant ?? undefined);
+    const { rows, totalCount } = await this.service.list(
+      {
+        tenants,
+        ...(filter?.selector != null ? { selector: filter.selector } : {}),
+        ...(filter?.connectivity != null ? { connectivity: filter.connectivity } : {}),
+        ...(filter?.mode != null ? { mode: filter.mode } : {}),
+        ...(filter?.search != null ? { search: filter.search } : {}),
+      },
+      page.first + 1,
+      page.after,
+    );
+    // Tenant-wide rights chose the rows; a policy denying single clusters still hides them.
+    const nodes = rows
+      .slice(0, page.first)
+      .filter((r) => authz.can('clusters', 'get', objectOf(r)))
+      .map(toCluster);
+    return {
+      edges: nodes.map((node) => ({ cursor: objectOf(node), node })),
+      pageInfo: {
+        hasNextPage: rows.length > page.first,
+        endCursor: rows.length > 0 ? objectOf(rows[Math.min(rows.length, page.first) - 1]!) : null,
+      },
+      totalCount,
+    };
+  }
+
+  @Access('authenticated')
+  @Query(() => Cluster, { description: 'One cluster (deregistered ones too).' })
+  async cluster(
+    @Context() context: RequestContext,
+    @Args('id', { type: () => String }) id: string,
+  ): Promise<Cluster> {
+    return toCluster(await this.visible(authzOf(context), id, 'get'));
+  }
+
+  @Access('authenticated')
+  @Query(() => FleetSummary, {
+    description: 'Cluster counts by connectivity and Kubernetes version, overall and per tenant.',
+  })
+  async fleetSummary(
+    @Context() context: RequestContext,
+    @Args('tenant', { type: () => String, nullable: true }) tenant: string | null,
+  ): Promise<FleetSummary> {
+    const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
+    return fleetSummaryOf(tenants, await this.service.counts(tenants));
+  }
+
+  @Access('authenticated')
+  @Mutation(() => Cluster, { description: "Replaces a cluster's labels." })
+  async updateClusterLabels(
+    @Context() context: RequestContext,
+    @Args('id', { type: () => String }) id: string,
+    @Args('labels', { type: () => GraphQLJSONObject }) labels: Record<string, unknown>,
+  ): Promise<Cluster> {
+    await this.visible(authzOf(context), id, 'update');
+    const row = await this.service.execute(
+      id,
+      { type: 'ChangeClusterLabels', data: { labels: labels as ClusterLabels } },
+      metadataOf(context),
+    );
+    return toCluster(row);
+  }
+
+  @Access('authenticated')
+  @Mutation(() => Cluster, {
+    description: 'Removes a cluster from the fleet; its credential stops working at once.',
+  })
+  async deregisterCluster(
+    @Context() context: RequestContext,
+    @Args('id', { type: () => String }) id: string,
+    @Args('reason', { type: () => String, defaultValue: '' }) reason: string,
+  ): Promise<Cluster> {
+    await this.visible(authzOf(context), id, 'delete');
+    const row = await this.service.execute(
+      id,
+      { type: 'DeregisterCluster', data: { reason } },
+      metadataOf(context),
+    );
+    await (await this.fleet.heartbeats()).forget(id);
+    return toCluster(row);
+  }
+
+  @Access('authenticated')
+  @ResolveField(() => Date, { nullable: true, description: 'When the last heartbeat arrived.' })
+  async lastHeartbeatAt(@Parent() cluster: Cluster): Promise<Date | null> {
+    const [seen] = await (await this.fleet.heartbeats()).lastSeen([cluster.id]);
+    return seen == null ? null : new Date(seen);
+  }
+
+  @Access('authenticated')
+  @ResolveField(() => AgentStatus, { nullable: true })
+  async agentStatus(@Parent() cluster: Cluster): Promise<AgentStatus | null> {
+    const [status] = await (await this.fleet.heartbeats()).status([cluster.id]);
+    if (!status) return null;
+    return {
+      state: status.state,
+      message: status.message ?? null,
+      appliedRevision: status.appliedRevision ?? null,
+    };
+  }
+
+  @Access('authenticated')
+  @ResolveField(() => AuditEventConnection, {
+    description: 'What happened to the cluster, newest first, with actors.',
+  })
+  async history(
+    @Parent() cluster: Cluster,
+    @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<AuditEventConnection> {
+    const page = pageArgs(first, after);
+    const events = await this.store.readAll({
+      streamId: `cluster-${cluster.id}`,
+      direction: 'backward',
+      limit: page.first + 1,
+      ...(page.after !== undefined ? { before: page.after } : {}),
+    });
+    return toAuditEventConnection(events, page.first);
+  }
+
+  @Access('authenticated')
+  @Subscription(() => ClusterChange, {
+    description: 'Cluster changes as they commit (registered, labels, facts, connectivity, ...).',
+    resolve: (change: ClusterChange) => change,
+  })
+  clusterChanged(
+    @Context() context: RequestContext,
+    @Args('tenant', { type: () => String, nullable: true }) tenant: string | null,
+    @Args('selector', { type: () => String, nullable: true }) selector: string | null,
+  ): AsyncGenerator<ClusterChange> {
+    const authz = authzOf(context);
+    const matcher = selector
+      ? compileLabelSelector(parseLabelSelector(selector, 'selector'), { field: 'selector' })
+      : null;
+    return this.feed.changes(
+      (c) =>
+        (tenant == null || c.tenant === tenant) &&
+        authz.can('clusters', 'get', objectOf(c)) &&
+        (matcher === null || matcher.matches(c.labels)),
+    );
+  }
+
+  /** The tenants whose clusters the caller may see (all of them, or only `only`). */
+  private async visibleTenants(authz: Authz, only?: string): Promise<string[]> {
+    const all = await this.tenants.list((name) => authz.can('clusters', 'get', `${name}/*`));
+    const names = all.map((t) => t.spec.name);
+    return only === undefined ? names : names.filter((n) => n === only);
+  }
+
+  /** The cluster, if the caller may `get` it and `action` it; NOT_FOUND hides the rest. */
+  private async visible(authz: Authz, id: string, action: string): Promise<ClusterRow> {
+    const row = await this.service.get(id);
+    if (!row || !authz.can('clusters', 'get', objectOf(row))) {
+      throw new DomainError('NOT_FOUND', `cluster ${id} not found`);
+    }
+    if (!authz.can('clusters', action, objectOf(row))) {
+      throw new DomainError('FORBIDDEN', `you may not ${action} cluster ${objectOf(row)}`);
+    }
+    return row;
+  }
+}
+
+function metadataOf(context: RequestContext) {
+  const principal = principalOf(context);
+  return {
+    actor: principal.sub,
+    actorGroups: [...principal.groups],
+    requestId: context.requestId,
+    correlationId: context.requestId,
+    clientAddress: context.clientAddress,
+  };
+}
+
+/** Maps a read-model row to the GraphQL shape. */
+export function toCluster(row: ClusterRow): Cluster {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    name: row.name,
+    mode: row.mode as Cluster['mode'],
+    labels: row.labels,
+    facts: row.facts,
+    connectivity: row.connectivity as Cluster['connectivity'],
+    connectivityChangedAt: row.connectivity_changed_at,
+    registeredAt: row.registered_at,
+    updatedAt: row.updated_at,
+    deregisteredAt: row.deregistered_at,
+    credentialExpiresAt: row.credential_expires_at,
+    version: row.version,
+  };
+}

@@ -1,0 +1,290 @@
+import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import {
+  createTenants,
+  FACTS,
+  fleetTokens,
+  heartbeat,
+  issueToken,
+  registerAgent,
+} from '../testing/fleet-fixture';
+import { startTestHub, type TestHub } from '../testing/test-hub';
+import { ClusterChangeFeed } from './cluster-change.feed';
+
+const LIST = `query($filter: ClusterFilter, $first: Int, $after: String) {
+  clusters(filter: $filter, first: $first, after: $after) {
+    totalCount edges { cursor node { name tenant labels connectivity mode facts { kubernetesVersion nodeCount } } }
+    pageInfo { hasNextPage endCursor } } }`;
+const GET = `query($id: String!) { cluster(id: $id) { id name tenant labels connectivity lastHeartbeatAt
+  agentStatus { state message } credentialExpiresAt deregisteredAt
+  history { edges { node { type actor } } } } }`;
+const LABELS = `mutation($id: String!, $labels: JSONObject!) { updateClusterLabels(id: $id, labels: $labels) { labels version } }`;
+const DEREGISTER = `mutation($id: String!) { deregisterCluster(id: $id, reason: "decommissioned") { deregisteredAt } }`;
+const SUMMARY = `query($tenant: String) { fleetSummary(tenant: $tenant) {
+  overall { clusters byConnectivity { connectivity count } byKubernetesVersion { version count } byKubernetesMinor { version count } }
+  tenants { tenant clusters } } }`;
+
+type Node = { name: string; tenant: string; labels: Record<string, string> };
+
+describe('clusters through GraphQL', () => {
+  let db: TestDatabase;
+  let hub: TestHub;
+  let users: Awaited<ReturnType<typeof fleetTokens>>;
+  const ids: Record<string, { clusterId: string; credential: string }> = {};
+  const names = (res: Awaited<ReturnType<TestHub['graphql']>>) =>
+    (res.body.data?.['clusters'] as { edges: { node: Node }[] }).edges.map((e) => e.node.name);
+  const list = (filter: Record<string, unknown>, token = users.root, first = 50, after?: string) =>
+    hub.graphql(LIST, { filter, first, after }, token);
+  const code = (res: Awaited<ReturnType<TestHub['graphql']>>) =>
+    res.body.errors?.[0]?.extensions?.code ?? 'OK';
+
+  beforeAll(async () => {
+    db = await createTestDatabase('clusters');
+    hub = await startTestHub(db.url);
+    users = await fleetTokens();
+    await createTenants(hub, users.root, ['team-a', 'team-b']);
+    const a = await issueToken(hub, users.alice, { tenant: 'team-a', maxUses: 10 });
+    const b = await issueToken(hub, users.mallory, { tenant: 'team-b', maxUses: 10 });
+    const fleet: [string, string, Record<string, string>, string][] = [
+      ['a-eu-prod', a.value, { region: 'eu', env: 'prod' }, 'v1.29.3'],
+      ['a-eu-dev', a.value, { region: 'eu', env: 'dev' }, 'v1.30.1'],
+      ['a-us-prod', a.value, { region: 'us', env: 'prod', canary: 'true' }, 'v1.29.5'],
+      ['a-nolabel', a.value, {}, 'v1.28.9'],
+      ['b-eu-prod', b.value, { region: 'eu', env: 'prod' }, 'v1.29.3'],
+    ];
+    for (const [name, token, labels, version] of fleet) {
+      ids[name] = await registerAgent(hub, token, name, {
+        labels,
+        facts: { ...FACTS, kubernetesVersion: version },
+      });
+    }
+  });
+  afterAll(async () => {
+    await hub.close();
+    await db.drop();
+  });
+
+  it('lists with Kubernetes selector semantics, search, connectivity and tenant filters', async () => {
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{}, ['a-eu-dev', 'a-eu-prod', 'a-nolabel', 'a-us-prod', 'b-eu-prod']],
+      [{ tenant: 'team-a', selector: 'env=prod' }, ['a-eu-prod', 'a-us-prod']],
+      [{ selector: 'env!=prod' }, ['a-eu-dev', 'a-nolabel']],
+      [{ selector: 'region in (eu),env notin (dev)' }, ['a-eu-prod', 'b-eu-prod']],
+      [{ selector: '!canary,region' }, ['a-eu-dev', 'a-eu-prod', 'b-eu-prod']],
+      [{ selector: 'canary' }, ['a-us-prod']],
+      [{ selector: '' }, ['a-eu-dev', 'a-eu-prod', 'a-nolabel', 'a-us-prod', 'b-eu-prod']],
+      [{ search: 'EU' }, ['a-eu-dev', 'a-eu-prod', 'b-eu-prod']],
+      [{ search: '%' }, []],
+      [{ connectivity: ['Stale', 'Offline'] }, []],
+      [{ connectivity: ['Ready'], tenant: 'team-b' }, ['b-eu-prod']],
+      [{ mode: 'kubeconfig' }, []],
+    ];
+    for (const [filter, expected] of cases) {
+      const res = await list(filter);
+      expect({ filter, names: names(res) }).toEqual({ filter, names: expected });
+      expect((res.body.data?.['clusters'] as { totalCount: number }).totalCount).toBe(
+        expected.length,
+      );
+    }
+    const bad = await list({ selector: 'env in (prod' });
+    expect(code(bad)).toBe('BAD_USER_INPUT');
+    expect(bad.body.errors?.[0]?.extensions?.field).toBe('filter.selector');
+  });
+
+  it('pages by tenant/name cursors with a stable totalCount', async () => {
+    const first = await list({}, users.root, 2);
+    expect(names(first)).toEqual(['a-eu-dev', 'a-eu-prod']);
+    const page = first.body.data?.['clusters'] as {
+      pageInfo: { endCursor: string; hasNextPage: boolean };
+    };
+    expect(page.pageInfo).toEqual({ endCursor: 'team-a/a-eu-prod', hasNextPage: true });
+    const second = await list({}, users.root, 2, page.pageInfo.endCursor);
+    expect(names(second)).toEqual(['a-nolabel', 'a-us-prod']);
+    const last = await list({}, users.root, 2, 'team-a/a-us-prod');
+    expect(names(last)).toEqual(['b-eu-prod']);
+    expect(
+      last.body.data?.['clusters'] as { pageInfo: { hasNextPage: boolean }; totalCount: number },
+    ).toMatchObject({
+      pageInfo: { hasNextPage: false },
+      totalCount: 5,
+    });
+  });
+
+  it('keeps tenants apart: lists, ids, labels and deregistration from the attacker side', async () => {
+    expect(names(await list({}, users.mallory))).toEqual(['b-eu-prod']);
+    expect(names(await list({ tenant: 'team-a' }, users.mallory))).toEqual([]);
+    expect(names(await list({}, users.vic))).toEqual([
+      'a-eu-dev',
+      'a-eu-prod',
+      'a-nolabel',
+      'a-us-prod',
+    ]);
+    const victim = ids['a-eu-prod']!.clusterId;
+    for (const [query, vars] of [
+      [GET, { id: victim }],
+      [LABELS, { id: victim, labels: { env: 'mine' } }],
+      [DEREGISTER, { id: victim }],
+    ] as const) {
+      const res = await hub.graphql(query, vars, users.mallory);
+      expect(code(res)).toBe('NOT_FOUND');
+    }
+    // Members who may see but not change get FORBIDDEN; nothing changed.
+    expect(code(await hub.graphql(LABELS, { id: victim, labels: {} }, users.vic))).toBe(
+      'FORBIDDEN',
+    );
+    expect(code(await hub.graphql(DEREGISTER, { id: victim }, users.bob))).toBe('FORBIDDEN');
+    expect(code(await hub.graphql(LIST, {}, null))).toBe('UNAUTHENTICATED');
+    const after = await hub.graphql(GET, { id: victim }, users.alice);
+    expect(after.body.data?.['cluster']).toMatchObject({
+      labels: { region: 'eu', env: 'prod' },
+      deregisteredAt: null,
+    });
+  });
+
+  it('updates labels with validation naming the key, and records who did it', async () => {
+    const id = ids['a-eu-dev']!.clusterId;
+    const bad = await hub.graphql(LABELS, { id, labels: { 'bad key': 'x' } }, users.alice);
+    expect(code(bad)).toBe('BAD_USER_INPUT');
+    expect(bad.body.errors?.[0]?.message).toMatch(/^labels\["bad key"\]: invalid key/);
+    const ok = await hub.graphql(
+      LABELS,
+      { id, labels: { region: 'eu', env: 'staging' } },
+      users.alice,
+    );
+    expect(ok.body.data?.['updateClusterLabels']).toEqual({
+      labels: { region: 'eu', env: 'staging' },
+      version: 2,
+    });
+    expect(names(await list({ selector: 'env=staging' }))).toEqual(['a-eu-dev']);
+    const got = await hub.graphql(GET, { id }, users.alice);
+    expect(got.body.data?.['cluster']).toMatchObject({
+      lastHeartbeatAt: expect.any(String),
+      agentStatus: { state: 'Running', message: null },
+      history: {
+        edges: [
+          { node: { type: 'ClusterLabelsChanged', actor: 'alice' } },
+          { node: { type: 'ClusterRegistered', actor: 'agent:a-eu-dev' } },
+        ],
+      },
+    });
+  });
+
+  it('summarises the fleet by connectivity and version, per tenant, only what the caller sees', async () => {
+    const all = await hub.graphql(SUMMARY, {}, users.root);
+    expect(all.body.data?.['fleetSummary']).toEqual({
+      overall: {
+        clusters: 5,
+        byConnectivity: [
+          { connectivity: 'Ready', count: 5 },
+          { connectivity: 'Stale', count: 0 },
+          { connectivity: 'Offline', count: 0 },
+        ],
+        byKubernetesVersion: [
+          { version: 'v1.28.9', count: 1 },
+          { version: 'v1.29.3', count: 2 },
+          { version: 'v1.29.5', count: 1 },
+          { version: 'v1.30.1', count: 1 },
+        ],
+        byKubernetesMinor: [
+          { version: 'v1.28', count: 1 },
+          { version: 'v1.29', count: 3 },
+          { version: 'v1.30', count: 1 },
+        ],
+      },
+      tenants: [
+        { tenant: 'team-a', clusters: 4 },
+        { tenant: 'team-b', clusters: 1 },
+      ],
+    });
+    const mallory = await hub.graphql(SUMMARY, {}, users.mallory);
+    expect(mallory.body.data?.['fleetSummary']).toMatchObject({
+      overall: { clusters: 1 },
+      tenants: [{ tenant: 'team-b', clusters: 1 }],
+    });
+  });
+
+  it('streams changes over graphql-ws to authorised subscribers only, and deregistration revokes the credential at once', async () => {
+    const client = (token: string | null) =>
+      createClient({
+        url: hub.url.replace('http', 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+      });
+    const collect = (token: string, query: string) => {
+      const seen: unknown[] = [];
+      const c = client(token);
+      const stop = c.subscribe(
+        { query },
+        {
+          next: (m) => seen.push(m.data),
+          error: (e) => seen.push({ error: String((e as Error)?.message ?? JSON.stringify(e)) }),
+          complete: () => undefined,
+        },
+      );
+      return {
+        seen,
+        close: async () => {
+          stop();
+          await c.dispose();
+        },
+      };
+    };
+    const SUB = `subscription { clusterChanged(selector: "env=prod") { type name tenant connectivity deregistered } }`;
+    const alice = collect(users.alice, SUB);
+    const mallory = collect(users.mallory, SUB);
+    const feed = hub.app.get(ClusterChangeFeed);
+    for (const until = Date.now() + 5_000; feed.subscribers < 2 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 10));
+    const target = ids['a-us-prod']!;
+    await heartbeat(hub, target.credential, { facts: { ...FACTS, kubernetesVersion: 'v1.29.6' } });
+    const gone = await hub.graphql(DEREGISTER, { id: target.clusterId }, users.alice);
+    expect(gone.body.data?.['deregisterCluster']).toEqual({ deregisteredAt: expect.any(String) });
+    // Revoked at once: the very next call with the credential is refused.
+    expect((await heartbeat(hub, target.credential)).status).toBe(401);
+    const deadline = Date.now() + 5_000;
+    while (alice.seen.length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(alice.seen).toEqual([
+      {
+        clusterChanged: {
+          type: 'ClusterFactsChanged',
+          name: 'a-us-prod',
+          tenant: 'team-a',
+          connectivity: 'Ready',
+          deregistered: false,
+        },
+      },
+      {
+        clusterChanged: {
+          type: 'ClusterDeregistered',
+          name: 'a-us-prod',
+          tenant: 'team-a',
+          connectivity: null,
+          deregistered: true,
+        },
+      },
+    ]);
+    expect(mallory.seen).toEqual([]);
+    await alice.close();
+    await mallory.close();
+    expect(names(await list({ tenant: 'team-a' }))).not.toContain('a-us-prod');
+
+    // A connection without a valid token is refused.
+    const anonymous = client(null);
+    const refused = await new Promise<string>((resolve) =>
+      anonymous.subscribe(
+        { query: SUB },
+        {
+          next: () => resolve('data'),
+          error: () => resolve('refused'),
+          complete: () => resolve('complete'),
+        },
+      ),
+    );
+    expect(refused).toBe('refused');
+    await anonymous.dispose();
+  });
+});

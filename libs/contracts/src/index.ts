@@ -1,1 +1,2 @@
 export * from './agent-protocol';
+export * from './jobs';

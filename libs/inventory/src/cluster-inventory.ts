@@ -54,6 +54,32 @@ export type RegistrationRequest = {
 );
 
 const MAX_ATTEMPTS = 5;
+/**
+ * Registrations in flight per process. Each holds a connection while it waits for its locks and
+ * the lock holder needs another one to catch the read model up: bounding them below the pool
+ * size means the holder always gets its connection.
+ */
+const REGISTRATIONS_IN_FLIGHT = 4;
+
+/** A counting semaphore: at most `size` holders at a time, the rest queue in order. */
+class Slots {
+  private free: number;
+  private readonly queue: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
 
 /**
  * Runs cluster commands against the log: load the stream, decide, append with the expected
@@ -63,6 +89,7 @@ const MAX_ATTEMPTS = 5;
 export class ClusterInventory {
   private readonly runner: ProjectionRunner<ClusterEvent>;
   private readonly table = liveTarget(clustersProjection).table('clusters');
+  private readonly registrations = new Slots(REGISTRATIONS_IN_FLIGHT);
 
   constructor(
     private readonly pool: Pool,
@@ -111,7 +138,7 @@ export class ClusterInventory {
       if (events.length === 0) return { clusterId, events, state };
       try {
         const tenantId = state.status === 'absent' ? null : state.tenant;
-        const result = await this.store.append(clusterStream(clusterId), version, events, {
+        const result = await this.appendReleasingName(clusterId, version, events, {
           tenantId,
           ...metadata,
         });
@@ -127,6 +154,33 @@ export class ClusterInventory {
     }
   }
 
+  /** Appends; a deregistration frees the cluster's name in the same transaction. */
+  private async appendReleasingName(
+    clusterId: string,
+    version: number,
+    events: ClusterEvent[],
+    metadata: EventMetadata,
+  ) {
+    if (!events.some((e) => e.type === 'ClusterDeregistered')) {
+      return this.store.append(clusterStream(clusterId), version, events, metadata);
+    }
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await this.store.append(clusterStream(clusterId), version, events, metadata, {
+        client,
+      });
+      await client.query('DELETE FROM cluster_names WHERE cluster_id = $1', [clusterId]);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
   /**
    * Registers a cluster. Agents present a registration token: it must be usable, its use is
    * appended in the same transaction as the registration, and its tenant and labels win. Names
@@ -139,7 +193,7 @@ export class ClusterInventory {
   ): Promise<ClusterCommandResult & { tenant: string }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.registerOnce(request, metadata);
+        return await this.registrations.run(() => this.registerOnce(request, metadata));
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -151,17 +205,16 @@ export class ClusterInventory {
     metadata: EventMetadata,
   ): Promise<ClusterCommandResult & { tenant: string }> {
     const now = this.now();
-    const token = request.mode === 'agent' ? await this.loadToken(request.tokenValue, now) : null;
-    const tenant = token ? token.state.tenant : (request as { tenant: string }).tenant;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `cluster-name:${tenant}/${request.name}`,
-      ]);
-      // Everything committed before the lock was taken is now in the read model.
-      await this.runner.catchUp();
-      const existing = await this.liveClusterId(client, tenant, request.name);
+      // Registrations with one token queue up behind each other instead of failing on its
+      // stream version (one token may admit a thousand agents installed at once). Locks are
+      // always taken token first, then name, so they cannot deadlock.
+      const token =
+        request.mode === 'agent' ? await this.lockToken(client, request.tokenValue, now) : null;
+      const tenant = token ? token.state.tenant : (request as { tenant: string }).tenant;
+      const existing = await this.reserveName(client, tenant, request.name);
       const replace = existing !== null && token?.state.mayReplace === true;
       const clusterId = replace ? existing : uuidv7();
       const { state, version } = replace
@@ -196,6 +249,12 @@ export class ClusterInventory {
         { now },
       );
       const meta = { ...metadata, tenantId: tenant };
+      if (existing === null) {
+        await client.query(
+          'INSERT INTO cluster_names (tenant, name, cluster_id) VALUES ($1, $2, $3)',
+          [tenant, request.name, clusterId],
+        );
+      }
       if (token) {
         const used = decideRegistrationToken(
           {
@@ -232,8 +291,12 @@ export class ClusterInventory {
     }
   }
 
-  /** The usable token a value names, or the one answer for every unusable token. */
-  private async loadToken(
+  /**
+   * Locks the token a value names (for this transaction) and loads it; refuses every unusable
+   * token with the one same answer.
+   */
+  private async lockToken(
+    client: PoolClient,
     value: string,
     now: Date,
   ): Promise<{
@@ -244,9 +307,10 @@ export class ClusterInventory {
   }> {
     const hash = hashToken(value);
     const id = registrationTokenId(hash);
-    const history = (await this.store.readStream(
-      registrationTokenStream(id),
-    )) as StoredOf<RegistrationTokenEvent>[];
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`registration-token:${id}`]);
+    const history = (await this.store.readStream(registrationTokenStream(id), {
+      client,
+    })) as StoredOf<RegistrationTokenEvent>[];
     const state = history.reduce<RegistrationTokenState>(
       (s, e) =>
         evolveRegistrationToken(s, { type: e.type, data: e.data } as RegistrationTokenEvent),
@@ -258,16 +322,24 @@ export class ClusterInventory {
     return { id, hash, version: history[history.length - 1]?.streamVersion ?? 0, state };
   }
 
-  private async liveClusterId(
+  /**
+   * The live cluster holding `tenant/name`, or null once this transaction holds the name's lock
+   * (a transaction-scoped advisory lock: a concurrent registration of the same name waits here,
+   * then sees the reservation this one committed).
+   */
+  private async reserveName(
     client: PoolClient,
     tenant: string,
     name: string,
   ): Promise<string | null> {
-    const { rows } = await client.query<{ id: string }>(
-      `SELECT id FROM ${this.table} WHERE tenant = $1 AND name = $2 AND deregistered_at IS NULL`,
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `cluster-name:${tenant}/${name}`,
+    ]);
+    const { rows } = await client.query<{ cluster_id: string }>(
+      'SELECT cluster_id FROM cluster_names WHERE tenant = $1 AND name = $2',
       [tenant, name],
     );
-    return rows[0]?.id ?? null;
+    return rows[0]?.cluster_id ?? null;
   }
 }
 

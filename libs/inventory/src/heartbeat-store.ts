@@ -28,13 +28,15 @@ export class HeartbeatStore {
     this.statusKey = `flotilla:${prefix}:heartbeat:status`;
   }
 
-  /** Records a heartbeat: one round trip (MULTI keeps the two writes together). */
+  /**
+   * Records a heartbeat: two writes sent together. With ioredis auto-pipelining, concurrent
+   * heartbeats share one round trip to Redis.
+   */
   async record(clusterId: string, status: HeartbeatStatus): Promise<void> {
-    await this.redis
-      .multi()
-      .zadd(this.seenKey, status.at, clusterId)
-      .hset(this.statusKey, clusterId, JSON.stringify(status))
-      .exec();
+    await Promise.all([
+      this.redis.zadd(this.seenKey, status.at, clusterId),
+      this.redis.hset(this.statusKey, clusterId, JSON.stringify(status)),
+    ]);
   }
 
   /** The last heartbeat time (epoch ms) of each id, null where none is recorded. */

@@ -17,7 +17,7 @@ import {
   registrationTokensProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { CLOCK, EVENT_STORE, HUB_CONFIG, LOGGER, PG_POOL, REDIS } from '../infra/tokens';
@@ -37,6 +37,8 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
   private starting: Promise<void> = Promise.resolve();
   private readonly notifier: EventNotifier;
   private readonly runners: ProjectionRunner<never>[];
+  /** Heartbeats get their own connection, auto-pipelined: thousands a second share writes. */
+  private readonly heartbeatRedis: Redis;
 
   constructor(
     @Inject(HUB_CONFIG) config: HubConfig,
@@ -51,6 +53,16 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
       logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),
     );
     this.directory = new ClusterDirectory(pool, store, this.notifier);
+    this.heartbeatRedis = new Redis(config.REDIS_URL, {
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
+    this.heartbeatRedis.on('error', (error) =>
+      logger.warn({ err: error.message }, 'redis (heartbeats) connection problem'),
+    );
+    this.heartbeatRedis.connect().catch(() => undefined);
     // Every replica also keeps the fleet read models current (checkpoint locks make that safe
     // alongside workers), so what a worker's sweep changed shows in queries within moments.
     this.runners = [clustersProjection, registrationTokensProjection].map(
@@ -108,6 +120,7 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
     await this.directory.stop();
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.notifier.stop();
+    this.heartbeatRedis.disconnect();
   }
 
   /**
@@ -121,7 +134,7 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
 
   /** The heartbeat store (its Redis keys are scoped to this database). */
   async heartbeats(): Promise<HeartbeatStore> {
-    this.heartbeatStore ??= new HeartbeatStore(this.redis, await this.prefix());
+    this.heartbeatStore ??= new HeartbeatStore(this.heartbeatRedis, await this.prefix());
     return this.heartbeatStore;
   }
 

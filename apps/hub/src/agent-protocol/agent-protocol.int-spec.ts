@@ -10,7 +10,10 @@ import {
   issueToken,
   registerAgent,
 } from '../testing/fleet-fixture';
-import { startTestHub, type TestHub } from '../testing/test-hub';
+import { startTestHub, TEST_JWT_SECRET, type TestHub } from '../testing/test-hub';
+import { hubConfigSchema, parseConfig } from '@flotilla/config';
+import pino from 'pino';
+import { createHub } from '../hub';
 
 const HOUR = 3600_000;
 const INVALID_TOKEN = {
@@ -319,5 +322,30 @@ describe('agent protocol over HTTP', () => {
     expect((await agentCall(hub, '/credentials/rotate', {}, rotated.body.credential)).status).toBe(
       401,
     );
+  });
+});
+
+describe('agent protocol while Postgres is unreachable', () => {
+  it('answers 503 (never a false 401) until the hub can judge credentials', async () => {
+    const config = parseConfig(hubConfigSchema, {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      MIGRATE_ON_START: 'false',
+    });
+    const app = await createHub(config, pino({ level: 'silent' }));
+    await app.listen(0, '127.0.0.1');
+    try {
+      const { port } = app.getHttpServer().address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${port}/api/agent/v1/heartbeat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer flt_cls_x' },
+        body: JSON.stringify({ facts: FACTS, status: { state: 'Running' } }),
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -271,6 +271,11 @@ describe('clusters through GraphQL', () => {
     await alice.close();
     await mallory.close();
     expect(names(await list({ tenant: 'team-a' }))).not.toContain('a-us-prod');
+    // The name is free again: a new agent registers under it as a new cluster.
+    const again = await issueToken(hub, users.alice, { tenant: 'team-a' });
+    const reborn = await registerAgent(hub, again.value, 'a-us-prod');
+    expect(reborn.clusterId).not.toBe(target.clusterId);
+    expect((await heartbeat(hub, target.credential)).status).toBe(401);
 
     // A connection without a valid token is refused.
     const anonymous = client(null);

@@ -27,6 +27,8 @@ const LIB_GRAPH = {
   database: [],
   // Cluster inventory services shared by hub and worker: commands, heartbeats, sweeps.
   inventory: ['domain', 'event-store', 'projections'],
+  // Encryption of secrets at rest (kubeconfigs, Git credentials); node:crypto only.
+  secrets: [],
 };
 const APP_GRAPH = {
   hub: [
@@ -39,6 +41,7 @@ const APP_GRAPH = {
     'kube',
     'database',
     'inventory',
+    'secrets',
   ],
   worker: [
     'domain',
@@ -50,6 +53,7 @@ const APP_GRAPH = {
     'kube',
     'database',
     'inventory',
+    'secrets',
   ],
   agent: ['contracts', 'config', 'kube'],
   cli: ['contracts', 'config', 'generators'],

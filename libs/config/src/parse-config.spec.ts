@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from './parse-config';
+import { randomBytes } from 'node:crypto';
 import { hubConfigSchema, workerConfigSchema } from './schemas';
 
 const secret = 'x'.repeat(32);
@@ -40,5 +41,64 @@ describe('configuration', () => {
     expect(() =>
       parseConfig(workerConfigSchema, { DATABASE_URL: 'x', WORKER_CONCURRENCY: '0' }),
     ).toThrow(/DATABASE_URL: .*\nWORKER_CONCURRENCY: /);
+  });
+
+  describe('SECRETS_KEYS', () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const keys = (value: string | undefined) =>
+      parseConfig(workerConfigSchema, { SECRETS_KEYS: value }).SECRETS_KEYS;
+    const problem = (value: string) => {
+      try {
+        keys(value);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        const problems = (error as ConfigError).problems;
+        expect(problems.map((p) => p.variable)).toEqual(['SECRETS_KEYS']);
+        // The message must not echo a key back into the logs.
+        expect(problems[0]?.message).not.toContain(k1.toString('base64'));
+        return problems[0]?.message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it('parses id:base64 entries in order, the first being the active key', () => {
+      const parsed = keys(` k2026:${k2.toString('base64')} , old.2025:${k1.toString('base64')}`);
+      expect(parsed).toEqual([
+        { id: 'k2026', key: k2 },
+        { id: 'old.2025', key: k1 },
+      ]);
+      expect(parsed[0]?.key).toBeInstanceOf(Buffer);
+    });
+
+    it('accepts base64url keys too', () => {
+      expect(keys(`k:${k1.toString('base64url')}`)).toEqual([{ id: 'k', key: k1 }]);
+    });
+
+    it.each([undefined, '', '  '])('is an empty list when unset or blank (%j)', (value) => {
+      expect(keys(value)).toEqual([]);
+      expect(
+        parseConfig(hubConfigSchema, { AUTH_JWT_SECRET: secret, SECRETS_KEYS: value }).SECRETS_KEYS,
+      ).toEqual([]);
+    });
+
+    it.each([
+      ['a 16-byte key', `k:${randomBytes(16).toString('base64')}`, /entry 1 .*32 random bytes/],
+      ['a 33-byte key', `k:${randomBytes(33).toString('base64')}`, /entry 1 .*32 random bytes/],
+      ['no id', k1.toString('base64'), /entry 1 must be id:base64/],
+      ['an empty second entry', `k:${k1.toString('base64')},`, /entry 2 /],
+      ['an id with spaces', `my key:${k1.toString('base64')}`, /entry 1 /],
+      ['an id over 32 characters', `${'k'.repeat(33)}:${k1.toString('base64')}`, /entry 1 /],
+    ])('refuses %s and says how to make a key', (_, value, message) => {
+      const text = problem(value);
+      expect(text).toMatch(message);
+      expect(text).toMatch(/openssl rand -base64 32/);
+    });
+
+    it('refuses a key id that appears twice', () => {
+      expect(problem(`k:${k1.toString('base64')},k:${k2.toString('base64')}`)).toMatch(
+        /key id k appears twice/,
+      );
+    });
   });
 });

@@ -1,0 +1,7 @@
+export {
+  SecretBox,
+  SecretsError,
+  type RandomBytes,
+  type SecretKey,
+  type SecretsErrorCode,
+} from './secret-box';

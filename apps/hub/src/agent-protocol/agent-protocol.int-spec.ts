@@ -299,6 +299,63 @@ describe('agent protocol over HTTP', () => {
     expect((await agentCall(hub, '/status', {}, c.credential)).status).toBe(501);
   });
 
+  it('lets only tenant admins and platform admins manage tokens; lists never show values', async () => {
+    const CREATE = `mutation($input: CreateRegistrationTokenInput!) { createRegistrationToken(input: $input) { value } }`;
+    const LIST = `query($tenant: String!) { registrationTokens(tenant: $tenant) { totalCount edges { node { id status uses maxUses labels createdBy } } } }`;
+    const REVOKE = `mutation($id: String!) { revokeRegistrationToken(id: $id) { status } }`;
+    const codeOf = (res: Awaited<ReturnType<TestHub['graphql']>>) =>
+      res.body.errors?.[0]?.extensions?.code ?? 'OK';
+    const input = { tenant: 'team-a' };
+    expect(codeOf(await hub.graphql(CREATE, { input }, users.bob))).toBe('FORBIDDEN');
+    expect(codeOf(await hub.graphql(CREATE, { input }, users.vic))).toBe('FORBIDDEN');
+    expect(codeOf(await hub.graphql(CREATE, { input }, users.mallory))).toBe('FORBIDDEN');
+    expect(codeOf(await hub.graphql(CREATE, { input }, null))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await hub.graphql(CREATE, { input: { tenant: 'team-zz' } }, users.root))).toBe(
+      'NOT_FOUND',
+    );
+    const bad = await hub.graphql(
+      CREATE,
+      { input: { tenant: 'team-a', ttlSeconds: 5 } },
+      users.alice,
+    );
+    expect(bad.body.errors?.[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'ttlSeconds' },
+    });
+    const own = await issueToken(hub, users.alice, { tenant: 'team-a', labels: { tier: 'gold' } });
+    const root = await issueToken(hub, users.root, { tenant: 'team-a' });
+    expect(codeOf(await hub.graphql(REVOKE, { id: own.id }, users.mallory))).toBe('NOT_FOUND');
+    expect(codeOf(await hub.graphql(REVOKE, { id: own.id }, users.bob))).toBe('NOT_FOUND');
+    expect(codeOf(await hub.graphql(REVOKE, { id: 'nope' }, users.alice))).toBe('NOT_FOUND');
+    expect(codeOf(await hub.graphql(LIST, { tenant: 'team-a' }, users.mallory))).toBe('NOT_FOUND');
+    const listed = await hub.graphql(LIST, { tenant: 'team-a' }, users.alice);
+    const connection = listed.body.data?.['registrationTokens'] as {
+      totalCount: number;
+      edges: { node: { id: string; status: string; createdBy: string } }[];
+    };
+    expect(connection.edges.slice(0, 2).map((e) => e.node)).toEqual([
+      { id: root.id, status: 'Active', uses: 0, maxUses: 1, labels: {}, createdBy: 'root' },
+      {
+        id: own.id,
+        status: 'Active',
+        uses: 0,
+        maxUses: 1,
+        labels: { tier: 'gold' },
+        createdBy: 'alice',
+      },
+    ]);
+    expect(connection.edges.map((e) => e.node.status)).toEqual(
+      expect.arrayContaining(['Active', 'UsedUp', 'Revoked', 'Expired']),
+    );
+    expect(JSON.stringify(listed.body)).not.toContain('flt_reg_');
+    // A revoked token stays revoked; revoking again changes nothing.
+    expect((await hub.graphql(REVOKE, { id: own.id }, users.alice)).body.data).toEqual({
+      revokeRegistrationToken: { status: 'Revoked' },
+    });
+    expect((await hub.graphql(REVOKE, { id: own.id }, users.root)).body.data).toEqual({
+      revokeRegistrationToken: { status: 'Revoked' },
+    });
+  });
+
   it('rotates credentials: the old one works through the grace period, then stops', async () => {
     const t = await issueToken(hub, users.alice, { tenant: 'team-a' });
     const c = await registerAgent(hub, t.value, 'rot-1');

@@ -95,7 +95,14 @@ function post(
 async function startHub(port: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', '-r', 'reflect-metadata', 'apps/hub/src/main.ts'],
+    [
+      ...(process.env.FLEET_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/hubprof'] : []),
+      '-r',
+      '@swc-node/register',
+      '-r',
+      'reflect-metadata',
+      'apps/hub/src/main.ts',
+    ],
     {
       env: {
         ...process.env,

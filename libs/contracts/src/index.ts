@@ -1,2 +1,3 @@
 export * from './agent-protocol';
+export { agentProtocolOpenApi, printAgentProtocolOpenApi } from './agent-protocol.openapi';
 export * from './jobs';

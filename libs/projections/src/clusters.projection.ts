@@ -104,9 +104,14 @@ async function applyOne(tx: PoolClient, table: string, e: StoredOf<ClusterEvent>
       return;
     case 'ClusterCredentialRotated':
       await update(
-        `previous_credential_hash = credential_hash, previous_valid_until = $6,
+        `previous_credential_hash = coalesce($8, credential_hash), previous_valid_until = $6,
          credential_hash = $5, credential_expires_at = $7`,
-        [e.data.credentialHash, e.data.previousValidUntil, e.data.expiresAt],
+        [
+          e.data.credentialHash,
+          e.data.previousValidUntil,
+          e.data.expiresAt,
+          e.data.previousHash ?? null,
+        ],
       );
       return;
     case 'ClusterDeregistered':

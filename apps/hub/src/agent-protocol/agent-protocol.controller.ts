@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { All, Body, Controller, Get, Headers, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import {
   AGENT_API_PREFIX,
   AGENT_PATHS,
@@ -9,7 +9,7 @@ import {
   type RegisterResponse,
   type RotateCredentialResponse,
 } from '@flotilla/contracts';
-import { zodIssueToDomainError } from '@flotilla/domain';
+import { DomainError, zodIssueToDomainError } from '@flotilla/domain';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
@@ -79,6 +79,13 @@ export class AgentProtocolController {
   @Post(path(AGENT_PATHS.status))
   status(): never {
     throw notYet();
+  }
+
+  /** Any other path under the prefix: the protocol's own 404 body, not the framework's. */
+  @Access('agent')
+  @All('*path')
+  unknown(): never {
+    throw new DomainError('NOT_FOUND', 'no such agent protocol path (see docs/agent-protocol.md)');
   }
 }
 

@@ -297,6 +297,8 @@ describe('agent protocol over HTTP', () => {
       501,
     );
     expect((await agentCall(hub, '/status', {}, c.credential)).status).toBe(501);
+    const unknown = await agentCall(hub, '/nope', {}, c.credential);
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
   });
 
   it('lets only tenant admins and platform admins manage tokens; lists never show values', async () => {
@@ -368,6 +370,16 @@ describe('agent protocol over HTTP', () => {
     });
     expect((await heartbeat(hub, rotated.body.credential)).status).toBe(200);
     expect((await heartbeat(hub, c.credential)).status).toBe(200);
+    // An agent that lost a rotation answer rotates again with the old credential: it keeps working.
+    const lost = await agentCall(hub, '/credentials/rotate', {}, c.credential);
+    expect(lost.status).toBe(200);
+    const retried = await agentCall(hub, '/credentials/rotate', {}, c.credential);
+    expect(retried.status).toBe(200);
+    expect(retried.body.previousValidUntil).toBe(rotated.body.previousValidUntil);
+    expect((await heartbeat(hub, lost.body.credential)).status).toBe(401);
+    expect((await heartbeat(hub, rotated.body.credential)).status).toBe(401);
+    expect((await heartbeat(hub, c.credential)).status).toBe(200);
+    rotated.body = retried.body;
     now = new Date(now.getTime() + HOUR - 1000);
     expect((await heartbeat(hub, c.credential)).status).toBe(200);
     now = new Date(now.getTime() + 1000);

@@ -129,7 +129,7 @@ export class AgentProtocolService {
     authorization: string | undefined,
     call: AgentCallContext,
   ): Promise<RotateCredentialResponse> {
-    const { clusterId } = this.authenticate(authorization, undefined);
+    const { clusterId, credentialHash } = this.authenticate(authorization, undefined);
     const credential = newClusterCredential(randomBytes);
     const result = await this.fleet.inventory.execute(
       clusterId,
@@ -137,6 +137,7 @@ export class AgentProtocolService {
         type: 'RotateClusterCredential',
         data: {
           credentialHash: hashToken(credential),
+          presentedHash: credentialHash,
           gracePeriodSeconds: this.config.CREDENTIAL_GRACE_PERIOD_SECONDS,
         },
       },
@@ -162,7 +163,7 @@ export class AgentProtocolService {
   private authenticate(
     authorization: string | undefined,
     namedClusterId: string | undefined,
-  ): AuthenticatedCluster {
+  ): AuthenticatedCluster & { credentialHash: string } {
     this.requireReady();
     const value = BEARER.exec(authorization ?? '')?.[1];
     if (!value) {
@@ -171,7 +172,8 @@ export class AgentProtocolService {
         'Authorization: Bearer <cluster credential> is required',
       );
     }
-    const found = this.fleet.directory.authenticate(hashToken(value), this.now());
+    const credentialHash = hashToken(value);
+    const found = this.fleet.directory.authenticate(credentialHash, this.now());
     if (!found) throw refused();
     if (namedClusterId !== undefined && namedClusterId !== found.clusterId) {
       throw new DomainError(
@@ -180,7 +182,7 @@ export class AgentProtocolService {
         'clusterId',
       );
     }
-    return found;
+    return { ...found, credentialHash };
   }
 
   /** Until the directory is loaded no credential can be judged: 503, never a false 401. */

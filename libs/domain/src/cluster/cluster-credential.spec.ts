@@ -38,6 +38,25 @@ describe('credentialAccepted', () => {
       false,
     ],
     [
+      'lost rotation answer: the credential the agent kept stays in grace, the lost one does not',
+      [
+        REGISTERED,
+        rotated(HASH_B, 100),
+        {
+          type: 'ClusterCredentialRotated',
+          data: {
+            credentialHash: HASH_C,
+            expiresAt: at(200 + 30 * DAY).toISOString(),
+            previousValidUntil: at(3700).toISOString(),
+            previousHash: HASH_A,
+          },
+        },
+      ],
+      HASH_A,
+      at(200),
+      true,
+    ],
+    [
       'two rotations: only the last rotated-out credential has grace',
       [REGISTERED, rotated(HASH_B, 100), rotated(HASH_C, 200)],
       HASH_A,

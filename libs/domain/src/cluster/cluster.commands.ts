@@ -57,7 +57,16 @@ export type ClusterCommand =
     }
   | {
       type: 'RotateClusterCredential';
-      data: { credentialHash: string; gracePeriodSeconds?: number; credentialTtlSeconds?: number };
+      data: {
+        credentialHash: string;
+        /**
+         * Hash of the credential the agent rotated with. When it is the rotated-out one (the
+         * agent lost the answer of its last rotation), that one stays the grace credential.
+         */
+        presentedHash?: string;
+        gracePeriodSeconds?: number;
+        credentialTtlSeconds?: number;
+      };
     }
   | { type: 'DeregisterCluster'; data: { reason: string } };
 
@@ -98,6 +107,7 @@ export const registerClusterInputSchema = z
 /** `RotateClusterCredential` input as validated, defaults filled in. */
 export const rotateCredentialInputSchema = z.object({
   credentialHash: sha256HexSchema,
+  presentedHash: sha256HexSchema.optional(),
   gracePeriodSeconds: seconds(CREDENTIAL_GRACE_PERIOD).default(CREDENTIAL_GRACE_PERIOD.default),
   credentialTtlSeconds: seconds(CLUSTER_CREDENTIAL_TTL).default(CLUSTER_CREDENTIAL_TTL.default),
 });

@@ -6,6 +6,7 @@ import {
   FACTS,
   HASH_A,
   HASH_B,
+  HASH_C,
   REGISTERED,
   registerInput,
   given,
@@ -163,6 +164,35 @@ describe('cluster decider', () => {
               credentialHash: HASH_B,
               expiresAt: at(7 * DAY).toISOString(),
               previousValidUntil: at(600).toISOString(),
+            },
+          },
+        ],
+      ],
+      [
+        'rotate with the rotated-out credential (the last answer was lost): it stays in grace',
+        [
+          REGISTERED,
+          {
+            type: 'ClusterCredentialRotated',
+            data: {
+              credentialHash: HASH_B,
+              expiresAt: at(30 * DAY).toISOString(),
+              previousValidUntil: at(1800).toISOString(),
+            },
+          },
+        ],
+        {
+          type: 'RotateClusterCredential',
+          data: { credentialHash: HASH_C, presentedHash: HASH_A },
+        },
+        [
+          {
+            type: 'ClusterCredentialRotated',
+            data: {
+              credentialHash: HASH_C,
+              expiresAt: at(30 * DAY).toISOString(),
+              previousValidUntil: at(1800).toISOString(),
+              previousHash: HASH_A,
             },
           },
         ],

@@ -171,8 +171,19 @@ function decideRotate(
   // A retried rotation with the same new credential changes nothing.
   if (data.credentialHash === current.credential.hash) return [];
   const graceEnd = now.getTime() + data.gracePeriodSeconds * 1000;
-  // The old credential never outlives its own expiry because of a rotation.
-  const previousValidUntil = new Date(Math.min(graceEnd, current.credential.expiresAt.getTime()));
+  // Rotating with the rotated-out credential means the agent never got the last answer: that
+  // credential stays the grace one (never longer than it already was), so the agent is not
+  // stranded however many answers it loses.
+  const previous = current.previousCredential;
+  const withPrevious =
+    previous !== undefined &&
+    data.presentedHash === previous.hash &&
+    now.getTime() < previous.validUntil.getTime();
+  const kept = withPrevious
+    ? { hash: previous.hash, until: previous.validUntil.getTime() }
+    : { hash: current.credential.hash, until: current.credential.expiresAt.getTime() };
+  // The kept credential never outlives its own expiry or grace because of a rotation.
+  const previousValidUntil = new Date(Math.min(graceEnd, kept.until));
   return [
     {
       type: 'ClusterCredentialRotated',
@@ -180,6 +191,7 @@ function decideRotate(
         credentialHash: data.credentialHash,
         expiresAt: after(now, data.credentialTtlSeconds),
         previousValidUntil: previousValidUntil.toISOString(),
+        ...(withPrevious ? { previousHash: kept.hash } : {}),
       },
     },
   ];
@@ -253,7 +265,7 @@ export function evolve(state: ClusterState, event: ClusterEvent): ClusterState {
         ...(state.credential
           ? {
               previousCredential: {
-                hash: state.credential.hash,
+                hash: event.data.previousHash ?? state.credential.hash,
                 validUntil: new Date(event.data.previousValidUntil),
               },
             }

@@ -69,11 +69,20 @@ export const clusterEventSchemas = {
       })
       .strict(),
   },
-  /** A new credential replaced the old one, which keeps working until `previousValidUntil`. */
+  /**
+   * A new credential replaced the old one, which keeps working until `previousValidUntil`. When
+   * `previousHash` is present, that credential (the one the agent still holds) is the one kept
+   * for the grace period, rather than the current one (whose answer the agent lost).
+   */
   ClusterCredentialRotated: {
     version: 1,
     schema: z
-      .object({ credentialHash: sha256Hex, expiresAt: instant, previousValidUntil: instant })
+      .object({
+        credentialHash: sha256Hex,
+        expiresAt: instant,
+        previousValidUntil: instant,
+        previousHash: sha256Hex.optional(),
+      })
       .strict(),
   },
   /** The cluster left the fleet; its credential stopped working at once. */

@@ -1,4 +1,14 @@
-import { All, Body, Controller, Get, Headers, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import {
+  All,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Post,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
 import {
   AGENT_API_PREFIX,
   AGENT_PATHS,

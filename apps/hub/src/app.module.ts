@@ -24,6 +24,7 @@ import { FleetRuntime } from './clusters/fleet-runtime';
 import { ClusterChangeFeed } from './clusters/cluster-change.feed';
 import { ClusterResolver } from './clusters/cluster.resolver';
 import { ClusterService } from './clusters/cluster.service';
+import { KubeconfigClusterService } from './clusters/kubeconfig-cluster.service';
 import { RegistrationTokenResolver } from './registration-tokens/registration-token.resolver';
 import { RegistrationTokenService } from './registration-tokens/registration-token.service';
 
@@ -62,6 +63,7 @@ export class AppModule {
         TenantResolver,
         FleetRuntime,
         ClusterService,
+        KubeconfigClusterService,
         ClusterChangeFeed,
         ClusterResolver,
         AgentProtocolService,

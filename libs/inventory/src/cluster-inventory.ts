@@ -154,7 +154,7 @@ export class ClusterInventory {
     }
   }
 
-  /** Appends; a deregistration frees the cluster's name in the same transaction. */
+  /** Appends; a deregistration frees the cluster's name and drops its secrets in the same transaction. */
   private async appendReleasingName(
     clusterId: string,
     version: number,
@@ -171,6 +171,8 @@ export class ClusterInventory {
         client,
       });
       await client.query('DELETE FROM cluster_names WHERE cluster_id = $1', [clusterId]);
+      // A departed cluster's secrets are gone for good (the log never held them).
+      await client.query('DELETE FROM cluster_kubeconfigs WHERE cluster_id = $1', [clusterId]);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -190,10 +192,12 @@ export class ClusterInventory {
   async register(
     request: RegistrationRequest,
     metadata: EventMetadata,
+    /** Runs inside the registration's transaction (e.g. stores the sealed kubeconfig). */
+    alongside?: (client: PoolClient, clusterId: string) => Promise<void>,
   ): Promise<ClusterCommandResult & { tenant: string }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.registrations.run(() => this.registerOnce(request, metadata));
+        return await this.registrations.run(() => this.registerOnce(request, metadata, alongside));
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -203,6 +207,7 @@ export class ClusterInventory {
   private async registerOnce(
     request: RegistrationRequest,
     metadata: EventMetadata,
+    alongside?: (client: PoolClient, clusterId: string) => Promise<void>,
   ): Promise<ClusterCommandResult & { tenant: string }> {
     const now = this.now();
     const client = await this.pool.connect();
@@ -275,6 +280,7 @@ export class ClusterInventory {
         meta,
         { client },
       );
+      await alongside?.(client, clusterId);
       await client.query('COMMIT');
       return {
         clusterId,

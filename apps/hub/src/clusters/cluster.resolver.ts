@@ -33,7 +33,9 @@ import {
   ClusterConnection,
   ClusterFilter,
   FleetSummary,
+  RegisterKubeconfigClusterInput,
 } from './cluster.model';
+import { KubeconfigClusterService } from './kubeconfig-cluster.service';
 import { ClusterService, type ClusterRow } from './cluster.service';
 import { fleetSummaryOf } from './fleet-summary';
 import { FleetRuntime } from './fleet-runtime';
@@ -48,6 +50,7 @@ export class ClusterResolver {
     private readonly tenants: TenantService,
     private readonly fleet: FleetRuntime,
     private readonly feed: ClusterChangeFeed,
+    private readonly kubeconfigs: KubeconfigClusterService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
@@ -109,6 +112,41 @@ export class ClusterResolver {
   ): Promise<FleetSummary> {
     const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
     return fleetSummaryOf(tenants, await this.service.counts(tenants));
+  }
+
+  @Access({
+    resource: 'clusters',
+    action: 'create',
+    object: (args) => {
+      const input = args['input'] as { tenant?: unknown; name?: unknown } | undefined;
+      return `${String(input?.tenant ?? '')}/${String(input?.name ?? '')}`;
+    },
+  })
+  @Mutation(() => Cluster, {
+    description:
+      'Adds a cluster the worker reaches with a kubeconfig (no agent). The hub reads the cluster ' +
+      'through it first; the kubeconfig is stored encrypted and never returned.',
+  })
+  async registerKubeconfigCluster(
+    @Context() context: RequestContext,
+    @Args('input', { type: () => RegisterKubeconfigClusterInput })
+    input: RegisterKubeconfigClusterInput,
+  ): Promise<Cluster> {
+    if (!(await this.tenants.get(input.tenant))) {
+      throw new DomainError('NOT_FOUND', `tenant ${input.tenant} not found`, 'input.tenant');
+    }
+    const id = await this.kubeconfigs.register(
+      {
+        tenant: input.tenant,
+        name: input.name,
+        kubeconfig: input.kubeconfig,
+        ...(input.labels != null ? { labels: input.labels as ClusterLabels } : {}),
+      },
+      metadataOf(context),
+    );
+    const row = await this.service.get(id);
+    if (!row) throw new Error(`cluster ${id} missing after registration`);
+    return toCluster(row);
   }
 
   @Access('authenticated')

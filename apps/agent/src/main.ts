@@ -1,23 +1,80 @@
-import { agentConfigSchema, loadConfigOrExit } from '@flotilla/config';
+import { agentConfigSchema, loadConfigOrExit, type AgentConfig } from '@flotilla/config';
+import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import pino from 'pino';
+import type { CredentialStore } from './credential.store';
+import { fileCredentialStore } from './file-credential.store';
+import { secretCredentialStore } from './secret-credential.store';
+import { startAgent } from './start-agent';
 
-// The agent's protocol (register, heartbeat, desired state, status) arrives with the clusters
-// issue. Until then it validates its configuration and checks that the hub answers, so the
-// Helm chart and the image can already be exercised end to end.
-async function main(): Promise<void> {
-  const config = loadConfigOrExit('agent', agentConfigSchema);
-  const url = new URL('/healthz', config.FLOTILLA_HUB_URL);
-  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  if (!res.ok)
-    throw new Error(`the hub at ${config.FLOTILLA_HUB_URL} answered ${res.status} on /healthz`);
-  process.stdout.write(
-    `agent: the hub at ${config.FLOTILLA_HUB_URL} answers; registration is not available in this version yet\n`,
-  );
-  process.exit(3);
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** Exits 1 with one line naming the variable, as loadConfigOrExit does. */
+function configProblem(variable: string, message: string): never {
+  process.stderr.write(`agent: configuration: ${variable} ${message}\n`);
+  process.exit(1);
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(
-    `agent: ${error.message}\nagent: check FLOTILLA_HUB_URL and that the hub is reachable from this cluster.\n`,
+function kubeConfigOf(config: AgentConfig): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (config.KUBECONFIG) kc.loadFromFile(config.KUBECONFIG);
+    else kc.loadFromCluster();
+  } catch (error) {
+    configProblem('KUBECONFIG', `cannot be loaded: ${(error as Error).message}`);
+  }
+  if (!kc.getCurrentCluster())
+    configProblem('KUBECONFIG', 'is unset and the agent is not running in a cluster');
+  return kc;
+}
+
+function storeOf(config: AgentConfig, kc: KubeConfig): CredentialStore {
+  if (config.FLOTILLA_CREDENTIAL_STORE === 'file')
+    return fileCredentialStore(config.FLOTILLA_CREDENTIAL_FILE ?? '');
+  let namespace = config.FLOTILLA_NAMESPACE;
+  if (!namespace) {
+    try {
+      namespace = readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
+    } catch {
+      configProblem(
+        'FLOTILLA_NAMESPACE',
+        `is required outside a pod (${SERVICE_ACCOUNT_NAMESPACE} is missing)`,
+      );
+    }
+  }
+  return secretCredentialStore(kc, namespace, config.FLOTILLA_CREDENTIAL_SECRET);
+}
+
+function main(): void {
+  const config = loadConfigOrExit('agent', agentConfigSchema);
+  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'agent' } });
+  const kubeConfig = kubeConfigOf(config);
+  const tokenFile = config.FLOTILLA_REGISTRATION_TOKEN_FILE;
+  const agent = startAgent({
+    hubUrl: config.FLOTILLA_HUB_URL,
+    clusterName: config.FLOTILLA_CLUSTER_NAME,
+    labels: config.FLOTILLA_CLUSTER_LABELS,
+    // Read when needed: a mounted Secret may appear or change after start-up.
+    registrationToken: async () =>
+      tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : config.FLOTILLA_REGISTRATION_TOKEN,
+    kubeConfig,
+    store: storeOf(config, kubeConfig),
+    logger,
+  });
+  logger.info(
+    { hub: config.FLOTILLA_HUB_URL, cluster: config.FLOTILLA_CLUSTER_NAME },
+    'agent started',
   );
-  process.exit(1);
-});
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'agent stopping');
+    agent.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main();

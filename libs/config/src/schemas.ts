@@ -121,13 +121,68 @@ export const workerConfigSchema = z.object({
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 /** The agent, inside a managed cluster. */
-export const agentConfigSchema = z.object({
-  FLOTILLA_HUB_URL: z.url({ message: 'must be the hub URL, e.g. https://flotilla.example.com' }),
-  FLOTILLA_REGISTRATION_TOKEN: z.string().min(1).optional(),
-  FLOTILLA_CLUSTER_NAME: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label')
-    .optional(),
-  LOG_LEVEL: logLevel,
-});
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** `k=v,k2=v2` as a label map; key and value rules are checked again (exactly) by the hub. */
+const clusterLabels = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    const labels: Record<string, string> = {};
+    if (raw === undefined || raw.trim() === '') return labels;
+    for (const [i, entry] of raw.split(',').entries()) {
+      const m = /^\s*([A-Za-z0-9][-A-Za-z0-9_./]{0,316})=([-A-Za-z0-9_.]{0,63})\s*$/.exec(entry);
+      if (!m) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must be key=value, e.g. region=eu-west`,
+        });
+        return z.NEVER;
+      }
+      labels[m[1] ?? ''] = m[2] ?? '';
+    }
+    return labels;
+  });
+export const agentConfigSchema = z
+  .object({
+    FLOTILLA_HUB_URL: z.url({ message: 'must be the hub URL, e.g. https://flotilla.example.com' }),
+    /** Needed only until the agent has registered and stored its credential. */
+    FLOTILLA_REGISTRATION_TOKEN: z.string().min(1).optional(),
+    /** The token as a mounted Secret file; read when the agent registers, not at start-up. */
+    FLOTILLA_REGISTRATION_TOKEN_FILE: z.string().min(1).optional(),
+    FLOTILLA_CLUSTER_NAME: z
+      .string()
+      .max(63)
+      .regex(dnsLabel, 'must be a DNS label, e.g. eu-west-1'),
+    FLOTILLA_CLUSTER_LABELS: clusterLabels,
+    FLOTILLA_CREDENTIAL_STORE: z
+      .enum(['secret', 'file'], { message: 'must be secret or file' })
+      .default('secret'),
+    FLOTILLA_CREDENTIAL_FILE: z.string().min(1).optional(),
+    /** Default: the service account's namespace file, read by the agent at start-up. */
+    FLOTILLA_NAMESPACE: z.string().max(63).regex(dnsLabel, 'must be a namespace name').optional(),
+    FLOTILLA_CREDENTIAL_SECRET: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Secret name')
+      .default('flotilla-agent-credential'),
+    /** Optional: without it the agent uses its in-cluster service account. */
+    KUBECONFIG: z.string().min(1).optional(),
+    LOG_LEVEL: logLevel,
+  })
+  .superRefine((c, ctx) => {
+    if (c.FLOTILLA_CREDENTIAL_STORE === 'file' && !c.FLOTILLA_CREDENTIAL_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FLOTILLA_CREDENTIAL_FILE'],
+        message: 'is required with FLOTILLA_CREDENTIAL_STORE=file',
+      });
+    }
+    if (c.FLOTILLA_REGISTRATION_TOKEN && c.FLOTILLA_REGISTRATION_TOKEN_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FLOTILLA_REGISTRATION_TOKEN_FILE'],
+        message: 'and FLOTILLA_REGISTRATION_TOKEN are both set: keep one',
+      });
+    }
+  });
 export type AgentConfig = z.output<typeof agentConfigSchema>;

@@ -1,0 +1,249 @@
+// A simulated fleet in one process: one kube-sim server holding N clusters (varied labels,
+// versions and node counts, spread deterministically), and one in-process agent per cluster
+// with an in-memory credential store. Used by `npm run fleet` and the demo.
+import { loadKubeConfig } from '@flotilla/kube';
+import { startKubeSim, type SimNode } from '@flotilla/kube-sim';
+import { SignJWT } from 'jose';
+import { memoryCredentialStore } from '../apps/agent/src/credential.store';
+import { startAgent, type AgentPhase, type RunningAgent } from '../apps/agent/src/start-agent';
+
+const REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
+const ENVS = ['prod', 'staging', 'dev'] as const;
+const TIERS = ['gold', 'silver', 'bronze'] as const;
+const VERSIONS = [
+  { major: '1', minor: '28', gitVersion: 'v1.28.9' },
+  { major: '1', minor: '29', gitVersion: 'v1.29.4' },
+  { major: '1', minor: '30', gitVersion: 'v1.30.2' },
+] as const;
+
+/** Options of {@link startFleet}. */
+export interface FleetOptions {
+  hubUrl: string;
+  /** A registration token with at least `clusters` uses (see {@link createFleetToken}). */
+  token: string;
+  clusters: number;
+  /** When set, every cluster is labelled `team=<tenantLabel>` (the demo tenants select on it). */
+  tenantLabel?: string;
+  /** Prefix of the cluster names, to run several fleets against one hub (default none). */
+  namePrefix?: string;
+  /** Progress and status lines (default: console.log). */
+  log?: (line: string) => void;
+}
+
+/** Counts over the fleet's agents. */
+export interface FleetStats {
+  clusters: number;
+  /** Agents that hold a credential (registered in this run). */
+  registered: number;
+  byPhase: Record<AgentPhase, number>;
+  heartbeats: number;
+  rotations: number;
+  failures: number;
+}
+
+/** A running fleet. */
+export interface Fleet {
+  /** Stops every agent, then the simulated API server. */
+  stop(): Promise<void>;
+  stats(): FleetStats;
+}
+
+/** The deterministic shape of cluster `i`: name, labels, version and nodes. */
+export function simulatedCluster(i: number, prefix = '') {
+  const region = REGIONS[i % 3] ?? 'eu-west';
+  const env = ENVS[Math.floor(i / 3) % 3] ?? 'prod';
+  const tier = TIERS[Math.floor(i / 9) % 3] ?? 'gold';
+  // Summing the three label indexes spreads every version over every region, env and tier.
+  const version = VERSIONS[(i + Math.floor(i / 3) + Math.floor(i / 9)) % 3] ?? VERSIONS[0];
+  const nodeCount = 1 + ((i * 5) % 7);
+  const name = `${prefix ? `${prefix}-` : ''}${region}-${env}-${String(i + 1).padStart(3, '0')}`;
+  const nodes: SimNode[] = Array.from({ length: nodeCount }, (_, n) => ({
+    name: `${name}-node-${n + 1}`,
+    allocatable: { cpu: String(2 + (i % 3) * 2), memory: `${8 * (1 + (i % 4))}Gi` },
+  }));
+  return { name, labels: { region, env, tier }, version: { ...version }, nodes };
+}
+
+/**
+ * Starts `clusters` simulated clusters in one kube-sim server and an agent for each, registering
+ * with `token` at `hubUrl`. Logs `registered k/N` as agents join and a status line every 5 s.
+ */
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const sim = await startKubeSim();
+  const agents: RunningAgent[] = [];
+  for (let i = 0; i < options.clusters; i++) {
+    const spec = simulatedCluster(i, options.namePrefix);
+    const cluster = sim.addCluster(spec.name, { version: spec.version, nodes: spec.nodes });
+    const labels = options.tenantLabel
+      ? { ...spec.labels, team: options.tenantLabel }
+      : spec.labels;
+    agents.push(
+      startAgent({
+        hubUrl: options.hubUrl,
+        clusterName: spec.name,
+        labels,
+        registrationToken: () => Promise.resolve(options.token),
+        kubeConfig: loadKubeConfig(cluster.kubeconfigYaml()),
+        store: memoryCredentialStore(),
+      }),
+    );
+  }
+
+  const stats = (): FleetStats => {
+    const byPhase: Record<AgentPhase, number> = {
+      starting: 0,
+      registering: 0,
+      running: 0,
+      retrying: 0,
+      unauthenticated: 0,
+      stopped: 0,
+    };
+    const s = { heartbeats: 0, rotations: 0, failures: 0, registered: 0 };
+    for (const agent of agents) {
+      const snap = agent.snapshot();
+      byPhase[snap.phase]++;
+      s.heartbeats += snap.heartbeats;
+      s.rotations += snap.rotations;
+      s.failures += snap.failures;
+      if (snap.clusterId) s.registered++;
+    }
+    return { clusters: agents.length, byPhase, ...s };
+  };
+
+  let reported = 0;
+  const progress = setInterval(() => {
+    const { registered, clusters } = stats();
+    if (registered === reported) return;
+    reported = registered;
+    log(`fleet: registered ${registered}/${clusters}`);
+    if (registered === clusters) clearInterval(progress);
+  }, 250);
+  let lastError = '';
+  const status = setInterval(() => {
+    const s = stats();
+    const phases = Object.entries(s.byPhase)
+      .filter(([, n]) => n > 0)
+      .map(([phase, n]) => `${phase} ${n}`)
+      .join(', ');
+    log(
+      `fleet: ${s.registered}/${s.clusters} registered; ${phases}; ${s.heartbeats} heartbeats, ${s.rotations} rotations, ${s.failures} failures`,
+    );
+    const error = agents.map((a) => a.snapshot().lastError).find((e) => e && e !== lastError);
+    if (error && s.failures > 0) log(`fleet: last error: ${(lastError = error)}`);
+  }, 5_000);
+
+  return {
+    stats,
+    async stop() {
+      clearInterval(progress);
+      clearInterval(status);
+      await Promise.all(agents.map((a) => a.stop()));
+      await sim.close();
+    },
+  };
+}
+
+/**
+ * Creates a registration token for `uses` clusters of `tenant` through GraphQL, as a platform
+ * admin signed with the hub's AUTH_JWT_SECRET (HS256, audience flotilla), like the demo does.
+ */
+export async function createFleetToken(
+  hubUrl: string,
+  jwtSecret: string,
+  tenant: string,
+  uses: number,
+): Promise<string> {
+  const jwt = await new SignJWT({ groups: ['flotilla:platform-admins'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('fleet-simulator')
+    .setAudience('flotilla')
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(jwtSecret));
+  const res = await fetch(new URL('/graphql', hubUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+    body: JSON.stringify({
+      query:
+        'mutation($input: CreateRegistrationTokenInput!) { createRegistrationToken(input: $input) { value } }',
+      variables: { input: { tenant, maxUses: uses, ttlSeconds: 3600 } },
+    }),
+  });
+  const body = (await res.json()) as {
+    data?: { createRegistrationToken?: { value: string } } | null;
+    errors?: unknown[];
+  };
+  const value = body.data?.createRegistrationToken?.value;
+  if (!value) throw new Error(`createRegistrationToken failed: ${JSON.stringify(body.errors)}`);
+  return value;
+}
+
+function parseArgs(argv: string[]): Map<string, string> {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i] ?? '';
+    if (!key.startsWith('--')) throw new Error(`unexpected argument ${key}`);
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`${key} needs a value`);
+    args.set(key.slice(2), value);
+    i++;
+  }
+  return args;
+}
+
+async function main(): Promise<void> {
+  const usage =
+    'usage: npm run fleet -- --clusters N [--hub URL] [--token TOKEN] [--tenant T] [--prefix P]';
+  let args: Map<string, string>;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`fleet: ${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  const clusters = Number(args.get('clusters'));
+  if (!Number.isInteger(clusters) || clusters < 1) {
+    console.error(`fleet: --clusters must be a positive whole number\n${usage}`);
+    process.exit(2);
+  }
+  const hubUrl = args.get('hub') ?? process.env.FLOTILLA_HUB_URL ?? 'http://127.0.0.1:3000';
+  const tenant = args.get('tenant') ?? 'team-a';
+  let token = args.get('token');
+  if (!token) {
+    const secret = process.env.AUTH_JWT_SECRET;
+    if (!secret) {
+      console.error(
+        'fleet: pass --token, or set AUTH_JWT_SECRET to the hub secret so the fleet can create one',
+      );
+      process.exit(2);
+    }
+    token = await createFleetToken(hubUrl, secret, tenant, clusters);
+    console.log(`fleet: created a registration token for ${clusters} clusters of ${tenant}`);
+  }
+  const prefix = args.get('prefix');
+  const fleet = await startFleet({
+    hubUrl,
+    token,
+    clusters,
+    tenantLabel: tenant,
+    ...(prefix ? { namePrefix: prefix } : {}),
+  });
+  console.log(`fleet: ${clusters} simulated clusters started against ${hubUrl}; Ctrl-C stops`);
+  const stop = () => {
+    console.log('fleet: stopping');
+    fleet.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    console.error(`fleet: ${error.message}`);
+    process.exit(1);
+  });
+}

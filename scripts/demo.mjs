@@ -4,7 +4,15 @@
 // and prints the GraphQL URL with a development token. `--check` stops after verifying.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -87,11 +95,11 @@ function run(script, env = {}) {
   });
 }
 
-function startApp(app, env, logDir) {
+function startApp(app, env, logDir, script = [`apps/${app}/src/main.ts`]) {
   const log = createWriteStream(join(logDir, `${app}.log`));
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', '-r', 'reflect-metadata', `apps/${app}/src/main.ts`],
+    ['-r', '@swc-node/register', '-r', 'reflect-metadata', ...script],
     {
       cwd: root,
       env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.json', ...env },
@@ -155,10 +163,18 @@ console.log(
 );
 
 const secret = process.env.AUTH_JWT_SECRET ?? randomBytes(32).toString('hex');
+// Kubeconfigs are sealed with this key; it is kept in .demo/ so later runs can still open them.
+const keyFile = join(logDir, 'secrets-key');
+if (!existsSync(keyFile))
+  writeFileSync(keyFile, `demo:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
 const env = {
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   AUTH_JWT_SECRET: secret,
+  SECRETS_KEYS: process.env.SECRETS_KEYS ?? readFileSync(keyFile, 'utf8').trim(),
+  // A lively demo: heartbeats every 10 s, sweeps every 5 s (production defaults: 30 s and 10 s).
+  HEARTBEAT_INTERVAL_SECONDS: process.env.HEARTBEAT_INTERVAL_SECONDS ?? '10',
+  SWEEP_INTERVAL_SECONDS: process.env.SWEEP_INTERVAL_SECONDS ?? '5',
   MIGRATE_ON_START: 'false',
   PORT: String(port),
   HOST: '127.0.0.1',
@@ -222,6 +238,101 @@ const newest = audit.data.auditLog.edges.map(
 );
 console.log(`  newest audit events: ${newest.join(', ') || '(none yet)'}`);
 
+step('starting a simulated fleet of 20 clusters (one fake Kubernetes API, 20 real agents)');
+const fleetToken = await graphql(
+  `
+    mutation ($input: CreateRegistrationTokenInput!) {
+      createRegistrationToken(input: $input) {
+        value
+        token {
+          id
+        }
+      }
+    }
+  `,
+  aliceToken,
+  // mayReplace: a later demo run re-registers the same clusters instead of adding new ones.
+  { input: { tenant: 'team-a', maxUses: 20, ttlSeconds: 3600, mayReplace: true } },
+);
+if (fleetToken.errors)
+  fail(`creating the fleet token failed: ${JSON.stringify(fleetToken.errors)}`);
+console.log(
+  `  alice issued registration token ${fleetToken.data.createRegistrationToken.token.id} (20 uses)`,
+);
+children.push(
+  startApp('fleet', {}, logDir, [
+    'scripts/fleet.ts',
+    '--clusters',
+    '20',
+    '--hub',
+    `http://127.0.0.1:${port}`,
+    '--tenant',
+    'team-a',
+    '--token',
+    fleetToken.data.createRegistrationToken.value,
+  ]),
+);
+const CLUSTERS = `{ clusters(filter: { tenant: "team-a", connectivity: [Ready] }, first: 100) { totalCount edges { node { name labels facts { kubernetesVersion } } } } }`;
+for (const deadline = Date.now() + 60_000; ;) {
+  const ready = await graphql(CLUSTERS, aliceToken);
+  const count = ready.data?.clusters?.totalCount ?? 0;
+  if (count >= 20) {
+    const sample = ready.data.clusters.edges
+      .slice(0, 3)
+      .map(
+        (e) => `${e.node.name} ${JSON.stringify(e.node.labels)} ${e.node.facts.kubernetesVersion}`,
+      );
+    console.log(`  20 clusters Ready in team-a, e.g.\n    ${sample.join('\n    ')}`);
+    break;
+  }
+  if (Date.now() > deadline)
+    fail(`only ${count} of 20 clusters registered within 60 s; see .demo/fleet.log`);
+  await new Promise((r) => setTimeout(r, 500));
+}
+const summary = await graphql(
+  `
+    {
+      fleetSummary {
+        overall {
+          clusters
+          byConnectivity {
+            connectivity
+            count
+          }
+          byKubernetesMinor {
+            version
+            count
+          }
+        }
+      }
+    }
+  `,
+  token,
+);
+if (summary.errors) fail(`fleetSummary failed: ${JSON.stringify(summary.errors)}`);
+const overall = summary.data.fleetSummary.overall;
+console.log(
+  `  fleetSummary: ${overall.clusters} clusters; ${overall.byConnectivity.map((c) => `${c.connectivity} ${c.count}`).join(', ')}; ${overall.byKubernetesMinor.map((v) => `${v.version} ${v.count}`).join(', ')}`,
+);
+const prodEu = await graphql(
+  `
+    {
+      clusters(filter: { selector: "env=prod,region in (eu-west)" }) {
+        totalCount
+        edges {
+          node {
+            name
+          }
+        }
+      }
+    }
+  `,
+  aliceToken,
+);
+console.log(
+  `  selector env=prod,region in (eu-west): ${prodEu.data.clusters.edges.map((e) => e.node.name).join(', ')}`,
+);
+
 const examples = join(root, 'examples');
 if (existsSync(examples)) {
   step('rendering the example ApplicationSets offline (flotilla appset generate)');
@@ -263,11 +374,14 @@ Try:
     -d '{"query":"{ auditLog(first: 5) { edges { node { position type streamId actor recordedAt data } } } }"}'
   curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
     -H 'content-type: application/json' \\
+    -d '{"query":"{ clusters(filter: {selector: \\"env=prod\\"}) { totalCount edges { node { name labels connectivity lastHeartbeatAt facts { kubernetesVersion nodeCount } } } } fleetSummary { overall { clusters byConnectivity { connectivity count } } } }"}'
+  curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
+    -H 'content-type: application/json' \\
     -d '{"query":"{ tenants { edges { node { name sourceRepos roles { name groups } } } } history(streamId: \\"tenant-team-a\\") { edges { node { type actor recordedAt } } } }"}'
 `);
 if (check) {
   stopAll();
-  console.log('demo check passed; hub and worker stopped.');
+  console.log('demo check passed; hub, worker and fleet stopped.');
   process.exit(0);
 }
 console.log('Press Ctrl-C to stop.');

@@ -17,14 +17,44 @@ export function serverOf(kc: KubeConfig): string {
   return kc.getCurrentCluster()?.server ?? '(no server)';
 }
 
+/** What went wrong in a client-node call: the network error code, or the HTTP status and Status message. */
+function detailOf(error: unknown): string {
+  const e = error as {
+    code?: number | string;
+    body?: unknown;
+    message?: string;
+    cause?: { code?: string };
+  };
+  if (e.cause?.code) return e.cause.code;
+  if (typeof e.code === 'number') {
+    // ApiException: the body is the API server's Status (a string or already parsed).
+    let body = e.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        // not JSON: keep the text
+      }
+    }
+    const message =
+      typeof body === 'object' && body !== null && 'message' in body
+        ? String((body as { message: unknown }).message)
+        : typeof body === 'string'
+          ? body.slice(0, 200)
+          : '';
+    // Codes the API describes (401, 403) come without a body and the reason in the message.
+    const reason = /\nMessage: (.*)\n/.exec(e.message ?? '')?.[1];
+    const text = message || (reason && !/^Unknown API Status Code/.test(reason) ? reason : '');
+    return text ? `HTTP ${e.code}: ${text}` : `HTTP ${e.code}`;
+  }
+  return (typeof e.code === 'string' ? e.code : undefined) ?? e.message ?? String(error);
+}
+
 async function call<T>(kc: KubeConfig, what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    const e = error as { code?: number | string; message?: string; cause?: { code?: string } };
-    const detail =
-      e.cause?.code ?? (typeof e.code === 'number' ? `HTTP ${e.code}` : e.code) ?? e.message;
-    throw new Error(`${what} on ${serverOf(kc)} failed: ${detail ?? String(error)}`);
+    throw new Error(`${what} on ${serverOf(kc)} failed: ${detailOf(error)}`);
   }
 }
 

@@ -28,12 +28,13 @@ const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[nu
 
 /** The value of a quantity in base units (cores for CPU, bytes for memory). Throws on bad syntax. */
 export function parseQuantity(text: string): number {
-  const match = QUANTITY.exec(text.trim());
+  const match = QUANTITY.exec(text);
   if (!match) throw new Error(`"${text}" is not a Kubernetes quantity`);
   const number = Number(match[1]);
   const suffix = match[2] ?? '';
   if (suffix in BINARY) return number * BINARY[suffix]!;
-  if (/^[eE]/.test(suffix)) return number * 10 ** Number(suffix.slice(1));
+  // `E` alone is exa (decimal SI); `e`/`E` followed by digits is an exponent.
+  if (/^[eE][+-]?\d/.test(suffix)) return number * 10 ** Number(suffix.slice(1));
   return number * DECIMAL[suffix]!;
 }
 

@@ -1,5 +1,4 @@
 import type { WorkerConfig } from '@flotilla/config';
-import { JOB_SCHEDULERS, queuePrefix } from '@flotilla/contracts';
 import { createPool } from '@flotilla/database';
 import {
   EventNotifier,
@@ -7,7 +6,7 @@ import {
   ProjectionRunner,
   type Projection,
 } from '@flotilla/event-store';
-import { ClusterInventory, databaseIdentity, HeartbeatStore } from '@flotilla/inventory';
+import { databaseIdentity } from '@flotilla/inventory';
 import {
   clustersProjection,
   flotillaEventRegistry,
@@ -15,13 +14,12 @@ import {
   tenantsProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
-import { UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { connectivitySweepProcessor } from './fleet/connectivity-sweep.processor';
-import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet/fleet-jobs';
+import type { FleetJobs } from './fleet/fleet-jobs';
+import { startFleetJobs } from './fleet/fleet-runtime';
 
 /** Every projection the worker keeps current. */
 export const workerProjections: Projection<FlotillaEvent>[] = [
@@ -29,10 +27,6 @@ export const workerProjections: Projection<FlotillaEvent>[] = [
   clustersProjection as unknown as Projection<FlotillaEvent>,
   registrationTokensProjection as unknown as Projection<FlotillaEvent>,
 ];
-
-const notYet = async (job: Job): Promise<never> => {
-  throw new UnrecoverableError(`this worker version does not run ${job.name} jobs yet`);
-};
 
 /** What tests (and only tests) replace; configuration comes from `WorkerConfig` alone. */
 export interface WorkerSeams {
@@ -42,6 +36,8 @@ export interface WorkerSeams {
   schedulerCheckMs?: number;
   /** This worker's name in BullMQ (`job.processedBy`). Default: host, pid and a random tag. */
   name?: string;
+  /** How long a kubeconfig cluster may take to answer a probe. Default: the probe interval, at most 15 s. */
+  probeTimeoutMs?: number;
 }
 
 export interface RunningWorker {
@@ -84,47 +80,23 @@ export async function createWorker(
   );
   for (const runner of runners) await runner.start();
 
-  const inventory = new ClusterInventory(pool, store, now);
-  const heartbeats = new HeartbeatStore(redis, identity);
-  const sweep = connectivitySweepProcessor(
-    { pool, inventory, heartbeats, now, logger },
-    {
-      intervalSeconds: config.HEARTBEAT_INTERVAL_SECONDS,
-      offlineAfterMissed: config.OFFLINE_AFTER_MISSED_HEARTBEATS,
-    },
-  );
-  const handlers: JobHandlers = {
-    'connectivity-sweep': sweep,
-    // Kubeconfig probes and re-sealing land with libs/secrets and libs/kube.
-    'plan-probe-round': notYet,
-    'probe-round': notYet,
-    'kubeconfig-probe': notYet,
-    'secrets-reseal': notYet,
-  };
-  const schedules: JobSchedule[] = [
-    {
-      id: JOB_SCHEDULERS.connectivitySweep,
-      everyMs: config.SWEEP_INTERVAL_SECONDS * 1000,
-      payload: { type: 'connectivity-sweep' },
-    },
-  ];
-  const jobs = new FleetJobs({
+  const jobs = await startFleetJobs({
+    config,
+    pool,
     redis,
-    prefix: queuePrefix(identity),
+    store,
+    identity,
     name,
-    concurrency: config.WORKER_CONCURRENCY,
+    now,
     logger,
-    handlers,
-    schedules,
     schedulerCheckMs: seams.schedulerCheckMs ?? 60_000,
+    probeTimeoutMs: seams.probeTimeoutMs ?? Math.min(config.PROBE_INTERVAL_SECONDS, 15) * 1000,
   });
-  await jobs.start();
 
   logger.info(
     {
       name,
       projections: workerProjections.map((p) => `${p.name}@v${p.version}`),
-      schedulers: schedules.map((s) => s.id),
     },
     'worker ready',
   );

@@ -89,6 +89,8 @@ export function timeSlot(at: Date, seconds: number): number {
 export const jobIds = {
   /** A sweep asked for outside the schedule (start-up, tests, an operator). */
   connectivitySweep: (sweepSlot: number) => `sweep/${sweepSlot}`,
+  /** A probe round asked for outside the schedule. */
+  planProbeRound: (probeSlot: number) => `plan-probe-round/${probeSlot}`,
   probeRound: (probeSlot: number) => `probe-round/${probeSlot}`,
   kubeconfigProbe: (clusterId: string, probeSlot: number) => `probe/${clusterId}/${probeSlot}`,
   /** One re-seal per active key and day; a worker started with a new key gets its own. */

@@ -1,5 +1,5 @@
 import { parseConfig, workerConfigSchema, type WorkerConfig } from '@flotilla/config';
-import { JOB_QUEUE, type JobPayload } from '@flotilla/contracts';
+import { JOB_QUEUE, type JobPayload, type QueueName } from '@flotilla/contracts';
 import type { ClusterFacts } from '@flotilla/domain';
 import type { Redis } from 'ioredis';
 import type { RunningWorker } from '../worker';
@@ -36,7 +36,17 @@ export async function runJob<R = unknown>(
   timeoutMs = 20_000,
 ): Promise<{ result: R; processedBy: string | undefined }> {
   await worker.jobs.add(payload, jobId);
-  const queue = worker.jobs.queue(JOB_QUEUE[payload.type]);
+  return finishedJob<R>(worker, JOB_QUEUE[payload.type], jobId, timeoutMs);
+}
+
+/** Waits until a job has finished; answers its return value, or throws its failure. */
+export async function finishedJob<R = unknown>(
+  worker: RunningWorker,
+  queueName: QueueName,
+  jobId: string,
+  timeoutMs = 20_000,
+): Promise<{ result: R; processedBy: string | undefined }> {
+  const queue = worker.jobs.queue(queueName);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // State first: a job read while still active has no return value yet.

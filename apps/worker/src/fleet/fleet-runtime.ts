@@ -1,0 +1,128 @@
+import type { WorkerConfig } from '@flotilla/config';
+import { JOB_SCHEDULERS, jobIds, queuePrefix, timeSlot } from '@flotilla/contracts';
+import type { EventStore } from '@flotilla/event-store';
+import { ClusterInventory, HeartbeatStore } from '@flotilla/inventory';
+import type { FlotillaEvent } from '@flotilla/projections';
+import { SecretBox } from '@flotilla/secrets';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import { connectivitySweepProcessor } from './connectivity-sweep.processor';
+import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
+import { kubeconfigProbeProcessor } from './kubeconfig-probe.processor';
+import { ProbeErrors } from './probe-errors';
+import { planProbeRoundProcessor, probeRoundProcessor } from './probe-round.processor';
+import { secretsResealProcessor } from './secrets-reseal.processor';
+
+const DAY_SECONDS = 86_400;
+
+/** The job schedulers every worker upserts (BullMQ keeps one of each, whoever upserts). */
+export function jobSchedules(config: WorkerConfig, activeKeyId: string | undefined): JobSchedule[] {
+  const schedules: JobSchedule[] = [
+    {
+      id: JOB_SCHEDULERS.connectivitySweep,
+      everyMs: config.SWEEP_INTERVAL_SECONDS * 1000,
+      payload: { type: 'connectivity-sweep' },
+    },
+    {
+      id: JOB_SCHEDULERS.probeRounds,
+      everyMs: config.PROBE_INTERVAL_SECONDS * 1000,
+      payload: { type: 'plan-probe-round' },
+    },
+  ];
+  if (activeKeyId) {
+    schedules.push({
+      id: JOB_SCHEDULERS.secretsReseal,
+      everyMs: DAY_SECONDS * 1000,
+      payload: { type: 'secrets-reseal', keyId: activeKeyId },
+    });
+  }
+  return schedules;
+}
+
+export interface FleetRuntimeDeps {
+  config: WorkerConfig;
+  pool: Pool;
+  redis: Redis;
+  store: EventStore<FlotillaEvent>;
+  /** The database identity (Redis keys and queues are scoped by it). */
+  identity: string;
+  /** This worker's name in BullMQ. */
+  name: string;
+  now: () => Date;
+  logger: Logger;
+  schedulerCheckMs: number;
+  /** How long a kubeconfig cluster may take to answer a probe. */
+  probeTimeoutMs: number;
+}
+
+/**
+ * Starts the worker's fleet jobs: connectivity sweeps, kubeconfig probe rounds and secret
+ * re-sealing, each on a scheduler, plus a re-seal right away when a key is configured (a worker
+ * started with a new active key re-seals at once; the daily pass catches the rest).
+ */
+export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs> {
+  const { config, pool, redis, identity, now, logger } = deps;
+  const inventory = new ClusterInventory(pool, deps.store, now);
+  const heartbeats = new HeartbeatStore(redis, identity);
+  const box = new SecretBox(config.SECRETS_KEYS);
+  // The planner adds flows through the queues, which need the handlers first: bound late.
+  const addFlow: FleetJobs['addFlow'] = (flow) => jobs.addFlow(flow);
+  const handlers: JobHandlers = {
+    'connectivity-sweep': connectivitySweepProcessor(
+      { pool, inventory, heartbeats, now, logger },
+      {
+        intervalSeconds: config.HEARTBEAT_INTERVAL_SECONDS,
+        offlineAfterMissed: config.OFFLINE_AFTER_MISSED_HEARTBEATS,
+      },
+    ),
+    'plan-probe-round': planProbeRoundProcessor({
+      pool,
+      inventory,
+      addFlow,
+      now,
+      logger,
+      probeIntervalSeconds: config.PROBE_INTERVAL_SECONDS,
+    }),
+    'probe-round': probeRoundProcessor({ logger }),
+    'kubeconfig-probe': kubeconfigProbeProcessor({
+      pool,
+      inventory,
+      heartbeats,
+      probeErrors: new ProbeErrors(redis, identity),
+      box,
+      now,
+      logger,
+      timeoutMs: deps.probeTimeoutMs,
+    }),
+    'secrets-reseal': secretsResealProcessor({ pool, box, logger }),
+  };
+  const jobs: FleetJobs = new FleetJobs({
+    redis,
+    prefix: queuePrefix(identity),
+    name: deps.name,
+    concurrency: config.WORKER_CONCURRENCY,
+    logger,
+    handlers,
+    schedules: jobSchedules(config, box.activeKeyId),
+    schedulerCheckMs: deps.schedulerCheckMs,
+  });
+  await jobs.start();
+  if (box.activeKeyId) {
+    const keyId = box.activeKeyId;
+    await jobs.add(
+      { type: 'secrets-reseal', keyId },
+      jobIds.secretsReseal(keyId, timeSlot(now(), DAY_SECONDS)),
+    );
+  }
+  if (config.PROBE_INTERVAL_SECONDS >= config.HEARTBEAT_INTERVAL_SECONDS) {
+    logger.warn(
+      {
+        PROBE_INTERVAL_SECONDS: config.PROBE_INTERVAL_SECONDS,
+        HEARTBEAT_INTERVAL_SECONDS: config.HEARTBEAT_INTERVAL_SECONDS,
+      },
+      'kubeconfig clusters are probed no more often than their heartbeats are due, so a slow probe turns them Stale; set PROBE_INTERVAL_SECONDS below HEARTBEAT_INTERVAL_SECONDS',
+    );
+  }
+  return jobs;
+}

@@ -1,0 +1,47 @@
+import { JOB_QUEUE, jobIds, jobPayload, timeSlot } from './jobs';
+
+describe('job contracts', () => {
+  it('derives ids from input, never with ":" (BullMQ refuses it in custom ids)', () => {
+    const ids = [
+      jobIds.connectivitySweep(5),
+      jobIds.planProbeRound(7),
+      jobIds.probeRound(7),
+      jobIds.kubeconfigProbe('0194c5d2-7b8e-7c3a-9f00-000000000001', 7),
+      jobIds.secretsReseal('k2.2026', 20_000),
+    ];
+    expect(ids).toEqual([
+      'sweep/5',
+      'plan-probe-round/7',
+      'probe-round/7',
+      'probe/0194c5d2-7b8e-7c3a-9f00-000000000001/7',
+      'secrets-reseal/k2.2026/20000',
+    ]);
+    for (const id of ids) expect(id).not.toContain(':');
+    expect(jobIds.kubeconfigProbe('a', 1)).toBe(jobIds.kubeconfigProbe('a', 1));
+  });
+
+  it.each([
+    ['2026-03-01T10:00:00.000Z', 30, 59_078_640],
+    ['2026-03-01T10:00:29.999Z', 30, 59_078_640],
+    ['2026-03-01T10:00:30.000Z', 30, 59_078_641],
+    ['2026-03-01T10:00:00.000Z', 86_400, 20_513],
+  ])('puts %s, with %s-second intervals, in slot %s', (at, seconds, slot) => {
+    expect(timeSlot(new Date(at), seconds)).toBe(slot);
+  });
+
+  it('reads every payload of the union and refuses unknown types and extra fields', () => {
+    expect(jobPayload.parse({ type: 'kubeconfig-probe', clusterId: 'c1', slot: 3 })).toEqual({
+      type: 'kubeconfig-probe',
+      clusterId: 'c1',
+      slot: 3,
+    });
+    expect(jobPayload.safeParse({ type: 'rollout-step' }).success).toBe(false);
+    expect(jobPayload.safeParse({ type: 'connectivity-sweep', at: 1 }).success).toBe(false);
+    expect(jobPayload.safeParse({ type: 'kubeconfig-probe', clusterId: 'c1' }).success).toBe(false);
+  });
+
+  it('binds every job type to a queue', () => {
+    const types = jobPayload.options.map((o) => o.shape.type.value);
+    expect(Object.keys(JOB_QUEUE).sort()).toEqual([...types].sort());
+  });
+});

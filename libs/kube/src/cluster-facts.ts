@@ -17,8 +17,11 @@ export function serverOf(kc: KubeConfig): string {
   return kc.getCurrentCluster()?.server ?? '(no server)';
 }
 
-/** What went wrong in a client-node call: the network error code, or the HTTP status and Status message. */
-function detailOf(error: unknown): string {
+/**
+ * What went wrong in a client-node call, in one line: the network error code, or the HTTP status
+ * with the API server's message (`HTTP 403: secrets is forbidden: ...`).
+ */
+export function kubeErrorDetail(error: unknown): string {
   const e = error as {
     code?: number | string;
     body?: unknown;
@@ -54,7 +57,7 @@ async function call<T>(kc: KubeConfig, what: string, work: () => Promise<T>): Pr
   try {
     return await work();
   } catch (error) {
-    throw new Error(`${what} on ${serverOf(kc)} failed: ${detailOf(error)}`);
+    throw new Error(`${what} on ${serverOf(kc)} failed: ${kubeErrorDetail(error)}`);
   }
 }
 

@@ -1,2 +1,8 @@
 export { bytes, cpuMillicores, parseQuantity } from './quantity';
-export { loadKubeConfig, readClusterFacts, serverOf, type ClusterFacts } from './cluster-facts';
+export {
+  kubeErrorDetail,
+  loadKubeConfig,
+  readClusterFacts,
+  serverOf,
+  type ClusterFacts,
+} from './cluster-facts';

@@ -1,6 +1,6 @@
 import { ConfigError, parseConfig } from './parse-config';
 import { randomBytes } from 'node:crypto';
-import { hubConfigSchema, workerConfigSchema } from './schemas';
+import { agentConfigSchema, hubConfigSchema, workerConfigSchema } from './schemas';
 
 const secret = 'x'.repeat(32);
 
@@ -98,6 +98,78 @@ describe('configuration', () => {
     it('refuses a key id that appears twice', () => {
       expect(problem(`k:${k1.toString('base64')},k:${k2.toString('base64')}`)).toMatch(
         /key id k appears twice/,
+      );
+    });
+  });
+
+  describe('agent', () => {
+    const base = {
+      FLOTILLA_HUB_URL: 'https://hub.example.com',
+      FLOTILLA_CLUSTER_NAME: 'east-1',
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    };
+    const problems = (env: Record<string, string | undefined>) => {
+      try {
+        parseConfig(agentConfigSchema, { ...base, ...env });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).problems;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it('defaults to the Secret store and parses labels', () => {
+      const config = parseConfig(agentConfigSchema, {
+        ...base,
+        FLOTILLA_CLUSTER_LABELS: 'region=eu-west, example.com/tier=gold,empty=',
+      });
+      expect(config).toMatchObject({
+        FLOTILLA_CREDENTIAL_STORE: 'secret',
+        FLOTILLA_CREDENTIAL_SECRET: 'flotilla-agent-credential',
+        FLOTILLA_CLUSTER_LABELS: { region: 'eu-west', 'example.com/tier': 'gold', empty: '' },
+      });
+      expect(parseConfig(agentConfigSchema, base).FLOTILLA_CLUSTER_LABELS).toEqual({});
+    });
+
+    it.each([
+      ['region', /entry 1 must be key=value/],
+      ['a=b,,c=d', /entry 2 must be key=value/],
+      ['a=b=c', /entry 1 must be key=value/],
+      ['-a=b', /key -a: the name must be/],
+      ['a_=b', /key a_: the name must be/],
+      [`${'k'.repeat(64)}=v`, /the name must be at most 63/],
+      ['Example.com/a=b', /the prefix must be a DNS subdomain/],
+      ['/a=b', /the prefix must be a DNS subdomain/],
+      ['a=-b', /value of a: must be empty or/],
+      [`a=${'v'.repeat(64)}`, /value of a: must be empty or at most 63/],
+      ['a=1,a=2', /key a appears twice/],
+    ])('refuses the labels %p naming the problem', (labels, message) => {
+      const found = problems({ FLOTILLA_CLUSTER_LABELS: labels });
+      expect(found.map((p) => p.variable)).toEqual(['FLOTILLA_CLUSTER_LABELS']);
+      expect(found[0]?.message).toMatch(message);
+    });
+
+    it.each([
+      [{ FLOTILLA_HUB_URL: 'not a url' }, 'FLOTILLA_HUB_URL', /must be the hub URL/],
+      [{ FLOTILLA_CLUSTER_NAME: 'East_1' }, 'FLOTILLA_CLUSTER_NAME', /DNS label/],
+      [{ FLOTILLA_CREDENTIAL_STORE: 'vault' }, 'FLOTILLA_CREDENTIAL_STORE', /secret or file/],
+      [{ FLOTILLA_CREDENTIAL_STORE: 'file' }, 'FLOTILLA_CREDENTIAL_FILE', /required with/],
+      [
+        { FLOTILLA_REGISTRATION_TOKEN: 't', FLOTILLA_REGISTRATION_TOKEN_FILE: '/t' },
+        'FLOTILLA_REGISTRATION_TOKEN_FILE',
+        /both set/,
+      ],
+      [{ FLOTILLA_NAMESPACE: 'Flotilla' }, 'FLOTILLA_NAMESPACE', /namespace name/],
+      [{ KUBERNETES_SERVICE_HOST: undefined }, 'KUBECONFIG', /required outside a cluster/],
+    ])('names the variable and the problem: %j', (env, variable, message) => {
+      const found = problems(env);
+      expect(found.map((p) => p.variable)).toEqual([variable]);
+      expect(found[0]?.message).toMatch(message);
+    });
+
+    it('says what is missing', () => {
+      expect(() => parseConfig(agentConfigSchema, {})).toThrow(
+        /FLOTILLA_HUB_URL: is required\nFLOTILLA_CLUSTER_NAME: is required/,
       );
     });
   });

@@ -120,9 +120,23 @@ export const workerConfigSchema = z.object({
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
-/** The agent, inside a managed cluster. */
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** `k=v,k2=v2` as a label map; key and value rules are checked again (exactly) by the hub. */
+/** Kubernetes label rules (apimachinery validation): name part and value, at most 63 each. */
+const labelName = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+function labelProblem(key: string, value: string): string | undefined {
+  const slash = key.indexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && (prefix.length > 253 || !dnsSubdomain.test(prefix)))
+    return `key ${key}: the prefix must be a DNS subdomain, e.g. example.com/team`;
+  if (name.length > 63 || !labelName.test(name))
+    return `key ${key}: the name must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  if (value.length > 63 || (value !== '' && !labelName.test(value)))
+    return `value of ${key}: must be empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  return undefined;
+}
+/** `k=v,k2=v2` as a label map, checked with the Kubernetes rules (the hub checks them again). */
 const clusterLabels = z
   .string()
   .optional()
@@ -130,18 +144,22 @@ const clusterLabels = z
     const labels: Record<string, string> = {};
     if (raw === undefined || raw.trim() === '') return labels;
     for (const [i, entry] of raw.split(',').entries()) {
-      const m = /^\s*([A-Za-z0-9][-A-Za-z0-9_./]{0,316})=([-A-Za-z0-9_.]{0,63})\s*$/.exec(entry);
-      if (!m) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `entry ${i + 1} must be key=value, e.g. region=eu-west`,
-        });
+      const m = /^\s*([^=\s]+)=([^=\s]*)\s*$/.exec(entry);
+      const key = m?.[1] ?? '';
+      const problem = !m
+        ? `entry ${i + 1} must be key=value, e.g. region=eu-west`
+        : key in labels
+          ? `key ${key} appears twice`
+          : labelProblem(key, m[2] ?? '');
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
         return z.NEVER;
       }
-      labels[m[1] ?? ''] = m[2] ?? '';
+      labels[key] = m?.[2] ?? '';
     }
     return labels;
   });
+/** The agent, inside a managed cluster. */
 export const agentConfigSchema = z
   .object({
     FLOTILLA_HUB_URL: z.url({ message: 'must be the hub URL, e.g. https://flotilla.example.com' }),
@@ -167,6 +185,8 @@ export const agentConfigSchema = z
       .default('flotilla-agent-credential'),
     /** Optional: without it the agent uses its in-cluster service account. */
     KUBECONFIG: z.string().min(1).optional(),
+    /** Set by Kubernetes in every pod: how the agent knows it runs in a cluster. */
+    KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
     LOG_LEVEL: logLevel,
   })
   .superRefine((c, ctx) => {
@@ -175,6 +195,14 @@ export const agentConfigSchema = z
         code: 'custom',
         path: ['FLOTILLA_CREDENTIAL_FILE'],
         message: 'is required with FLOTILLA_CREDENTIAL_STORE=file',
+      });
+    }
+    if (!c.KUBECONFIG && !c.KUBERNETES_SERVICE_HOST) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KUBECONFIG'],
+        message:
+          'is required outside a cluster (KUBERNETES_SERVICE_HOST is not set, so there is no in-cluster service account)',
       });
     }
     if (c.FLOTILLA_REGISTRATION_TOKEN && c.FLOTILLA_REGISTRATION_TOKEN_FILE) {

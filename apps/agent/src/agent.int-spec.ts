@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { StoredCredential } from './credential.store';
 import { secretCredentialStore } from './secret-credential.store';
-import { startAgent, type RunningAgent } from './start-agent';
+import type { RunningAgent } from './agent.types';
+import { startAgent } from './start-agent';
 
 // The hub runs as its own process from source: an app may not import another app, and this is
 // how the agent meets it in production anyway (over HTTP).

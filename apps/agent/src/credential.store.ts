@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What the agent keeps between starts: its cluster, its credential and when it received it. */
+/** What the agent keeps between starts: its cluster, its credential, when and from which hub it came. */
 export const storedCredential = z
   .object({
     clusterId: z.string().min(1),
@@ -8,6 +8,8 @@ export const storedCredential = z
     credentialExpiresAt: z.iso.datetime(),
     /** When the credential was received: the rotation rule counts its lifetime from here. */
     receivedAt: z.iso.datetime(),
+    /** The hub that issued it: a credential opens only that hub (optional in older records). */
+    hubUrl: z.string().min(1).optional(),
   })
   .strict();
 /** A stored credential. */

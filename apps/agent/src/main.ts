@@ -24,8 +24,6 @@ function kubeConfigOf(config: AgentConfig): KubeConfig {
   } catch (error) {
     configProblem('KUBECONFIG', `cannot be loaded: ${(error as Error).message}`);
   }
-  if (!kc.getCurrentCluster())
-    configProblem('KUBECONFIG', 'is unset and the agent is not running in a cluster');
   return kc;
 }
 

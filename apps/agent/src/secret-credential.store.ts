@@ -1,7 +1,8 @@
+import { kubeErrorDetail } from '@flotilla/kube';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { storedCredential, type CredentialStore, type StoredCredential } from './credential.store';
 
-const KEYS = ['clusterId', 'credential', 'credentialExpiresAt', 'receivedAt'] as const;
+const KEYS = ['clusterId', 'credential', 'credentialExpiresAt', 'receivedAt', 'hubUrl'] as const;
 
 const statusOf = (error: unknown): number | undefined => {
   const code = (error as { code?: unknown }).code;
@@ -10,7 +11,9 @@ const statusOf = (error: unknown): number | undefined => {
 
 /**
  * Keeps the credential in a Kubernetes Secret in the agent's namespace (data keys `clusterId`,
- * `credential`, `credentialExpiresAt`, `receivedAt`). A write replaces the Secret at the
+ * `credential`, `credentialExpiresAt`, `receivedAt`, `hubUrl`; type Opaque, labelled
+ * `app.kubernetes.io/managed-by: flotilla-agent`). The agent's service account needs `get`,
+ * `create` and `update` on that Secret. A write replaces the Secret at the
  * resourceVersion read just before, so two writers cannot silently overwrite each other.
  */
 export function secretCredentialStore(
@@ -24,7 +27,7 @@ export function secretCredentialStore(
       return await core.readNamespacedSecret({ name, namespace });
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw new Error(`reading Secret ${namespace}/${name} failed: ${(error as Error).message}`);
+      throw new Error(`reading Secret ${namespace}/${name} failed: ${kubeErrorDetail(error)}`);
     }
   };
   return {
@@ -33,11 +36,11 @@ export function secretCredentialStore(
       const secret = await read();
       const data = secret?.data ?? {};
       if (!data['credential']) return undefined;
-      const decoded = Object.fromEntries(
-        KEYS.map((k) => [k, Buffer.from(data[k] ?? '', 'base64').toString('utf8')]),
-      );
-      // Written by an agent that predates `receivedAt`: count the lifetime from now.
-      if (!decoded['receivedAt']) decoded['receivedAt'] = new Date().toISOString();
+      const decoded: Record<string, string> = {};
+      for (const k of KEYS) {
+        const value = data[k];
+        if (value !== undefined) decoded[k] = Buffer.from(value, 'base64').toString('utf8');
+      }
       const parsed = storedCredential.safeParse(decoded);
       if (!parsed.success)
         throw new Error(`Secret ${namespace}/${name} is damaged: ${parsed.error.message}`);
@@ -45,9 +48,11 @@ export function secretCredentialStore(
     },
     async save(credential: StoredCredential) {
       const valid = storedCredential.parse(credential);
-      const data = Object.fromEntries(
-        KEYS.map((k) => [k, Buffer.from(valid[k], 'utf8').toString('base64')]),
-      );
+      const data: Record<string, string> = {};
+      for (const k of KEYS) {
+        const value = valid[k];
+        if (value !== undefined) data[k] = Buffer.from(value, 'utf8').toString('base64');
+      }
       const existing = await read();
       const body: V1Secret = {
         apiVersion: 'v1',
@@ -67,7 +72,7 @@ export function secretCredentialStore(
         if (existing) await core.replaceNamespacedSecret({ name, namespace, body });
         else await core.createNamespacedSecret({ namespace, body });
       } catch (error) {
-        throw new Error(`writing Secret ${namespace}/${name} failed: ${(error as Error).message}`);
+        throw new Error(`writing Secret ${namespace}/${name} failed: ${kubeErrorDetail(error)}`);
       }
     },
   };

@@ -1,70 +1,21 @@
-import { readClusterFacts, type ClusterFacts } from '@flotilla/kube';
 import type { AgentStatusWire } from '@flotilla/contracts';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Backoff, heartbeatDelayMs, type BackoffOptions } from './backoff';
+import { Backoff, heartbeatDelayMs } from './backoff';
+import { ClusterFactsReader } from './cluster-facts.reader';
 import { rotationDue } from './credential-rotation';
-import type { CredentialStore, StoredCredential } from './credential.store';
+import type { StoredCredential } from './credential.store';
 import { HubClient, type HubFailure } from './hub-client';
-
-/** The version the agent reports in its facts. */
-export const AGENT_VERSION = '0.1.0';
-
-/** The logging the agent needs; a pino logger fits. */
-export interface AgentLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
-/** Everything one agent needs; the process boundaries (HTTP, clock, randomness) are injected. */
-export interface AgentOptions {
-  hubUrl: string;
-  clusterName: string;
-  labels?: Record<string, string>;
-  /** The registration token, asked for only when the agent has no stored credential. */
-  registrationToken: () => Promise<string | undefined>;
-  /** Where the cluster's facts are read. */
-  kubeConfig: KubeConfig;
-  store: CredentialStore;
-  logger?: AgentLogger;
-  fetch?: typeof fetch;
-  /** Milliseconds since the epoch. */
-  now?: () => number;
-  /** A number in [0, 1). */
-  random?: () => number;
-  backoff?: BackoffOptions;
-  agentVersion?: string;
-}
-
-/** What the agent is doing. */
-export type AgentPhase =
-  'starting' | 'registering' | 'running' | 'retrying' | 'unauthenticated' | 'stopped';
-
-/** A cheap view of one agent, for logs, status lines and tests. */
-export interface AgentSnapshot {
-  clusterName: string;
-  phase: AgentPhase;
-  clusterId?: string;
-  /** True when this run registered (rather than loading a stored credential). */
-  registered: boolean;
-  heartbeats: number;
-  rotations: number;
-  /** Failed attempts of any kind since start. */
-  failures: number;
-  lastError?: string;
-  credentialExpiresAt?: string;
-  kubernetesVersion?: string;
-}
-
-/** A running agent. */
-export interface RunningAgent {
-  /** Stops at once (an in-flight call is aborted); resolves when the loop has ended. */
-  stop(): Promise<void>;
-  snapshot(): AgentSnapshot;
-}
+import { credentialRefusal, registrationRefusal } from './refusals';
+import {
+  AGENT_VERSION,
+  timerSleep,
+  type AgentLogger,
+  type AgentOptions,
+  type AgentSnapshot,
+  type RunningAgent,
+} from './agent.types';
 
 const silent: AgentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const DEFAULT_FACTS_TIMEOUT_MS = 20_000;
 
 /**
  * Starts an agent loop: load the stored credential or register (storing the credential before
@@ -91,11 +42,15 @@ class AgentRun {
   readonly log: AgentLogger;
   private readonly controller = new AbortController();
   private readonly hub: HubClient;
+  /** Registration and heartbeats: reset by every accepted heartbeat. */
   private readonly backoff: Backoff;
+  /** Rotation has its own: a failing rotation must not hold back heartbeats. */
+  private readonly rotationBackoff: Backoff;
+  private rotationNotBefore = 0;
   private readonly now: () => number;
   private readonly random: () => number;
   private credential: StoredCredential | undefined;
-  private facts: ClusterFacts | undefined;
+  private readonly facts: ClusterFactsReader;
   private intervalSeconds = 30;
   private state: AgentSnapshot;
 
@@ -104,6 +59,12 @@ class AgentRun {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.backoff = new Backoff(this.random, options.backoff);
+    this.rotationBackoff = new Backoff(this.random, options.backoff);
+    this.facts = new ClusterFactsReader(
+      options.kubeConfig,
+      options.agentVersion ?? AGENT_VERSION,
+      options.factsTimeoutMs ?? DEFAULT_FACTS_TIMEOUT_MS,
+    );
     this.hub = new HubClient(
       options.hubUrl,
       options.fetch ?? fetch,
@@ -115,6 +76,7 @@ class AgentRun {
       phase: 'starting',
       registered: false,
       heartbeats: 0,
+      heartbeatsFailed: 0,
       rotations: 0,
       failures: 0,
     };
@@ -134,45 +96,59 @@ class AgentRun {
 
   async run(): Promise<void> {
     try {
-      this.credential = await this.obtainCredential();
+      this.credential = (await this.loadCredential()) ?? (await this.registerAndStore());
       while (this.credential && !this.stopped) await this.sleep(await this.beat());
     } finally {
       this.state.phase = 'stopped';
     }
   }
 
-  /** The stored credential, or a new one from registering (stored before it is returned). */
-  private async obtainCredential(): Promise<StoredCredential | undefined> {
+  /** The stored credential, or undefined when there is none; retries while the store fails. */
+  private async loadCredential(): Promise<StoredCredential | undefined> {
     const store = this.options.store;
     while (!this.stopped) {
       try {
         const stored = await store.load();
-        if (stored) {
-          this.log.info(
-            { clusterId: stored.clusterId, store: store.location },
-            'agent: credential loaded',
-          );
-          this.adopt(stored);
-          return stored;
-        }
-        break;
-      } catch (error) {
-        await this.sleep(
-          this.fail({
-            kind: 'retry',
-            message: `loading the credential: ${(error as Error).message}`,
-          }),
+        if (!stored) return undefined;
+        this.log.info(
+          { clusterId: stored.clusterId, store: store.location },
+          'agent: credential loaded',
         );
+        if (stored.hubUrl && stored.hubUrl !== this.options.hubUrl) {
+          this.log.warn(
+            { issuedBy: stored.hubUrl, hub: this.options.hubUrl },
+            `agent: the stored credential was issued by ${stored.hubUrl}; using it with ${this.options.hubUrl}. If this is another hub, it will refuse it: delete ${store.location} and register with a token of this hub`,
+          );
+        }
+        this.adopt(stored);
+        return stored;
+      } catch (error) {
+        const message = `loading the credential from ${store.location}: ${(error as Error).message}`;
+        await this.sleep(this.fail({ kind: 'retry', message }));
       }
     }
+    return undefined;
+  }
+
+  /** Registers, then stores the credential before returning it (the token is spent by then). */
+  private async registerAndStore(): Promise<StoredCredential | undefined> {
     this.state.phase = 'registering';
+    const store = this.options.store;
     let pending: StoredCredential | undefined;
+    let answerMayBeLost = false;
     while (!this.stopped) {
-      pending ??= await this.register();
-      if (!pending) continue;
+      if (!pending) {
+        const attempt = await this.register(answerMayBeLost);
+        if (!attempt.ok) {
+          answerMayBeLost ||= attempt.failure.kind === 'retry';
+          await this.sleep(this.fail(attempt.failure));
+          continue;
+        }
+        pending = attempt.credential;
+      }
       try {
-        // Stored before first use: the token is spent, so this credential must not be lost.
         await store.save(pending);
+        this.backoff.reset();
         this.state.registered = true;
         this.adopt(pending);
         this.log.info(
@@ -181,113 +157,128 @@ class AgentRun {
         );
         return pending;
       } catch (error) {
-        await this.sleep(
-          this.fail({
-            kind: 'retry',
-            message: `storing the credential: ${(error as Error).message}`,
-          }),
-        );
+        const message = `storing the credential in ${store.location} (it is kept in memory and not used until stored): ${(error as Error).message}`;
+        await this.sleep(this.fail({ kind: 'retry', message }));
       }
     }
     return undefined;
   }
 
-  /** One registration attempt; undefined after a failure (already waited for). */
-  private async register(): Promise<StoredCredential | undefined> {
+  /** One registration attempt. */
+  private async register(
+    answerMayBeLost: boolean,
+  ): Promise<{ ok: true; credential: StoredCredential } | { ok: false; failure: HubFailure }> {
     const token = await this.options.registrationToken().catch((error: Error) => {
-      this.log.error({ err: error }, 'agent: reading the registration token failed');
+      this.log.error({ err: error.message }, 'agent: reading the registration token failed');
       return undefined;
     });
     if (!token) {
       const message =
         'no stored credential and no registration token: set FLOTILLA_REGISTRATION_TOKEN or FLOTILLA_REGISTRATION_TOKEN_FILE (create one with createRegistrationToken)';
-      await this.sleep(this.fail({ kind: 'unauthenticated', message }));
-      return undefined;
+      return { ok: false, failure: { kind: 'unauthenticated', message } };
     }
-    const facts = await this.readFacts();
-    if (!facts.ok) {
-      await this.sleep(this.fail({ kind: 'retry', message: facts.message }));
-      return undefined;
-    }
+    const facts = await this.facts.read(this.now());
+    if (!facts.ok) return { ok: false, failure: { kind: 'retry', message: facts.message } };
     const answer = await this.hub.register({
       token,
       name: this.options.clusterName,
       ...(this.options.labels ? { labels: this.options.labels } : {}),
       facts: facts.facts,
     });
-    if (!answer.ok) {
-      const failure =
-        answer.failure.kind === 'unauthenticated'
-          ? {
-              ...answer.failure,
-              message: `${answer.failure.message}; the registration token is expired, used up or revoked: create a new one`,
-            }
-          : answer.failure;
-      await this.sleep(this.fail(failure));
-      return undefined;
-    }
+    if (!answer.ok)
+      return { ok: false, failure: registrationRefusal(answer.failure, answerMayBeLost) };
     this.intervalSeconds = answer.value.heartbeatIntervalSeconds;
     return {
-      clusterId: answer.value.clusterId,
-      credential: answer.value.credential,
-      credentialExpiresAt: answer.value.credentialExpiresAt,
-      receivedAt: new Date(this.now()).toISOString(),
+      ok: true,
+      credential: {
+        clusterId: answer.value.clusterId,
+        credential: answer.value.credential,
+        credentialExpiresAt: answer.value.credentialExpiresAt,
+        receivedAt: new Date(this.now()).toISOString(),
+        hubUrl: this.options.hubUrl,
+      },
     };
   }
 
   /** One heartbeat (after a rotation when one is due); returns how long to wait. */
   private async beat(): Promise<number> {
+    await this.rotateIfDue();
     const credential = this.credential;
     if (!credential) return this.backoff.capMs;
-    if (rotationDue(credential, this.now())) {
-      const failure = await this.rotate(credential);
-      if (failure) return this.fail(failure);
-    }
-    const read = await this.readFacts();
-    const facts = read.ok ? read.facts : this.facts;
+    // At most one read per half interval: retries after a failed heartbeat reuse it.
+    const read = await this.facts.read(this.now(), (this.intervalSeconds * 1000) / 2);
+    if (read.ok) this.state.kubernetesVersion = read.facts.kubernetesVersion;
+    const facts = read.ok ? read.facts : this.facts.lastKnown;
     if (!facts) return this.fail({ kind: 'retry', message: read.ok ? '' : read.message });
     const status: AgentStatusWire = read.ok
       ? { state: 'Running' }
       : { state: 'Degraded', message: read.message.slice(0, 1024) };
-    const answer = await this.hub.heartbeat(this.credential?.credential ?? credential.credential, {
-      facts,
-      status,
-    });
+    const answer = await this.hub.heartbeat(credential.credential, { facts, status });
     if (!answer.ok) {
-      if (answer.failure.kind !== 'unauthenticated') return this.fail(answer.failure);
-      return this.fail({
-        kind: 'unauthenticated',
-        message: `${answer.failure.message}; the hub refuses this cluster's credential (deregistered, expired or replaced). The agent will not register again by itself: create a registration token (mayReplace: true to keep the cluster), delete ${this.options.store.location}, and restart the agent`,
-      });
+      if (!this.stopped) this.state.heartbeatsFailed++;
+      return this.fail(credentialRefusal(answer.failure, this.options.store.location));
     }
     this.backoff.reset();
     this.intervalSeconds = answer.value.heartbeatIntervalSeconds;
+    if (this.state.phase !== 'running')
+      this.log.info(
+        { clusterId: credential.clusterId, intervalSeconds: this.intervalSeconds },
+        'agent: the hub accepts heartbeats',
+      );
     this.state.phase = 'running';
+    this.state.status = status.state;
     this.state.heartbeats++;
     this.state.credentialExpiresAt = answer.value.credentialExpiresAt;
     return heartbeatDelayMs(this.intervalSeconds, this.random);
   }
 
   /**
-   * Rotates crash-safely: the new credential is stored before it is used. When the answer is
-   * lost (or storing fails) the agent keeps the one it holds, which works through the grace
-   * period, and rotates again with it at the next beat.
+   * Rotates crash-safely when due: the new credential is stored before it is used. When the
+   * answer is lost, or storing fails, the agent keeps the credential it holds (it works through
+   * the grace period) and rotates again with it later; the hub then keeps that one as the
+   * previous credential and drops the unstored one (docs/agent-protocol.md). Failures wait on
+   * their own backoff and never skip the heartbeat that follows.
    */
+  private async rotateIfDue(): Promise<void> {
+    const credential = this.credential;
+    const now = this.now();
+    if (!credential || !rotationDue(credential, now) || now < this.rotationNotBefore) return;
+    const failure = await this.rotate(credential);
+    if (!failure) {
+      this.rotationBackoff.reset();
+      this.rotationNotBefore = 0;
+      return;
+    }
+    // A refused credential shows again on the heartbeat, which says what to do.
+    if (failure.kind === 'unauthenticated') return;
+    this.state.failures++;
+    this.state.lastError = failure.message;
+    const retryAfter = failure.kind === 'retry' ? failure.retryAfterMs : undefined;
+    const delay =
+      failure.kind === 'retry' ? this.rotationBackoff.next(retryAfter) : this.rotationBackoff.capMs;
+    this.rotationNotBefore = this.now() + delay;
+    this.log.warn(
+      { delayMs: delay, expiresAt: credential.credentialExpiresAt },
+      `agent: rotating the credential: ${failure.message}; the current one stays in use`,
+    );
+  }
+
   private async rotate(credential: StoredCredential): Promise<HubFailure | undefined> {
     const answer = await this.hub.rotate(credential.credential);
     if (!answer.ok) return answer.failure;
     const next: StoredCredential = {
-      clusterId: credential.clusterId,
+      ...credential,
       credential: answer.value.credential,
       credentialExpiresAt: answer.value.credentialExpiresAt,
       receivedAt: new Date(this.now()).toISOString(),
+      hubUrl: this.options.hubUrl,
     };
     try {
       await this.options.store.save(next);
     } catch (error) {
       return {
         kind: 'retry',
-        message: `storing the rotated credential: ${(error as Error).message}`,
+        message: `storing the rotated credential in ${this.options.store.location}: ${(error as Error).message}`,
       };
     }
     this.adopt(next);
@@ -297,22 +288,6 @@ class AgentRun {
       'agent: credential rotated and stored',
     );
     return undefined;
-  }
-
-  private async readFacts(): Promise<
-    { ok: true; facts: ClusterFacts } | { ok: false; message: string }
-  > {
-    try {
-      const facts = await readClusterFacts(
-        this.options.kubeConfig,
-        this.options.agentVersion ?? AGENT_VERSION,
-      );
-      this.facts = facts;
-      this.state.kubernetesVersion = facts.kubernetesVersion;
-      return { ok: true, facts };
-    } catch (error) {
-      return { ok: false, message: `reading cluster facts: ${(error as Error).message}` };
-    }
   }
 
   private adopt(credential: StoredCredential): void {
@@ -342,16 +317,8 @@ class AgentRun {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.controller.signal;
-    if (signal.aborted || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done);
-    });
+    return (this.options.sleep ?? defaultSleep)(ms, this.controller.signal);
   }
 }
+
+const defaultSleep = timerSleep();

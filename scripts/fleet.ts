@@ -5,7 +5,8 @@ import { loadKubeConfig } from '@flotilla/kube';
 import { startKubeSim, type SimNode } from '@flotilla/kube-sim';
 import { SignJWT } from 'jose';
 import { memoryCredentialStore } from '../apps/agent/src/credential.store';
-import { startAgent, type AgentPhase, type RunningAgent } from '../apps/agent/src/start-agent';
+import { timerSleep, type AgentPhase, type RunningAgent } from '../apps/agent/src/agent.types';
+import { startAgent } from '../apps/agent/src/start-agent';
 
 const REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
 const ENVS = ['prod', 'staging', 'dev'] as const;
@@ -37,6 +38,7 @@ export interface FleetStats {
   registered: number;
   byPhase: Record<AgentPhase, number>;
   heartbeats: number;
+  heartbeatsFailed: number;
   rotations: number;
   failures: number;
 }
@@ -72,6 +74,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const log = options.log ?? ((line: string) => console.log(line));
   const sim = await startKubeSim();
   const agents: RunningAgent[] = [];
+  // Unreferenced: an embedding process (the demo, a benchmark) exits when its own work is done.
+  const sleep = timerSleep({ unref: true });
   for (let i = 0; i < options.clusters; i++) {
     const spec = simulatedCluster(i, options.namePrefix);
     const cluster = sim.addCluster(spec.name, { version: spec.version, nodes: spec.nodes });
@@ -86,6 +90,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         registrationToken: () => Promise.resolve(options.token),
         kubeConfig: loadKubeConfig(cluster.kubeconfigYaml()),
         store: memoryCredentialStore(),
+        sleep,
       }),
     );
   }
@@ -99,11 +104,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       unauthenticated: 0,
       stopped: 0,
     };
-    const s = { heartbeats: 0, rotations: 0, failures: 0, registered: 0 };
+    const s = { heartbeats: 0, heartbeatsFailed: 0, rotations: 0, failures: 0, registered: 0 };
     for (const agent of agents) {
       const snap = agent.snapshot();
       byPhase[snap.phase]++;
       s.heartbeats += snap.heartbeats;
+      s.heartbeatsFailed += snap.heartbeatsFailed;
       s.rotations += snap.rotations;
       s.failures += snap.failures;
       if (snap.clusterId) s.registered++;
@@ -127,7 +133,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       .map(([phase, n]) => `${phase} ${n}`)
       .join(', ');
     log(
-      `fleet: ${s.registered}/${s.clusters} registered; ${phases}; ${s.heartbeats} heartbeats, ${s.rotations} rotations, ${s.failures} failures`,
+      `fleet: ${s.registered}/${s.clusters} registered; ${phases}; heartbeats ok ${s.heartbeats}, failed ${s.heartbeatsFailed}; ${s.rotations} rotations; ${s.failures} failures in all`,
     );
     const error = agents.map((a) => a.snapshot().lastError).find((e) => e && e !== lastError);
     if (error && s.failures > 0) log(`fleet: last error: ${(lastError = error)}`);

@@ -26,7 +26,7 @@ const LIB_GRAPH = {
   // Runs the migrations in the top-level migrations/ folder (see the migrations element below).
   database: [],
   // Cluster inventory services shared by hub and worker: commands, heartbeats, sweeps.
-  inventory: ['domain', 'event-store', 'projections'],
+  inventory: ['domain', 'event-store', 'projections', 'contracts'],
   // Encryption of secrets at rest (kubeconfigs, Git credentials); node:crypto only.
   secrets: [],
 };

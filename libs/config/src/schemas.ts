@@ -115,8 +115,8 @@ export const workerConfigSchema = z.object({
   ...fleetSettings,
   /** How often the connectivity sweep runs. */
   SWEEP_INTERVAL_SECONDS: seconds(10, 1, 3600),
-  /** How often kubeconfig clusters are probed (their heartbeat). */
-  PROBE_INTERVAL_SECONDS: seconds(30, 1, 3600),
+  /** How often kubeconfig clusters are probed (their heartbeat; below HEARTBEAT_INTERVAL_SECONDS so a probe lands within every interval). */
+  PROBE_INTERVAL_SECONDS: seconds(15, 1, 3600),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

@@ -8,3 +8,4 @@ export {
 } from './cluster-inventory';
 export { ClusterDirectory, type AuthenticatedCluster } from './cluster-directory';
 export { sweepConnectivity, type SweepReport, type SweepSettings } from './connectivity-sweep';
+export { ProbeErrors } from './probe-errors';

@@ -47,6 +47,16 @@ export class AgentStatus {
   @Field(() => String, { nullable: true }) appliedRevision!: string | null;
 }
 
+@ObjectType({
+  description: 'Why the last probe of a kubeconfig cluster failed (kept until a probe succeeds).',
+})
+export class ProbeFailure {
+  @Field(() => String, { description: 'A reason code, e.g. Unreachable or Unauthorized.' })
+  reason!: string;
+  @Field(() => String) message!: string;
+  @Field(() => GraphQLISODateTime) at!: Date;
+}
+
 @ObjectType({ description: 'A cluster of the fleet.' })
 export class Cluster {
   @Field(() => ID) id!: string;

@@ -32,7 +32,9 @@ import {
   ClusterChange,
   ClusterConnection,
   ClusterFilter,
+  ClusterMode,
   FleetSummary,
+  ProbeFailure,
   RegisterKubeconfigClusterInput,
 } from './cluster.model';
 import { KubeconfigClusterService } from './kubeconfig-cluster.service';
@@ -201,6 +203,17 @@ export class ClusterResolver {
       message: status.message ?? null,
       appliedRevision: status.appliedRevision ?? null,
     };
+  }
+
+  @Access('authenticated')
+  @ResolveField(() => ProbeFailure, {
+    nullable: true,
+    description: 'Kubeconfig clusters: why the last probe failed; null once a probe succeeds.',
+  })
+  async probeFailure(@Parent() cluster: Cluster): Promise<ProbeFailure | null> {
+    if (cluster.mode !== ClusterMode.kubeconfig) return null;
+    const [failure] = await (await this.fleet.probeErrors()).get([cluster.id]);
+    return failure ? { ...failure, at: new Date(failure.at) } : null;
   }
 
   @Access('authenticated')

@@ -11,6 +11,7 @@ import {
   ClusterInventory,
   databaseIdentity,
   HeartbeatStore,
+  ProbeErrors,
 } from '@flotilla/inventory';
 import {
   clustersProjection,
@@ -31,6 +32,7 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
   readonly inventory: ClusterInventory;
   readonly directory: ClusterDirectory;
   private heartbeatStore: HeartbeatStore | null = null;
+  private probeErrorStore: ProbeErrors | null = null;
   private identity: Promise<string> | null = null;
   private started = false;
   private stopping = false;
@@ -136,6 +138,12 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
   async heartbeats(): Promise<HeartbeatStore> {
     this.heartbeatStore ??= new HeartbeatStore(this.heartbeatRedis, await this.prefix());
     return this.heartbeatStore;
+  }
+
+  /** The last failed probe of each kubeconfig cluster (written by the worker). */
+  async probeErrors(): Promise<ProbeErrors> {
+    this.probeErrorStore ??= new ProbeErrors(this.heartbeatRedis, await this.prefix());
+    return this.probeErrorStore;
   }
 
   /** The Redis key prefix of this database (read once; retried if the database was down). */

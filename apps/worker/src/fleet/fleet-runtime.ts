@@ -1,7 +1,7 @@
 import type { WorkerConfig } from '@flotilla/config';
 import { JOB_SCHEDULERS, jobIds, queuePrefix, timeSlot } from '@flotilla/contracts';
 import type { EventStore } from '@flotilla/event-store';
-import { ClusterInventory, HeartbeatStore } from '@flotilla/inventory';
+import { ClusterInventory, HeartbeatStore, ProbeErrors } from '@flotilla/inventory';
 import type { FlotillaEvent } from '@flotilla/projections';
 import { SecretBox } from '@flotilla/secrets';
 import type { Redis } from 'ioredis';
@@ -10,7 +10,6 @@ import type { Pool } from 'pg';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
 import { kubeconfigProbeProcessor } from './kubeconfig-probe.processor';
-import { ProbeErrors } from './probe-errors';
 import { planProbeRoundProcessor, probeRoundProcessor } from './probe-round.processor';
 import { secretsResealProcessor } from './secrets-reseal.processor';
 

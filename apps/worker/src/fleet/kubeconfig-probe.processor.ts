@@ -1,12 +1,16 @@
 import type { JobOn, ProbeFailureReason, QUEUES } from '@flotilla/contracts';
 import type { ClusterFacts } from '@flotilla/domain';
 import { loadKubeConfig, readClusterFacts } from '@flotilla/kube';
-import { ClusterDirectory, type ClusterInventory, type HeartbeatStore } from '@flotilla/inventory';
+import {
+  ClusterDirectory,
+  type ClusterInventory,
+  type HeartbeatStore,
+  type ProbeErrors,
+} from '@flotilla/inventory';
 import { SecretsError, type SecretBox } from '@flotilla/secrets';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import type { ProbeErrors } from './probe-errors';
 import { kubeconfigContext } from './secrets-reseal.processor';
 
 /** What one probe found (a failure is a result, not a thrown error: see below). */

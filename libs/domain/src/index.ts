@@ -136,3 +136,58 @@ export {
 export { credentialAccepted } from './cluster/cluster-credential';
 export { sweptConnectivity } from './cluster/cluster-connectivity';
 export { dnsLabelSchema, sha256HexSchema } from './cluster/cluster.schema';
+export { canonicalDigest, canonicalJson } from './application-set/canonical-json';
+export {
+  applicationEventId,
+  applicationId,
+  applicationSetStream,
+  applicationStream,
+} from './application-set/application-ids';
+export {
+  applicationDigest,
+  applicationEventSchemas,
+  applicationMetadataSchema,
+  jsonObjectSchema,
+  objectNameSchema,
+  type ApplicationEvent,
+  type ApplicationEventType,
+  type ApplicationMetadata,
+  type JsonObjectValue,
+} from './application-set/application.events';
+export {
+  applicationSetEventSchemas,
+  generationFailureReasonSchema,
+  type ApplicationSetEvent,
+  type ApplicationSetEventType,
+  type GenerationFailureReason,
+  type GenerationValidationError,
+  type GenerationViolation,
+} from './application-set/application-set.events';
+export {
+  MAX_MANIFEST_BYTES,
+  type ApplicationSetCommand,
+  type CreateApplicationSetInput,
+  type GenerationOutcome,
+} from './application-set/application-set.commands';
+export {
+  decide as decideApplicationSet,
+  evolve as evolveApplicationSet,
+  initialApplicationSetState,
+  type ApplicationSetState,
+  type GenerationStatus,
+} from './application-set/application-set.decider';
+export {
+  DEFAULT_DELETION_BRAKE,
+  deletionThreshold,
+  planReconciliation,
+  readApplicationsSync,
+  type ApplicationsSyncPolicy,
+  type CurrentApplication,
+  type DeletionBrake,
+  type DesiredApplication,
+  type HeldDeletions,
+  type PlannedDeletion,
+  type PlannedUpdate,
+  type ReconciliationInput,
+  type ReconciliationPlan,
+} from './application-set/reconcile-plan';

@@ -1,4 +1,6 @@
 import {
+  applicationEventSchemas,
+  applicationSetEventSchemas,
   clusterEventSchemas,
   registrationTokenEventSchemas,
   tenantEventSchemas,
@@ -9,9 +11,13 @@ describe('flotillaEventRegistry', () => {
   const registry = flotillaEventRegistry();
 
   it.each(
-    [tenantEventSchemas, clusterEventSchemas, registrationTokenEventSchemas].flatMap((schemas) =>
-      Object.keys(schemas),
-    ),
+    [
+      tenantEventSchemas,
+      clusterEventSchemas,
+      registrationTokenEventSchemas,
+      applicationSetEventSchemas,
+      applicationEventSchemas,
+    ].flatMap((schemas) => Object.keys(schemas)),
   )('registers %s', (type) => {
     expect(registry.has(type)).toBe(true);
   });

@@ -1,7 +1,11 @@
 import {
+  applicationEventSchemas,
+  applicationSetEventSchemas,
   clusterEventSchemas,
   registrationTokenEventSchemas,
   tenantEventSchemas,
+  type ApplicationEvent,
+  type ApplicationSetEvent,
   type ClusterEvent,
   type RegistrationTokenEvent,
   type TenantEvent,
@@ -18,7 +22,8 @@ function definitionsOf(
 }
 
 /** Every event the platform writes; the union grows as aggregates are added. */
-export type FlotillaEvent = TenantEvent | ClusterEvent | RegistrationTokenEvent;
+export type FlotillaEvent =
+  TenantEvent | ClusterEvent | RegistrationTokenEvent | ApplicationSetEvent | ApplicationEvent;
 
 /** The registry shared by hub and worker. */
 export function flotillaEventRegistry(): EventRegistry {
@@ -26,5 +31,7 @@ export function flotillaEventRegistry(): EventRegistry {
     ...definitionsOf(tenantEventSchemas),
     ...definitionsOf(clusterEventSchemas),
     ...definitionsOf(registrationTokenEventSchemas),
+    ...definitionsOf(applicationSetEventSchemas),
+    ...definitionsOf(applicationEventSchemas),
   ]);
 }

@@ -6,3 +6,9 @@ export {
   registrationTokenStream,
   registrationTokensProjection,
 } from './registration-tokens.projection';
+export {
+  applicationSetIdOf,
+  applicationSetsProjection,
+  type ApplicationSetStatusRow,
+} from './application-sets.projection';
+export { applicationIdOf, applicationsProjection, primarySource } from './applications.projection';

@@ -1,10 +1,12 @@
 import { EventStore1764300000000 } from './1764300000000-event-store';
 import { ClusterSecrets1764400000000 } from './1764400000000-cluster-secrets';
 import { ClusterNames1764400000001 } from './1764400000001-cluster-names';
+import { ApplicationSetNames1764520000000 } from './1764520000000-application-set-names';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
   EventStore1764300000000,
   ClusterSecrets1764400000000,
   ClusterNames1764400000001,
+  ApplicationSetNames1764520000000,
 ];

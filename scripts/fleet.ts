@@ -17,6 +17,9 @@ const VERSIONS = [
   { major: '1', minor: '30', gitVersion: 'v1.30.2' },
 ] as const;
 
+/** How many agents may be registering at once while the fleet starts. */
+const MAX_JOINING = 32;
+
 /** Options of {@link startFleet}. */
 export interface FleetOptions {
   hubUrl: string;
@@ -76,24 +79,41 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const agents: RunningAgent[] = [];
   // Unreferenced: an embedding process (the demo, a benchmark) exits when its own work is done.
   const sleep = timerSleep({ unref: true });
-  for (let i = 0; i < options.clusters; i++) {
+  let stopped = false;
+  const startOne = (i: number): RunningAgent => {
     const spec = simulatedCluster(i, options.namePrefix);
     const cluster = sim.addCluster(spec.name, { version: spec.version, nodes: spec.nodes });
     const labels = options.tenantLabel
       ? { ...spec.labels, team: options.tenantLabel }
       : spec.labels;
-    agents.push(
-      startAgent({
-        hubUrl: options.hubUrl,
-        clusterName: spec.name,
-        labels,
-        registrationToken: () => Promise.resolve(options.token),
-        kubeConfig: loadKubeConfig(cluster.kubeconfigYaml()),
-        store: memoryCredentialStore(),
-        sleep,
-      }),
-    );
-  }
+    return startAgent({
+      hubUrl: options.hubUrl,
+      clusterName: spec.name,
+      labels,
+      registrationToken: () => Promise.resolve(options.token),
+      kubeConfig: loadKubeConfig(cluster.kubeconfigYaml()),
+      store: memoryCredentialStore(),
+      sleep,
+    });
+  };
+  // Agents join in a ramp, at most MAX_JOINING at a time: thousands registering in the same
+  // instant only measure queueing (their calls time out while the hub works through the queue,
+  // and a registration whose answer is lost has spent its token use).
+  const joining = () =>
+    agents.filter((a) => {
+      const phase = a.snapshot().phase;
+      return (
+        phase === 'starting' ||
+        phase === 'registering' ||
+        (phase === 'retrying' && !a.snapshot().clusterId)
+      );
+    }).length;
+  const ramp = (async () => {
+    for (let i = 0; i < options.clusters && !stopped; i++) {
+      while (!stopped && joining() >= MAX_JOINING) await sleep(20, new AbortController().signal);
+      if (!stopped) agents.push(startOne(i));
+    }
+  })();
 
   const stats = (): FleetStats => {
     const byPhase: Record<AgentPhase, number> = {
@@ -114,7 +134,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       s.failures += snap.failures;
       if (snap.clusterId) s.registered++;
     }
-    return { clusters: agents.length, byPhase, ...s };
+    return { clusters: options.clusters, byPhase, ...s };
   };
 
   let reported = 0;
@@ -142,6 +162,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   return {
     stats,
     async stop() {
+      stopped = true;
+      await ramp;
       clearInterval(progress);
       clearInterval(status);
       await Promise.all(agents.map((a) => a.stop()));

@@ -29,6 +29,9 @@ const LIB_GRAPH = {
   inventory: ['domain', 'event-store', 'projections', 'contracts'],
   // Encryption of secrets at rest (kubeconfigs, Git credentials); node:crypto only.
   secrets: [],
+  // Git mirrors, repository URLs and credentials, push webhooks (hub, worker, and the CLI's
+  // local repositories share its tree reading).
+  git: ['domain', 'generators', 'secrets'],
 };
 const APP_GRAPH = {
   hub: [
@@ -42,6 +45,7 @@ const APP_GRAPH = {
     'database',
     'inventory',
     'secrets',
+    'git',
   ],
   worker: [
     'domain',
@@ -54,9 +58,10 @@ const APP_GRAPH = {
     'database',
     'inventory',
     'secrets',
+    'git',
   ],
   agent: ['contracts', 'config', 'kube'],
-  cli: ['contracts', 'config', 'generators'],
+  cli: ['contracts', 'config', 'generators', 'git'],
 };
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**'];
 // Libraries that only tests, benchmarks and the demo may use.

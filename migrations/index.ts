@@ -2,6 +2,7 @@ import { EventStore1764300000000 } from './1764300000000-event-store';
 import { ClusterSecrets1764400000000 } from './1764400000000-cluster-secrets';
 import { ClusterNames1764400000001 } from './1764400000001-cluster-names';
 import { ApplicationSetNames1764520000000 } from './1764520000000-application-set-names';
+import { RepositoryCredentials1764530000000 } from './1764530000000-repository-credentials';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   ClusterSecrets1764400000000,
   ClusterNames1764400000001,
   ApplicationSetNames1764520000000,
+  RepositoryCredentials1764530000000,
 ];

@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { GitSource } from '@flotilla/generators';
-
-const run = promisify(execFile);
+import { checkRevision, GitObjectReader, runGit } from '@flotilla/git';
 
 /** Where one `--repo URL=PATH` mapping points. */
-interface RepoMapping {
-  path: string;
-  kind: 'git' | 'folder';
-}
+type RepoMapping =
+  { kind: 'git'; path: string; reader: GitObjectReader } | { kind: 'folder'; path: string };
 
 /**
  * A GitSource over local paths: a Git repository is read at the requested revision with
@@ -31,7 +26,12 @@ export class LocalGitSource implements GitSource {
       const path = mapping.slice(eq + 1);
       const info = await stat(path).catch(() => undefined);
       if (!info?.isDirectory()) throw new Error(`--repo ${mapping}: ${path} is not a directory`);
-      source.repos.set(url, { path, kind: (await isGitRepository(path)) ? 'git' : 'folder' });
+      source.repos.set(
+        url,
+        (await isGitRepository(path))
+          ? { kind: 'git', path, reader: new GitObjectReader((args) => git(path, args), url) }
+          : { kind: 'folder', path },
+      );
     }
     return source;
   }
@@ -46,56 +46,43 @@ export class LocalGitSource implements GitSource {
   async resolveRevision(repoURL: string, revision: string): Promise<string> {
     const repo = this.repo(repoURL);
     if (repo.kind === 'folder') return revision;
-    for (const candidate of [revision, `origin/${revision}`, `refs/tags/${revision}`]) {
-      try {
-        const { stdout } = await git(repo.path, [
-          'rev-parse',
-          '--verify',
-          '--quiet',
-          `${candidate}^{commit}`,
-        ]);
-        return stdout.trim();
-      } catch {
-        // try the next spelling
-      }
-    }
-    throw new Error(`unable to resolve git revision ${JSON.stringify(revision)} of ${repoURL}`);
+    checkRevision(repoURL, revision);
+    const commit = await repo.reader.resolveCommit([
+      revision,
+      `origin/${revision}`,
+      `refs/tags/${revision}`,
+    ]);
+    if (commit === undefined) throw repo.reader.revisionNotFound(revision);
+    return commit;
   }
 
   async listDirectories(repoURL: string, commit: string): Promise<string[]> {
     const repo = this.repo(repoURL);
     if (repo.kind === 'folder') return (await walk(repo.path)).dirs;
-    const { stdout } = await git(repo.path, ['ls-tree', '-r', '-d', '--name-only', '-z', commit]);
-    return stdout.split('\0').filter((p) => p !== '');
+    return [...(await repo.reader.tree(commit)).directories];
   }
 
   async listFiles(repoURL: string, commit: string): Promise<string[]> {
     const repo = this.repo(repoURL);
     if (repo.kind === 'folder') return (await walk(repo.path)).files;
-    const { stdout } = await git(repo.path, ['ls-tree', '-r', '-z', commit]);
-    // Entries are "<mode> <type> <object>\t<path>"; submodules (type commit) hold no content.
-    return stdout
-      .split('\0')
-      .filter((e) => e.includes('\t') && e.split(' ')[1] === 'blob')
-      .map((e) => e.slice(e.indexOf('\t') + 1));
+    return [...(await repo.reader.tree(commit)).files];
   }
 
   async readFile(repoURL: string, commit: string, path: string): Promise<string> {
     const repo = this.repo(repoURL);
     if (repo.kind === 'folder') return readFile(join(repo.path, path), 'utf8');
-    const { stdout } = await git(repo.path, ['cat-file', 'blob', `${commit}:${path}`]);
-    return stdout;
+    return repo.reader.readFile(commit, path);
   }
 }
 
-function git(cwd: string, args: string[]): Promise<{ stdout: string }> {
-  return run('git', ['-C', cwd, ...args], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+/** Runs git in the user's repository, with the user's own git configuration. */
+function git(cwd: string, args: string[]): Promise<Buffer> {
+  return runGit(['-C', cwd, ...args], { maxBytes: 512 * 1024 * 1024 });
 }
 
 async function isGitRepository(path: string): Promise<boolean> {
   try {
-    const { stdout } = await git(path, ['rev-parse', '--show-toplevel']);
-    const top = stdout.trim();
+    const top = (await git(path, ['rev-parse', '--show-toplevel'])).toString('utf8').trim();
     const [a, b] = await Promise.all([stat(top), stat(path)]);
     // Only the repository root counts: a plain folder inside some other checkout is a folder.
     return a.ino === b.ino && a.dev === b.dev;

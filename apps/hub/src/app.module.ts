@@ -27,6 +27,8 @@ import { ClusterService } from './clusters/cluster.service';
 import { KubeconfigClusterService } from './clusters/kubeconfig-cluster.service';
 import { RegistrationTokenResolver } from './registration-tokens/registration-token.resolver';
 import { RegistrationTokenService } from './registration-tokens/registration-token.service';
+import { GitRefreshQueue } from './webhooks/git-refresh.queue';
+import { GitWebhookController } from './webhooks/git-webhook.controller';
 
 /** The hub's composition root. */
 @Module({})
@@ -52,7 +54,7 @@ export class AppModule {
             graphqlOptions(c, verifier, log),
         }),
       ],
-      controllers: [HealthController, AgentProtocolController],
+      controllers: [HealthController, AgentProtocolController, GitWebhookController],
       providers: [
         { provide: APP_GUARD, useClass: guard },
         { provide: CLOCK, useValue: clock },
@@ -69,6 +71,7 @@ export class AppModule {
         AgentProtocolService,
         RegistrationTokenService,
         RegistrationTokenResolver,
+        GitRefreshQueue,
       ],
     };
   }

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { PinoNestLogger } from './infra/logger';
 import { AGENT_API_PREFIX } from '@flotilla/contracts';
 import { agentBodyParser } from './agent-protocol/agent-body';
+import { GIT_WEBHOOK_PATH, gitWebhookBodyParser } from './webhooks/git-webhook.body';
 
 /** Seams for tests and benchmarks only; no configuration or environment variable reaches them. */
 export interface HubOptions {
@@ -31,6 +32,7 @@ export async function createHub(
   );
   // Oversized bodies are refused before parsing; the agent protocol has its own, smaller limit.
   app.use(AGENT_API_PREFIX, agentBodyParser());
+  app.use(GIT_WEBHOOK_PATH, gitWebhookBodyParser());
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.enableShutdownHooks();

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 // One schema per app; the keys are the environment variables they read. Only this library
@@ -87,6 +89,8 @@ export const hubConfigSchema = z
     /** Failed registrations one client address may make per minute before it gets 429. */
     REGISTER_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
     CREDENTIAL_GRACE_PERIOD_SECONDS: seconds(3600, 0, 7 * 86_400),
+    /** Shared secret of Git push webhooks (GitHub HMAC, GitLab token); unset: webhooks get 503. */
+    GIT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .superRefine((c, ctx) => {
     if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
@@ -117,6 +121,12 @@ export const workerConfigSchema = z.object({
   SWEEP_INTERVAL_SECONDS: seconds(10, 1, 3600),
   /** How often kubeconfig clusters are probed (their heartbeat; below HEARTBEAT_INTERVAL_SECONDS so a probe lands within every interval). */
   PROBE_INTERVAL_SECONDS: seconds(15, 1, 3600),
+  /** Where the bare Git mirrors live (one directory per worker process). */
+  GIT_CACHE_DIR: z.string().min(1).default(join(tmpdir(), 'flotilla-git')),
+  /** Accept file:// repository URLs: tests and the demo only. */
+  GIT_ALLOW_FILE_URLS: booleanFlag(false),
+  /** How long one clone or fetch may take. */
+  GIT_FETCH_TIMEOUT_SECONDS: seconds(120, 1, 3600),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

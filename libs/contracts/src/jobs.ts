@@ -15,6 +15,8 @@ export const QUEUES = {
   fleetUpkeep: 'fleet-upkeep',
   /** One job per kubeconfig cluster and round: network-bound, may wait on a slow API server. */
   clusterProbes: 'cluster-probes',
+  /** Git mirror fetches asked for by push webhooks: network-bound, one job per repository push. */
+  gitRefresh: 'git-refresh',
 } as const;
 /** A queue name. */
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -49,6 +51,15 @@ export const secretsResealJob = z
   .object({ type: z.literal('secrets-reseal'), keyId: z.string().min(1).max(32) })
   .strict();
 
+/**
+ * Fetches a repository's mirror after a push (the hub's `POST /api/webhooks/git`). `repoURL` is
+ * one URL of the repository as the provider gave it (checked: https or ssh); the worker fetches
+ * only repositories it already mirrors, so a webhook cannot make it clone something new.
+ */
+export const gitRefreshJob = z
+  .object({ type: z.literal('git-refresh'), repoURL: z.string().min(1).max(2048) })
+  .strict();
+
 /** Every job payload. */
 export const jobPayload = z.discriminatedUnion('type', [
   connectivitySweepJob,
@@ -56,6 +67,7 @@ export const jobPayload = z.discriminatedUnion('type', [
   probeRoundJob,
   kubeconfigProbeJob,
   secretsResealJob,
+  gitRefreshJob,
 ]);
 /** A job payload; its `type` is the BullMQ job name. */
 export type JobPayload = z.output<typeof jobPayload>;
@@ -69,6 +81,7 @@ export const JOB_QUEUE = {
   'probe-round': QUEUES.fleetUpkeep,
   'kubeconfig-probe': QUEUES.clusterProbes,
   'secrets-reseal': QUEUES.fleetUpkeep,
+  'git-refresh': QUEUES.gitRefresh,
 } as const satisfies Record<JobType, QueueName>;
 
 /** The payloads that run on queue `Q`, for typing `Queue<JobOn<Q>>` and `Worker<JobOn<Q>>`. */
@@ -95,6 +108,12 @@ export const jobIds = {
   kubeconfigProbe: (clusterId: string, probeSlot: number) => `probe/${clusterId}/${probeSlot}`,
   /** One re-seal per active key and day; a worker started with a new key gets its own. */
   secretsReseal: (keyId: string, day: number) => `secrets-reseal/${keyId}/${day}`,
+  /**
+   * One fetch per repository and pushed commit: `repoKey` is the SHA-256 (hex) of the normalized
+   * URL (`repositoryKey` in libs/git), `after` the pushed commit, so a redelivered webhook (or
+   * the same push seen through another hook) collapses into the job already there.
+   */
+  gitRefresh: (repoKey: string, after: string) => `git-refresh/${repoKey}/${after}`,
 } as const;
 
 /** Why a kubeconfig probe failed: a closed set, for the API to show as a condition. */

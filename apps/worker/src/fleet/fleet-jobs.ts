@@ -75,6 +75,7 @@ export class FleetJobs {
     this.queues = {
       [QUEUES.fleetUpkeep]: queue(QUEUES.fleetUpkeep),
       [QUEUES.clusterProbes]: queue(QUEUES.clusterProbes),
+      [QUEUES.gitRefresh]: queue(QUEUES.gitRefresh),
     };
     this.flows = new FlowProducer(base);
     this.flows.on('error', (error) => this.reportError('flow producer', error));

@@ -95,6 +95,11 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
       timeoutMs: deps.probeTimeoutMs,
     }),
     'secrets-reseal': secretsResealProcessor({ pool, box, logger }),
+    // Placeholder until the generation work wires the mirror fetch (libs/git GitMirrorCache).
+    'git-refresh': async (job) => ({
+      outcome: 'skipped',
+      reason: `no git-refresh processor on this worker yet (${job.data.repoURL})`,
+    }),
   };
   const jobs: FleetJobs = new FleetJobs({
     redis,

@@ -1,4 +1,5 @@
 import type { JobOn, QUEUES } from '@flotilla/contracts';
+import { repositoryCredentialContext } from '@flotilla/git';
 import { SecretBox } from '@flotilla/secrets';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -20,12 +21,68 @@ const PAGE = 200;
 /** The context a cluster's kubeconfig is sealed for (see migrations: cluster_kubeconfigs). */
 export const kubeconfigContext = (clusterId: string) => `cluster/${clusterId}/kubeconfig`;
 
+/** One table of sealed secrets: how to page through it, update a row, and name a row. */
+interface SealedTable {
+  /** A page of rows not under `keyId` after the cursor `after` (a row's `cursor`). */
+  select: string;
+  update: string;
+  what: string;
+}
+
+interface SealedRow {
+  cursor: string;
+  sealed: string;
+  /** The row's key as the UPDATE's first parameters. */
+  key: string[];
+  context: string;
+  label: string;
+}
+
+const TABLES: { table: SealedTable; row: (r: Record<string, string>) => SealedRow }[] = [
+  {
+    table: {
+      select: `SELECT cluster_id, sealed, cluster_id AS cursor FROM cluster_kubeconfigs
+               WHERE key_id <> $1 AND cluster_id > $2 ORDER BY cluster_id LIMIT $3`,
+      update: `UPDATE cluster_kubeconfigs SET sealed = $3, key_id = $4, updated_at = now()
+               WHERE cluster_id = $1 AND sealed = $2`,
+      what: 'kubeconfig',
+    },
+    row: (r) => ({
+      cursor: r.cursor!,
+      sealed: r.sealed!,
+      key: [r.cluster_id!],
+      context: kubeconfigContext(r.cluster_id!),
+      label: r.cluster_id!,
+    }),
+  },
+  {
+    // The cursor is tenant and URL key joined by U+0001, which neither contains; ordered as text.
+    table: {
+      select: `SELECT tenant, url_key, sealed, tenant || chr(1) || url_key AS cursor
+               FROM repository_credentials
+               WHERE key_id <> $1 AND tenant || chr(1) || url_key > $2 COLLATE "C"
+               ORDER BY tenant || chr(1) || url_key COLLATE "C" LIMIT $3`,
+      update: `UPDATE repository_credentials SET sealed = $4, key_id = $5, updated_at = now()
+               WHERE tenant = $1 AND url_key = $2 AND sealed = $3`,
+      what: 'repository credential',
+    },
+    row: (r) => ({
+      cursor: r.cursor!,
+      sealed: r.sealed!,
+      key: [r.tenant!, r.url_key!],
+      context: repositoryCredentialContext(r.tenant!, r.url_key!),
+      label: `repository/${r.tenant}/${r.url_key}`,
+    }),
+  },
+];
+
 /**
- * The `secrets-reseal` job: re-encrypts every stored kubeconfig not sealed with the active key,
- * so the old key can be dropped from `SECRETS_KEYS` once a pass reports nothing left. Runs only
- * on a worker whose active key is the job's: during a rolling deploy, workers still on the old
- * keys must not seal back with the old key. A row the hub replaced meanwhile is left to it (the
- * update matches the envelope it read); a row no configured key opens is reported, not fatal.
+ * The `secrets-reseal` job: re-encrypts every stored secret (kubeconfigs, repository
+ * credentials) not sealed with the active key, so the old key can be dropped from `SECRETS_KEYS`
+ * once a pass reports nothing left. Runs only on a worker whose active key is the job's: during a
+ * rolling deploy, workers still on the old keys must not seal back with the old key. A row the hub
+ * replaced meanwhile is left to it (the update matches the envelope it read); a row no configured
+ * key opens is reported (cluster id, or `repository/<tenant>/<url>`), not fatal.
  */
 export function secretsResealProcessor(
   deps: SecretsResealDeps,
@@ -39,37 +96,41 @@ export function secretsResealProcessor(
     }
     let resealed = 0;
     const failed: string[] = [];
-    let after = '';
-    for (;;) {
-      const { rows } = await deps.pool.query<{ cluster_id: string; sealed: string }>(
-        `SELECT cluster_id, sealed FROM cluster_kubeconfigs
-         WHERE key_id <> $1 AND cluster_id > $2 ORDER BY cluster_id LIMIT $3`,
-        [keyId, after, PAGE],
-      );
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1]!.cluster_id;
-      for (const row of rows) {
-        let sealed: string;
-        try {
-          if (!deps.box.needsReseal(row.sealed)) continue;
-          sealed = deps.box.reseal(row.sealed, kubeconfigContext(row.cluster_id));
-        } catch (error) {
-          failed.push(row.cluster_id);
-          deps.logger.error(
-            { clusterId: row.cluster_id, err: (error as Error).message },
-            'cannot re-seal a kubeconfig; it stays under its old key',
-          );
-          continue;
+    for (const { table, row: toRow } of TABLES) {
+      let after = '';
+      for (;;) {
+        const { rows } = await deps.pool.query<Record<string, string>>(table.select, [
+          keyId,
+          after,
+          PAGE,
+        ]);
+        if (rows.length === 0) break;
+        for (const raw of rows) {
+          const row = toRow(raw);
+          after = row.cursor;
+          let sealed: string;
+          try {
+            if (!deps.box.needsReseal(row.sealed)) continue;
+            sealed = deps.box.reseal(row.sealed, row.context);
+          } catch (error) {
+            failed.push(row.label);
+            deps.logger.error(
+              { secret: row.label, err: (error as Error).message },
+              `cannot re-seal a ${table.what}; it stays under its old key`,
+            );
+            continue;
+          }
+          const updated = await deps.pool.query(table.update, [
+            ...row.key,
+            row.sealed,
+            sealed,
+            keyId,
+          ]);
+          resealed += updated.rowCount ?? 0;
         }
-        const updated = await deps.pool.query(
-          `UPDATE cluster_kubeconfigs SET sealed = $3, key_id = $4, updated_at = now()
-           WHERE cluster_id = $1 AND sealed = $2`,
-          [row.cluster_id, row.sealed, sealed, keyId],
-        );
-        resealed += updated.rowCount ?? 0;
       }
     }
-    deps.logger.info({ keyId, resealed, failed: failed.length }, 'kubeconfigs re-sealed');
+    deps.logger.info({ keyId, resealed, failed: failed.length }, 'secrets re-sealed');
     return { outcome: 'done', keyId, resealed, failed };
   };
 }

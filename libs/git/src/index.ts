@@ -2,7 +2,9 @@
  * Git sources for ApplicationSets: bare mirrors read at a commit, repository URL checks,
  * credentials of private repositories (sealed at rest), and push webhook verification.
  */
+export { type RefChange } from './fetch-outcome';
 export { GitError, isGitError, type GitErrorCode } from './git-error';
+export { gitEnvironment } from './git-environment';
 export {
   checkRevision,
   GitObjectReader,
@@ -14,7 +16,6 @@ export {
   GitMirrorCache,
   type FetchResult,
   type GitMirrorCacheOptions,
-  type RefChange,
   type RepositoryAccess,
 } from './mirror-cache';
 export {

@@ -90,7 +90,9 @@ if [ -n "$GIT_ASKPASS" ]; then
 fi
 key=$(printf '%s' "$GIT_SSH_COMMAND" | sed -n "s/.* -i '\\([^']*\\)'.*/\\1/p")
 if [ -n "$key" ]; then stat -c '%a' "$key" >> '${ssh}'; printf '%s\\n' "$key" >> '${ssh}'; fi
-exec git "$@"
+git "$@"; rc=$?
+case " $* " in *" fetch "*) if [ -f '${root}/slow' ]; then touch '${root}/fetched'; sleep 1; fi ;; esac
+exit $rc
 `,
   );
   chmodSync(wrapper, 0o755);
@@ -268,6 +270,35 @@ describe('GitMirrorCache', () => {
       fresh.resolveRevision(repo.url, 'main'),
     ]);
     expect(count('clone')).toBe(1);
+  });
+
+  it('a commit pushed while a fetch runs gets a follow-up fetch instead of joining it', async () => {
+    const repo = newRepo('racing');
+    commit(repo.path, 'one', { 'a/x.yaml': 'x' });
+    const mirrors = cache();
+    await mirrors.fetch(repo.url);
+    writeFileSync(join(root, 'slow'), '');
+    try {
+      const running = mirrors.fetch(repo.url);
+      // The running fetch has read the remote; it will not see what is pushed now.
+      for (const deadline = Date.now() + 10_000; !existsSync(join(root, 'fetched'));) {
+        if (Date.now() > deadline) throw new Error('the fetch did not run');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const late = commit(repo.path, 'late', { 'late/y.yaml': 'y' });
+      rmSync(join(root, 'slow'));
+      const [files] = await Promise.all([
+        mirrors.listFiles(repo.url, late),
+        mirrors.readFile(repo.url, late, 'late/y.yaml'),
+      ]);
+      expect(files.sort()).toEqual(['a/x.yaml', 'late/y.yaml']);
+      await running;
+      // The running fetch and one follow-up, shared by both readers.
+      expect(count('fetch')).toBe(2);
+    } finally {
+      rmSync(join(root, 'slow'), { force: true });
+      rmSync(join(root, 'fetched'), { force: true });
+    }
   });
 
   it('refuses file URLs unless allowed, and URLs the tenant does not permit, before running git', async () => {

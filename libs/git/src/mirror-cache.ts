@@ -6,7 +6,9 @@ import { GitError } from './git-error';
 import { checkRevision, GitObjectReader, type GitTree } from './git-objects';
 import { prepareCredentials, type RepositoryCredentials } from './repository-credentials';
 import { parseRepositoryURL, type RepositoryURL } from './repository-url';
-import { GitCommandError, runGit } from './run-git';
+import { diffRefs, fetchError, type RefChange } from './fetch-outcome';
+import { gitEnvironment } from './git-environment';
+import { runGit } from './run-git';
 
 export interface GitMirrorCacheOptions {
   /** Where the mirrors live (`GIT_CACHE_DIR`); one per process, git locks are not shared. */
@@ -29,13 +31,6 @@ export interface RepositoryAccess {
   checkURL?: (url: string) => string | undefined;
   /** Credentials for a private repository, if any (e.g. from `RepositoryCredentialStore`). */
   credentials?: (url: string) => Promise<RepositoryCredentials | undefined>;
-}
-
-/** One ref a fetch moved: `from` null when it is new, `to` null when it was deleted. */
-export interface RefChange {
-  ref: string;
-  from: string | null;
-  to: string | null;
 }
 
 /** What {@link GitMirrorCache.fetch} did. */
@@ -68,6 +63,7 @@ export class GitMirrorCache implements GitSource {
   private readonly home: string;
   private readonly tmp: string;
   private readonly inFlight = new Map<string, Promise<FetchResult>>();
+  private readonly followUps = new Map<string, Promise<FetchResult>>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly trees = new Map<string, GitTree>();
   private prepared: Promise<void> | null = null;
@@ -186,17 +182,22 @@ export class GitMirrorCache implements GitSource {
     const refusal = access.checkURL?.(repo.url);
     if (refusal !== undefined) throw new GitError('UrlRefused', refusal);
     let fetched = false;
+    // Something is missing from the mirror: a fetch that started before we knew may not bring
+    // it, so this one must start after now (callers in the same position share it).
     const fetchOnce = async (): Promise<void> => {
       if (fetched) return;
       fetched = true;
-      await this.fetchRepository(repo, await access.credentials?.(repo.url));
+      await this.fetchRepository(repo, await access.credentials?.(repo.url), true);
     };
-    if (!(await this.exists(repo))) await fetchOnce();
+    if (!(await this.exists(repo))) {
+      fetched = true;
+      await this.fetchRepository(repo, await access.credentials?.(repo.url));
+    }
     const dir = this.mirrorDir(repo);
     const reader = new GitObjectReader(
       (args) =>
         runGit(['--git-dir', dir, ...args], {
-          env: this.environment({}),
+          env: gitEnvironment(this.home, this.options.allowFileUrls),
           timeoutMs: this.readTimeoutMs,
           binary: this.options.gitBinary,
         }),
@@ -220,11 +221,29 @@ export class GitMirrorCache implements GitSource {
     );
   }
 
+  /**
+   * Starts a fetch, or joins the one in flight. `startAfterNow`: join only a fetch that has not
+   * started yet, i.e. queue one follow-up behind the running fetch, shared by all who need it.
+   */
   private fetchRepository(
     repo: RepositoryURL,
     credentials: RepositoryCredentials | undefined,
+    startAfterNow = false,
   ): Promise<FetchResult> {
     const running = this.inFlight.get(repo.key);
+    if (running && startAfterNow) {
+      let followUp = this.followUps.get(repo.key);
+      if (!followUp) {
+        followUp = running
+          .catch(() => undefined)
+          .then(() => {
+            this.followUps.delete(repo.key);
+            return this.fetchRepository(repo, credentials);
+          });
+        this.followUps.set(repo.key, followUp);
+      }
+      return followUp;
+    }
     if (running) return running;
     const started = this.serialise(repo.key, () => this.update(repo, credentials)).finally(() => {
       if (this.inFlight.get(repo.key) === started) this.inFlight.delete(repo.key);
@@ -253,7 +272,7 @@ export class GitMirrorCache implements GitSource {
     await this.prepare();
     const dir = this.mirrorDir(repo);
     const session = await prepareCredentials(credentials, this.tmp, join(this.home, 'known_hosts'));
-    const env = this.environment(session.env);
+    const env = gitEnvironment(this.home, this.options.allowFileUrls, session.env);
     const network = (args: string[]) =>
       runGit(args, { env, timeoutMs: this.fetchTimeoutMs, binary: this.options.gitBinary });
     try {
@@ -298,7 +317,11 @@ export class GitMirrorCache implements GitSource {
   private async refs(dir: string): Promise<Map<string, string>> {
     const out = await runGit(
       ['--git-dir', dir, 'for-each-ref', '--format=%(objectname) %(refname)'],
-      { env: this.environment({}), timeoutMs: this.readTimeoutMs, binary: this.options.gitBinary },
+      {
+        env: gitEnvironment(this.home, this.options.allowFileUrls),
+        timeoutMs: this.readTimeoutMs,
+        binary: this.options.gitBinary,
+      },
     );
     const refs = new Map<string, string>();
     for (const line of out.toString('utf8').split('\n')) {
@@ -321,76 +344,4 @@ export class GitMirrorCache implements GitSource {
     });
     return this.prepared;
   }
-
-  /**
-   * The whole environment of a git child: nothing inherited but PATH, so no system or user
-   * config, credential helper, askpass or proxy setting of the host changes what git does.
-   */
-  private environment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
-    const config: [string, string][] = [
-      ['protocol.allow', 'never'],
-      ['protocol.https.allow', 'always'],
-      ['protocol.ssh.allow', 'always'],
-      ['protocol.file.allow', this.options.allowFileUrls ? 'always' : 'never'],
-      ['credential.helper', ''],
-      ['core.hooksPath', '/dev/null'],
-      ['gc.autoDetach', 'false'],
-    ];
-    return {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: this.home,
-      XDG_CONFIG_HOME: join(this.home, '.config'),
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_TERMINAL_PROMPT: '0',
-      LC_ALL: 'C',
-      GIT_CONFIG_COUNT: String(config.length),
-      ...Object.fromEntries(
-        config.flatMap(([key, value], i) => [
-          [`GIT_CONFIG_KEY_${i}`, key],
-          [`GIT_CONFIG_VALUE_${i}`, value],
-        ]),
-      ),
-      ...extra,
-    };
-  }
-}
-
-function diffRefs(before: Map<string, string>, after: Map<string, string>): RefChange[] {
-  const changed: RefChange[] = [];
-  for (const [ref, to] of after) {
-    const from = before.get(ref) ?? null;
-    if (from !== to) changed.push({ ref, from, to });
-  }
-  for (const [ref, from] of before) if (!after.has(ref)) changed.push({ ref, from, to: null });
-  return changed.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
-}
-
-const AUTH_FAILURE =
-  /authentication failed|could not read (username|password)|terminal prompts disabled|permission denied \(publickey|access denied|returned error: 40[13]|invalid username or password|invalid credentials/i;
-
-/** A failed clone or fetch as a typed error: stderr's first lines say what happened. */
-function fetchError(repo: RepositoryURL, error: unknown, timeoutMs: number): GitError {
-  if (error instanceof GitError) return error;
-  if (!(error instanceof GitCommandError)) {
-    return new GitError('GitFailed', `cannot fetch ${repo.url}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  if (error.timedOut) {
-    return new GitError(
-      'RepositoryUnreachable',
-      `cannot fetch ${repo.url}: no answer within ${Math.round(timeoutMs / 1000)} s`,
-    );
-  }
-  const detail = error.stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(hint|warning):/i.test(l))
-    .slice(0, 3)
-    .join('; ');
-  const code = AUTH_FAILURE.test(error.stderr) ? 'AuthenticationFailed' : 'RepositoryUnreachable';
-  return new GitError(code, `cannot fetch ${repo.url}: ${detail || error.message}`, {
-    cause: error,
-  });
 }

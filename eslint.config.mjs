@@ -27,6 +27,8 @@ const LIB_GRAPH = {
   database: [],
   // Cluster inventory services shared by hub and worker: commands, heartbeats, sweeps.
   inventory: ['domain', 'event-store', 'projections', 'contracts'],
+  // ApplicationSets against the fleet (generation inputs, tenant checks, plans): hub and worker.
+  appsets: ['domain', 'event-store', 'projections', 'generators'],
   // Encryption of secrets at rest (kubeconfigs, Git credentials); node:crypto only.
   secrets: [],
   // Git mirrors, repository URLs and credentials, push webhooks (hub, worker, and the CLI's
@@ -46,6 +48,7 @@ const APP_GRAPH = {
     'inventory',
     'secrets',
     'git',
+    'appsets',
   ],
   worker: [
     'domain',
@@ -59,6 +62,7 @@ const APP_GRAPH = {
     'inventory',
     'secrets',
     'git',
+    'appsets',
   ],
   agent: ['contracts', 'config', 'kube'],
   cli: ['contracts', 'config', 'generators', 'git'],

@@ -1,8 +1,7 @@
 import { loadKubeConfig } from '@flotilla/kube';
 import { startKubeSim, type KubeSim, type SimCluster } from '@flotilla/kube-sim';
-import { createTestDatabase, eventually, type TestDatabase } from '@flotilla/testing';
+import { createTestDatabase, eventually, freePort, type TestDatabase } from '@flotilla/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { StoredCredential } from './credential.store';
@@ -15,14 +14,6 @@ import { startAgent } from './start-agent';
 const root = join(__dirname, '../../..');
 const SECRET = 'agent-test-secret-0123456789abcdefghijkl';
 const DAY_MS = 24 * 3600_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('agent against a real hub and a simulated cluster', () => {
   let db: TestDatabase;

@@ -6,3 +6,4 @@ export {
   type TestDatabase,
 } from './test-database';
 export { eventually } from './eventually';
+export { freePort } from './free-port';

@@ -1,8 +1,7 @@
 // Hub and worker as their own processes, run from source: end-to-end tests meet them the way
 // agents and consoles do in production (over HTTP), and can kill them.
-import { eventually } from '@flotilla/testing';
+import { eventually, freePort } from '@flotilla/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 
@@ -31,14 +30,6 @@ export interface HubProcess extends AppProcess {
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<T>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function startApp(name: string, entry: string, env: Record<string, string>): AppProcess {

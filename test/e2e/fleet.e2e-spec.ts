@@ -3,18 +3,20 @@
 // through the worker's sweep, visible through GraphQL with its history.
 import { loadKubeConfig } from '@flotilla/kube';
 import { startKubeSim, type KubeSim } from '@flotilla/kube-sim';
-import { createTestDatabase, eventually, type TestDatabase } from '@flotilla/testing';
-import { randomBytes } from 'node:crypto';
-import { memoryCredentialStore } from '../../apps/agent/src/credential.store';
-import type { RunningAgent } from '../../apps/agent/src/agent.types';
-import { startAgent } from '../../apps/agent/src/start-agent';
 import {
+  createTestDatabase,
+  eventually,
   startHubProcess,
   startWorkerProcess,
   userToken,
   type AppProcess,
   type HubProcess,
-} from './support/processes';
+  type TestDatabase,
+} from '@flotilla/testing';
+import { randomBytes } from 'node:crypto';
+import { memoryCredentialStore } from '../../apps/agent/src/credential.store';
+import type { RunningAgent } from '../../apps/agent/src/agent.types';
+import { startAgent } from '../../apps/agent/src/start-agent';
 
 const FLEET = {
   HEARTBEAT_INTERVAL_SECONDS: '1',

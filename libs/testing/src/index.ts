@@ -7,3 +7,11 @@ export {
 } from './test-database';
 export { eventually } from './eventually';
 export { freePort } from './free-port';
+export {
+  E2E_JWT_SECRET,
+  startHubProcess,
+  startWorkerProcess,
+  userToken,
+  type AppProcess,
+  type HubProcess,
+} from './app-processes';

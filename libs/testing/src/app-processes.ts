@@ -1,6 +1,7 @@
 // Hub and worker as their own processes, run from source: end-to-end tests meet them the way
 // agents and consoles do in production (over HTTP), and can kill them.
-import { eventually, freePort } from '@flotilla/testing';
+import { eventually } from './eventually';
+import { freePort } from './free-port';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AgentStatusWire } from '@flotilla/contracts';
 import { Backoff, heartbeatDelayMs } from './backoff';
 import { ClusterFactsReader } from './cluster-facts.reader';
@@ -136,9 +137,12 @@ class AgentRun {
     const store = this.options.store;
     let pending: StoredCredential | undefined;
     let answerMayBeLost = false;
+    // One id for every retry of this registration: if an answer is lost, the hub recognises the
+    // retry and answers it with a new credential for the same cluster instead of a refusal.
+    const attemptId = randomBytes(24).toString('base64url');
     while (!this.stopped) {
       if (!pending) {
-        const attempt = await this.register(answerMayBeLost);
+        const attempt = await this.register(answerMayBeLost, attemptId);
         if (!attempt.ok) {
           answerMayBeLost ||= attempt.failure.kind === 'retry';
           await this.sleep(this.fail(attempt.failure));
@@ -167,6 +171,7 @@ class AgentRun {
   /** One registration attempt. */
   private async register(
     answerMayBeLost: boolean,
+    attemptId: string,
   ): Promise<{ ok: true; credential: StoredCredential } | { ok: false; failure: HubFailure }> {
     const token = await this.options.registrationToken().catch((error: Error) => {
       this.log.error({ err: error.message }, 'agent: reading the registration token failed');
@@ -184,6 +189,7 @@ class AgentRun {
       name: this.options.clusterName,
       ...(this.options.labels ? { labels: this.options.labels } : {}),
       facts: facts.facts,
+      attemptId,
     });
     if (!answer.ok)
       return { ok: false, failure: registrationRefusal(answer.failure, answerMayBeLost) };

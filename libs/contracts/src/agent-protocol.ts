@@ -52,6 +52,13 @@ export const registerRequest = z
     name: z.string().min(1).max(63).describe('Proposed cluster name, unique in the tenant'),
     labels: labelMap.optional().describe('Labels the agent asks for; the token labels win'),
     facts: clusterFactsWire,
+    attemptId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{22,64}$/, 'must be 22 to 64 characters of A-Z, a-z, 0-9, _ and -')
+      .optional()
+      .describe(
+        'A random id the agent keeps for one registration and sends on every retry of it: a retry whose first answer was lost (the token may be spent by then) gets a new credential for the same cluster, within 15 minutes',
+      ),
   })
   .strict();
 /** `POST /register` request body. */

@@ -116,6 +116,7 @@ export {
 } from './cluster/cluster.events';
 export {
   CLUSTER_CREDENTIAL_TTL,
+  REGISTRATION_RETRY_WINDOW_SECONDS,
   CREDENTIAL_GRACE_PERIOD,
   type ClusterCommand,
   type ClusterDecideContext,

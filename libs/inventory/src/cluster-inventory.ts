@@ -9,6 +9,7 @@ import {
   initialRegistrationTokenState,
   registrationTokenId,
   registrationTokenUsable,
+  constantTimeEqual,
   type ClusterCommand,
   type ClusterEvent,
   type ClusterFacts,
@@ -49,11 +50,21 @@ export type RegistrationRequest = {
   labels?: ClusterLabels;
   facts: ClusterFacts;
 } & (
-  | { mode: 'agent'; tokenValue: string; credentialHash: string; credentialTtlSeconds?: number }
+  | {
+      mode: 'agent';
+      tokenValue: string;
+      credentialHash: string;
+      credentialTtlSeconds?: number;
+      /** SHA-256 of the agent's attempt id (see `ReissueRegistrationCredential`). */
+      attemptHash?: string;
+    }
   | { mode: 'kubeconfig'; tenant: string }
 );
 
 const MAX_ATTEMPTS = 5;
+
+/** The one answer every unusable token gets (unknown, revoked, expired, used up): no oracle. */
+const tokenRefused = () => new DomainError('UNAUTHENTICATED', 'registration token is not valid');
 /**
  * Registrations in flight per process. Each holds a connection while it waits for its locks and
  * the lock holder needs another one to catch the read model up: bounding them below the pool
@@ -217,9 +228,17 @@ export class ClusterInventory {
       // stream version (one token may admit a thousand agents installed at once). Locks are
       // always taken token first, then name, so they cannot deadlock.
       const token =
-        request.mode === 'agent' ? await this.lockToken(client, request.tokenValue, now) : null;
+        request.mode === 'agent' ? await this.lockToken(client, request.tokenValue) : null;
       const tenant = token ? token.state.tenant : (request as { tenant: string }).tenant;
       const existing = await this.reserveName(client, tenant, request.name);
+      if (token && request.mode === 'agent' && request.attemptHash && existing !== null) {
+        const reissued = await this.reissue(client, existing, token.id, request, metadata, now);
+        if (reissued) {
+          await client.query('COMMIT');
+          return { ...reissued, tenant };
+        }
+      }
+      if (token && !registrationTokenUsable(token.state, token.hash, now)) throw tokenRefused();
       const replace = existing !== null && token?.state.mayReplace === true;
       const clusterId = replace ? existing : uuidv7();
       const { state, version } = replace
@@ -238,6 +257,7 @@ export class ClusterInventory {
             ...(request.mode === 'agent'
               ? {
                   credentialHash: request.credentialHash,
+                  ...(request.attemptHash ? { attemptHash: request.attemptHash } : {}),
                   ...(request.credentialTtlSeconds !== undefined
                     ? { credentialTtlSeconds: request.credentialTtlSeconds }
                     : {}),
@@ -304,7 +324,6 @@ export class ClusterInventory {
   private async lockToken(
     client: PoolClient,
     value: string,
-    now: Date,
   ): Promise<{
     id: string;
     hash: string;
@@ -322,10 +341,65 @@ export class ClusterInventory {
         evolveRegistrationToken(s, { type: e.type, data: e.data } as RegistrationTokenEvent),
       initialRegistrationTokenState,
     );
-    if (!registrationTokenUsable(state, hash, now) || state.status !== 'issued') {
-      throw new DomainError('UNAUTHENTICATED', 'registration token is not valid');
-    }
+    // Unknown and revoked tokens stop here; expired and used-up ones only after the retry check.
+    if (state.status !== 'issued' || !constantTimeEqual(state.tokenHash, hash))
+      throw tokenRefused();
     return { id, hash, version: history[history.length - 1]?.streamVersion ?? 0, state };
+  }
+
+  /**
+   * A registration retried with the attempt id of one that succeeded but whose answer was lost
+   * (the token may be spent by now): a new credential for that cluster, or null when `existing`
+   * is some other registration (then the usual rules apply).
+   */
+  private async reissue(
+    client: PoolClient,
+    clusterId: string,
+    tokenId: string,
+    request: Extract<RegistrationRequest, { mode: 'agent' }>,
+    metadata: EventMetadata,
+    now: Date,
+  ): Promise<ClusterCommandResult | null> {
+    const history = (await this.store.readStream(clusterStream(clusterId), {
+      client,
+    })) as StoredOf<ClusterEvent>[];
+    const state = foldCluster(history);
+    if (
+      state.status !== 'registered' ||
+      state.registrationTokenId !== tokenId ||
+      state.attemptHash === undefined ||
+      !constantTimeEqual(state.attemptHash, request.attemptHash!)
+    )
+      return null;
+    const events = decideCluster(
+      {
+        type: 'ReissueRegistrationCredential',
+        data: {
+          tokenId,
+          attemptHash: request.attemptHash!,
+          credentialHash: request.credentialHash,
+          ...(request.credentialTtlSeconds !== undefined
+            ? { credentialTtlSeconds: request.credentialTtlSeconds }
+            : {}),
+        },
+      },
+      state,
+      { now },
+    );
+    if (events.length === 0) return { clusterId, events, state };
+    const result = await this.store.append(
+      clusterStream(clusterId),
+      history[history.length - 1]?.streamVersion ?? 0,
+      events,
+      { ...metadata, tenantId: state.tenant },
+      { client },
+    );
+    return {
+      clusterId,
+      events,
+      state: events.reduce(evolveCluster, state),
+      position: result.lastPosition,
+    };
   }
 
   /**

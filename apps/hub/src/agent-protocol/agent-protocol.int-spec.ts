@@ -112,6 +112,51 @@ describe('agent protocol over HTTP', () => {
     expect(answers).toEqual(Array(4).fill({ status: 401, body: INVALID_TOKEN }));
   });
 
+  it('answers a retried registration whose answer was lost (same attempt id) with a new credential for the same cluster', async () => {
+    const token = await issueToken(hub, users.alice, { tenant: 'team-a' });
+    const attemptId = 'attempt-Qm9vYmFyYmF6cXV4MTIzNDU2';
+    const body = { token: token.value, name: 'lost-1', facts: FACTS, attemptId };
+    const first = await agentCall(hub, '/register', body, undefined, { headers: from() });
+    expect(first.status).toBe(201);
+    // The answer never reached the agent; it retries the same attempt (the token is spent now).
+    const retry = await agentCall(hub, '/register', body, undefined, { headers: from() });
+    expect(retry.status).toBe(201);
+    expect(retry.body.clusterId).toBe(first.body.clusterId);
+    expect(retry.body.credential).not.toBe(first.body.credential);
+    expect(await eventTypes(`registration-token-${token.id}`)).toEqual([
+      'RegistrationTokenCreated',
+      'RegistrationTokenUsed',
+    ]);
+    expect(await eventTypes(`cluster-${first.body.clusterId}`)).toEqual([
+      'ClusterRegistered',
+      'ClusterCredentialRotated',
+    ]);
+    // Both credentials work: the first answer may have arrived after all.
+    for (const credential of [first.body.credential, retry.body.credential]) {
+      const hb = await agentCall(
+        hub,
+        '/heartbeat',
+        { clusterId: first.body.clusterId, facts: FACTS, status: { state: 'Running' } },
+        credential,
+      );
+      expect(hb.status).toBe(200);
+    }
+    // From the attacker's side: the spent token with another attempt id, with none, or for
+    // another name gets the answer every invalid token gets.
+    for (const attack of [
+      { ...body, attemptId: 'attempt-b3RoZXJhdHRlbXB0aWQxMjM0' },
+      { token: token.value, name: 'lost-1', facts: FACTS },
+      { ...body, name: 'lost-2' },
+    ]) {
+      const res = await agentCall(hub, '/register', attack, undefined, { headers: from() });
+      expect({ status: res.status, body: res.body }).toEqual({ status: 401, body: INVALID_TOKEN });
+    }
+    // After the retry window the same attempt is refused too.
+    now = new Date(now.getTime() + 16 * 60_000);
+    const late = await agentCall(hub, '/register', body, undefined, { headers: from() });
+    expect({ status: late.status, body: late.body }).toEqual({ status: 401, body: INVALID_TOKEN });
+  });
+
   it('rate-limits repeated failures from one address, even with a valid token, then lets it through', async () => {
     const headers = from();
     for (let i = 0; i < 5; i++) {

@@ -65,6 +65,7 @@ export class AgentProtocolService {
           mode: 'agent',
           tokenValue: body.token,
           credentialHash: hashToken(credential),
+          ...(body.attemptId ? { attemptHash: hashToken(body.attemptId) } : {}),
           name: body.name,
           ...(body.labels ? { labels: body.labels } : {}),
           facts: body.facts,

@@ -44,7 +44,15 @@ export interface RegisterClusterInput {
   credentialTtlSeconds?: number;
   token?: RegisteringToken;
   nameTaken: boolean;
+  /**
+   * SHA-256 of the agent's registration attempt id: the agent sends the same id on every retry
+   * of one registration, so a retry whose first answer was lost can be recognised.
+   */
+  attemptHash?: string;
 }
+
+/** How long after registering a retry of the same attempt may still get a credential. */
+export const REGISTRATION_RETRY_WINDOW_SECONDS = 15 * 60;
 
 /** Cluster commands. Inputs arrive as submitted: `decide` validates them. */
 export type ClusterCommand =
@@ -68,6 +76,20 @@ export type ClusterCommand =
         credentialTtlSeconds?: number;
       };
     }
+  | {
+      /**
+       * A registration retried with the same token and attempt id after its answer was lost:
+       * a new credential for the same cluster; the first one stays valid for its whole life, in
+       * case its answer did arrive after all (the agent then keeps using it).
+       */
+      type: 'ReissueRegistrationCredential';
+      data: {
+        tokenId: string;
+        attemptHash: string;
+        credentialHash: string;
+        credentialTtlSeconds?: number;
+      };
+    }
   | { type: 'DeregisterCluster'; data: { reason: string } };
 
 /** What deciding depends on besides state: the clock. */
@@ -88,6 +110,7 @@ export const registerClusterInputSchema = z
     facts: clusterFactsSchema,
     credentialHash: sha256HexSchema.optional(),
     credentialTtlSeconds: seconds(CLUSTER_CREDENTIAL_TTL).default(CLUSTER_CREDENTIAL_TTL.default),
+    attemptHash: sha256HexSchema.optional(),
   })
   .superRefine((d, ctx) => {
     if (d.mode === 'agent' && d.credentialHash === undefined)
@@ -109,6 +132,14 @@ export const rotateCredentialInputSchema = z.object({
   credentialHash: sha256HexSchema,
   presentedHash: sha256HexSchema.optional(),
   gracePeriodSeconds: seconds(CREDENTIAL_GRACE_PERIOD).default(CREDENTIAL_GRACE_PERIOD.default),
+  credentialTtlSeconds: seconds(CLUSTER_CREDENTIAL_TTL).default(CLUSTER_CREDENTIAL_TTL.default),
+});
+
+/** `ReissueRegistrationCredential` input as validated, defaults filled in. */
+export const reissueInputSchema = z.object({
+  tokenId: z.string().min(1),
+  attemptHash: sha256HexSchema,
+  credentialHash: sha256HexSchema,
   credentialTtlSeconds: seconds(CLUSTER_CREDENTIAL_TTL).default(CLUSTER_CREDENTIAL_TTL.default),
 });
 

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { assertNever, DomainError } from '../domain-error';
 import { missedIntervals, sweptConnectivity } from './cluster-connectivity';
+import { constantTimeEqual } from '../registration-token/token-value';
 import {
+  REGISTRATION_RETRY_WINDOW_SECONDS,
   registerClusterInputSchema,
+  reissueInputSchema,
   rotateCredentialInputSchema,
   sweepConnectivityInputSchema,
   type ClusterCommand,
@@ -36,6 +39,10 @@ export type ClusterState =
       /** The credential rotated out last, accepted until `validUntil`. */
       previousCredential?: { hash: string; validUntil: Date };
       registrationTokenId?: string;
+      /** SHA-256 of the attempt id the cluster registered with, if the agent sent one. */
+      attemptHash?: string;
+      /** When it registered (ISO), recorded with an attempt id. */
+      registeredAt?: string;
     }
   | { status: 'deregistered'; tenant: string; name: string };
 
@@ -112,9 +119,43 @@ function decideRegister(
           }
         : {}),
       ...(input.token ? { registrationTokenId: input.token.id } : {}),
+      ...(data.attemptHash !== undefined
+        ? { attemptHash: data.attemptHash, registeredAt: now.toISOString() }
+        : {}),
     },
   };
   return [event];
+}
+
+function decideReissue(
+  input: Extract<ClusterCommand, { type: 'ReissueRegistrationCredential' }>['data'],
+  state: ClusterState,
+  now: Date,
+): ClusterEvent[] {
+  const data = parse(reissueInputSchema, input);
+  // Every mismatch gets the answer an invalid token gets: no oracle for attempt ids.
+  const refused = () => new DomainError('UNAUTHENTICATED', 'registration token is not valid');
+  if (state.status !== 'registered' || !state.credential) throw refused();
+  if (
+    state.registrationTokenId !== data.tokenId ||
+    state.attemptHash === undefined ||
+    state.registeredAt === undefined ||
+    !constantTimeEqual(state.attemptHash, data.attemptHash) ||
+    now.getTime() > Date.parse(state.registeredAt) + REGISTRATION_RETRY_WINDOW_SECONDS * 1000
+  )
+    throw refused();
+  if (data.credentialHash === state.credential.hash) return [];
+  return [
+    {
+      type: 'ClusterCredentialRotated',
+      data: {
+        credentialHash: data.credentialHash,
+        expiresAt: after(now, data.credentialTtlSeconds),
+        // The earlier answer may have arrived after all: its credential keeps its whole life.
+        previousValidUntil: state.credential.expiresAt.toISOString(),
+      },
+    },
+  ];
 }
 
 function changedFacts(current: ClusterFacts, next: ClusterFacts): Partial<ClusterFacts> {
@@ -224,6 +265,8 @@ export function decide(
       return decideSweep(command.data, state, ctx.now);
     case 'RotateClusterCredential':
       return decideRotate(command.data, requireRegistered(state), ctx.now);
+    case 'ReissueRegistrationCredential':
+      return decideReissue(command.data, state, ctx.now);
     case 'DeregisterCluster': {
       const { reason } = parse(z.object({ reason: z.string().max(500) }), command.data);
       if (state.status === 'deregistered') return [];

@@ -35,6 +35,10 @@ export const clusterEventSchemas = {
         credentialHash: sha256Hex.optional(),
         credentialExpiresAt: instant.optional(),
         registrationTokenId: z.string().min(1).optional(),
+        /** SHA-256 of the agent's attempt id, so a retry of this registration is recognised. */
+        attemptHash: sha256Hex.optional(),
+        /** When it registered, by the hub's clock (the retry window starts here). */
+        registeredAt: instant.optional(),
       })
       .strict()
       .refine(

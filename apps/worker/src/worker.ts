@@ -62,7 +62,11 @@ export async function createWorker(
   const now = seams.now ?? (() => new Date());
   const name = seams.name ?? `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   const logger = pino({ name: 'worker', level: config.LOG_LEVEL, base: { app: 'worker' } });
-  const pool = createPool(config.DATABASE_URL, { applicationName: 'flotilla-worker' });
+  const pool = createPool(config.DATABASE_URL, {
+    applicationName: 'flotilla-worker',
+    onIdleError: (error) =>
+      logger.warn({ err: error.message }, 'an idle Postgres connection was lost'),
+  });
   await pool.query('SELECT 1 FROM events LIMIT 1'); // fails early, with a clear cause, if not migrated
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   await redis.ping();

@@ -7,16 +7,24 @@ import { Pool, types } from 'pg';
 export interface PoolOptions {
   max?: number;
   applicationName?: string;
+  /**
+   * Called when an idle connection dies (Postgres restarted, the connection was terminated).
+   * The pool drops that connection and opens a new one when needed; without a listener, Node
+   * would treat the error as unhandled and end the process.
+   */
+  onIdleError?: (error: Error) => void;
 }
 
 /** Creates a pg Pool for the given URL with Flotilla's defaults. */
 export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool {
-  return new Pool({
+  const pool = new Pool({
     connectionString: databaseUrl,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'flotilla',
     idleTimeoutMillis: 30_000,
   });
+  pool.on('error', options.onIdleError ?? (() => undefined));
+  return pool;
 }
 
 export { types as pgTypes };

@@ -51,7 +51,12 @@ export class InfraModule {
       { provide: LOGGER, useValue: logger },
       {
         provide: PG_POOL,
-        useFactory: () => createPool(config.DATABASE_URL, { applicationName: 'flotilla-hub' }),
+        useFactory: () =>
+          createPool(config.DATABASE_URL, {
+            applicationName: 'flotilla-hub',
+            onIdleError: (error) =>
+              logger.warn({ err: error.message }, 'an idle Postgres connection was lost'),
+          }),
       },
       {
         provide: REDIS,

@@ -3,6 +3,7 @@ import { ClusterSecrets1764400000000 } from './1764400000000-cluster-secrets';
 import { ClusterNames1764400000001 } from './1764400000001-cluster-names';
 import { ApplicationSetNames1764520000000 } from './1764520000000-application-set-names';
 import { RepositoryCredentials1764530000000 } from './1764530000000-repository-credentials';
+import { AppsetGenerationRequests1764600000000 } from './1764600000000-appset-generation-requests';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   ClusterNames1764400000001,
   ApplicationSetNames1764520000000,
   RepositoryCredentials1764530000000,
+  AppsetGenerationRequests1764600000000,
 ];

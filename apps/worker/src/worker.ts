@@ -8,6 +8,8 @@ import {
 } from '@flotilla/event-store';
 import { databaseIdentity } from '@flotilla/inventory';
 import {
+  applicationSetsProjection,
+  applicationsProjection,
   clustersProjection,
   flotillaEventRegistry,
   registrationTokensProjection,
@@ -18,15 +20,25 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import { GenerationRequests } from './appsets/generation-requests';
+import { generationTriggersProjection } from './appsets/generation-triggers.projection';
 import type { FleetJobs } from './fleet/fleet-jobs';
 import { startFleetJobs } from './fleet/fleet-runtime';
 
-/** Every projection the worker keeps current. */
-export const workerProjections: Projection<FlotillaEvent>[] = [
-  tenantsProjection,
-  clustersProjection as unknown as Projection<FlotillaEvent>,
-  registrationTokensProjection as unknown as Projection<FlotillaEvent>,
-];
+/**
+ * Every projection the worker keeps current: the read models, and the generation triggers
+ * (which queue generations through `requests`).
+ */
+export function workerProjections(requests: GenerationRequests): Projection<FlotillaEvent>[] {
+  return [
+    tenantsProjection,
+    clustersProjection as unknown as Projection<FlotillaEvent>,
+    registrationTokensProjection as unknown as Projection<FlotillaEvent>,
+    applicationsProjection as unknown as Projection<FlotillaEvent>,
+    applicationSetsProjection as unknown as Projection<FlotillaEvent>,
+    generationTriggersProjection(requests) as unknown as Projection<FlotillaEvent>,
+  ];
+}
 
 /** What tests (and only tests) replace; configuration comes from `WorkerConfig` alone. */
 export interface WorkerSeams {
@@ -38,6 +50,8 @@ export interface WorkerSeams {
   name?: string;
   /** How long a kubeconfig cluster may take to answer a probe. Default: the probe interval, at most 15 s. */
   probeTimeoutMs?: number;
+  /** Application writes per generation chunk job (and the most written inline). Default: 250. */
+  generationChunkSize?: number;
 }
 
 export interface RunningWorker {
@@ -76,13 +90,16 @@ export async function createWorker(
     logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),
   );
   await notifier.start();
-  const runners = workerProjections.map(
-    (projection) =>
-      new ProjectionRunner(pool, store, projection, notifier, {
-        onFailure: (failure) => logger.error({ failure }, 'projection stopped at an event'),
-      }),
+  let queues: FleetJobs | undefined;
+  const requests = new GenerationRequests(
+    pool,
+    () => {
+      if (!queues) throw new Error('the job queues are not started yet');
+      return queues;
+    },
+    logger,
   );
-  for (const runner of runners) await runner.start();
+  const projections = workerProjections(requests);
 
   const jobs = await startFleetJobs({
     config,
@@ -95,12 +112,25 @@ export async function createWorker(
     logger,
     schedulerCheckMs: seams.schedulerCheckMs ?? 60_000,
     probeTimeoutMs: seams.probeTimeoutMs ?? Math.min(config.PROBE_INTERVAL_SECONDS, 15) * 1000,
+    requests,
+    bindQueues: (started) => (queues = started),
+    ...(seams.generationChunkSize ? { generationChunkSize: seams.generationChunkSize } : {}),
   });
+  // After the queues: the trigger projection queues generations as it goes.
+  const runners = projections.map(
+    (projection) =>
+      new ProjectionRunner(pool, store, projection, notifier, {
+        onFailure: (failure) => logger.error({ failure }, 'projection stopped at an event'),
+      }),
+  );
+  for (const runner of runners) await runner.start();
+  // Requests Redis lost while no worker ran (a flush, a failover) are queued again.
+  await requests.dispatch();
 
   logger.info(
     {
       name,
-      projections: workerProjections.map((p) => `${p.name}@v${p.version}`),
+      projections: projections.map((p) => `${p.name}@v${p.version}`),
     },
     'worker ready',
   );

@@ -127,6 +127,8 @@ export const workerConfigSchema = z.object({
   GIT_ALLOW_FILE_URLS: booleanFlag(false),
   /** How long one clone or fetch may take. */
   GIT_FETCH_TIMEOUT_SECONDS: seconds(120, 1, 3600),
+  /** How often every ApplicationSet is regenerated and the Git mirrors it reads are fetched (Argo CD's requeue: 3 min). */
+  APPSET_RESYNC_SECONDS: seconds(180, 5, 86_400),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

@@ -17,6 +17,8 @@ export const QUEUES = {
   clusterProbes: 'cluster-probes',
   /** Git mirror fetches asked for by push webhooks: network-bound, one job per repository push. */
   gitRefresh: 'git-refresh',
+  /** ApplicationSet generation: one run per ApplicationSet at a time, large plans in chunks. */
+  appsetGeneration: 'appset-generation',
 } as const;
 /** A queue name. */
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -26,6 +28,7 @@ export const JOB_SCHEDULERS = {
   connectivitySweep: 'connectivity-sweep',
   probeRounds: 'probe-rounds',
   secretsReseal: 'secrets-reseal',
+  appsetResync: 'appset-resync',
 } as const;
 
 const slot = z.number().int().nonnegative().describe('Time slot: epoch ms / interval');
@@ -60,6 +63,137 @@ export const gitRefreshJob = z
   .object({ type: z.literal('git-refresh'), repoURL: z.string().min(1).max(2048) })
   .strict();
 
+const uuid = z.uuid();
+/** A generation request number (`appset_generation_requests.requested`). */
+const requestNumber = z.number().int().nonnegative();
+/** A plan's key: a short SHA-256 of its operations, so a replanned identical plan collapses. */
+const planKey = z.string().regex(/^[0-9a-f]{16,64}$/);
+const count = z.number().int().nonnegative();
+
+/**
+ * Generates an ApplicationSet (its stream and the fleet as the read models show it) and writes
+ * the differences. `requested`: the request number the trigger got; a job whose number is already
+ * generated returns at once, so a burst of triggers costs one generation.
+ */
+export const generateAppsetJob = z
+  .object({ type: z.literal('generate-appset'), applicationSetId: uuid, requested: requestNumber })
+  .strict();
+
+const applicationMetadata = z
+  .object({
+    labels: z.record(z.string(), z.string()),
+    annotations: z.record(z.string(), z.string()),
+    finalizers: z.array(z.string()),
+  })
+  .strict();
+/** An Application as a generation wants it (the domain's `DesiredApplication`). */
+const desiredApplication = z
+  .object({
+    name: z.string().min(1),
+    clusterId: z.string().min(1),
+    namespace: z.string(),
+    project: z.string(),
+    spec: z.record(z.string(), z.json()),
+    metadata: applicationMetadata,
+    digest: z.string(),
+  })
+  .strict();
+/**
+ * One Application write. `expectedVersion` is the Application stream's version when the plan was
+ * made (0: no stream), so the event id derived from it is the same on every retry.
+ */
+export const applicationWrite = z.discriminatedUnion('op', [
+  z
+    .object({ op: z.literal('create'), expectedVersion: z.literal(0), app: desiredApplication })
+    .strict(),
+  z
+    .object({
+      op: z.literal('update'),
+      id: uuid,
+      expectedVersion: z.number().int().positive(),
+      previousDigest: z.string(),
+      app: desiredApplication,
+    })
+    .strict(),
+  z
+    .object({
+      op: z.literal('delete'),
+      id: uuid,
+      name: z.string().min(1),
+      expectedVersion: z.number().int().positive(),
+      preserveResources: z.boolean(),
+      reason: z.enum(['Pruned', 'ApplicationSetDeleted']),
+    })
+    .strict(),
+]);
+/** One Application write of a generation plan. */
+export type ApplicationWrite = z.output<typeof applicationWrite>;
+
+/** A chunk of a large plan's Application writes: a child of {@link finishGenerationJob}. */
+export const writeApplicationsJob = z
+  .object({
+    type: z.literal('write-applications'),
+    applicationSetId: uuid,
+    tenant: z.string().min(1),
+    planKey,
+    chunk: z.number().int().nonnegative(),
+    writes: z.array(applicationWrite).min(1),
+  })
+  .strict();
+
+/**
+ * What a generation records once its writes are done (`ApplicationSetGenerated`, and the
+ * deletions held by the brake), as the parent of the chunk jobs carries it.
+ */
+export const generationRecord = z
+  .object({
+    manifestVersion: z.number().int().positive(),
+    created: count,
+    updated: count,
+    deleted: count,
+    unchanged: count,
+    skipped: count,
+    violations: z.array(
+      z
+        .object({
+          application: z.string(),
+          cluster: z.string(),
+          rule: z.enum(['source', 'destination', 'clusterResource', 'namespacedResource']),
+          reason: z.string(),
+        })
+        .strict(),
+    ),
+    validationErrors: z.array(z.object({ application: z.string(), message: z.string() }).strict()),
+    heldDeletions: count.optional(),
+  })
+  .strict();
+
+/**
+ * The parent of a large plan's chunks: runs once every chunk is written; records the generation
+ * on the ApplicationSet, marks request `requested` generated and releases the ApplicationSet.
+ * `record` is null for a deleted ApplicationSet (nothing to record on it).
+ */
+export const finishGenerationJob = z
+  .object({
+    type: z.literal('finish-generation'),
+    applicationSetId: uuid,
+    planKey,
+    requested: requestNumber,
+    chunks: z.number().int().positive(),
+    record: generationRecord.nullable(),
+    held: z
+      .object({ deletions: z.array(z.string()).min(1), currentCount: count, threshold: count })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+
+/**
+ * The resync tick: fetches the Git mirrors live ApplicationSets read, requests a generation of
+ * every live ApplicationSet, and re-queues requests Redis lost.
+ */
+export const appsetResyncJob = z.object({ type: z.literal('appset-resync') }).strict();
+
 /** Every job payload. */
 export const jobPayload = z.discriminatedUnion('type', [
   connectivitySweepJob,
@@ -68,6 +202,10 @@ export const jobPayload = z.discriminatedUnion('type', [
   kubeconfigProbeJob,
   secretsResealJob,
   gitRefreshJob,
+  generateAppsetJob,
+  writeApplicationsJob,
+  finishGenerationJob,
+  appsetResyncJob,
 ]);
 /** A job payload; its `type` is the BullMQ job name. */
 export type JobPayload = z.output<typeof jobPayload>;
@@ -82,6 +220,10 @@ export const JOB_QUEUE = {
   'kubeconfig-probe': QUEUES.clusterProbes,
   'secrets-reseal': QUEUES.fleetUpkeep,
   'git-refresh': QUEUES.gitRefresh,
+  'generate-appset': QUEUES.appsetGeneration,
+  'write-applications': QUEUES.appsetGeneration,
+  'finish-generation': QUEUES.appsetGeneration,
+  'appset-resync': QUEUES.fleetUpkeep,
 } as const satisfies Record<JobType, QueueName>;
 
 /** The payloads that run on queue `Q`, for typing `Queue<JobOn<Q>>` and `Worker<JobOn<Q>>`. */
@@ -114,6 +256,15 @@ export const jobIds = {
    * the same push seen through another hook) collapses into the job already there.
    */
   gitRefresh: (repoKey: string, after: string) => `git-refresh/${repoKey}/${after}`,
+  /** One generation per ApplicationSet and request number: a repeated trigger collapses. */
+  generateAppset: (applicationSetId: string, requested: number) =>
+    `generate/${applicationSetId}/${requested}`,
+  /** Chunk `chunk` of a plan (`planKey`: digest of its operations). */
+  writeApplications: (applicationSetId: string, planKey: string, chunk: number) =>
+    `appset-write/${applicationSetId}/${planKey}/${chunk}`,
+  /** The parent of a plan's chunks. */
+  finishGeneration: (applicationSetId: string, planKey: string) =>
+    `appset-finish/${applicationSetId}/${planKey}`,
 } as const;
 
 /** Why a kubeconfig probe failed: a closed set, for the API to show as a condition. */

@@ -19,9 +19,12 @@ import {
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
-/** The processor of each job type: a missing type fails to compile. */
+/**
+ * The processor of each job type: a missing type fails to compile. `token` is the lock token a
+ * processor needs to move its own job (e.g. back to delayed while another job holds a resource).
+ */
 export type JobHandlers = {
-  [T in JobType]: (job: Job<Extract<JobPayload, { type: T }>>) => Promise<unknown>;
+  [T in JobType]: (job: Job<Extract<JobPayload, { type: T }>>, token?: string) => Promise<unknown>;
 };
 
 /** A job scheduler: BullMQ adds `payload` every `everyMs`, once for all workers together. */
@@ -76,6 +79,7 @@ export class FleetJobs {
       [QUEUES.fleetUpkeep]: queue(QUEUES.fleetUpkeep),
       [QUEUES.clusterProbes]: queue(QUEUES.clusterProbes),
       [QUEUES.gitRefresh]: queue(QUEUES.gitRefresh),
+      [QUEUES.appsetGeneration]: queue(QUEUES.appsetGeneration),
     };
     this.flows = new FlowProducer(base);
     this.flows.on('error', (error) => this.reportError('flow producer', error));
@@ -88,12 +92,16 @@ export class FleetJobs {
   async start(): Promise<void> {
     for (const schedule of this.options.schedules) await this.upsert(schedule);
     for (const name of Object.values(QUEUES)) {
-      const worker = new Worker<JobPayload, unknown, JobType>(name, (job) => this.process(job), {
-        connection: this.options.redis,
-        prefix: this.options.prefix,
-        name: this.options.name,
-        concurrency: this.options.concurrency,
-      });
+      const worker = new Worker<JobPayload, unknown, JobType>(
+        name,
+        (job, token) => this.process(job, token),
+        {
+          connection: this.options.redis,
+          prefix: this.options.prefix,
+          name: this.options.name,
+          concurrency: this.options.concurrency,
+        },
+      );
       worker.on('error', (error) => this.reportError(`worker ${name}`, error));
       worker.on('failed', (job, error) =>
         this.options.logger.warn(
@@ -167,7 +175,10 @@ export class FleetJobs {
     );
   }
 
-  private async process(job: Job<JobPayload, unknown, JobType>): Promise<unknown> {
+  private async process(
+    job: Job<JobPayload, unknown, JobType>,
+    token: string | undefined,
+  ): Promise<unknown> {
     const parsed = jobPayload.safeParse(job.data);
     // A payload this version cannot read will not become readable by retrying.
     if (!parsed.success || parsed.data.type !== job.name) {
@@ -175,8 +186,11 @@ export class FleetJobs {
         `job ${job.name} (${job.id}) has a payload this worker cannot read: ${parsed.error?.message ?? `type ${String(parsed.data?.type)}`}`,
       );
     }
-    const handler = this.options.handlers[parsed.data.type] as (job: Job) => Promise<unknown>;
-    return handler(job);
+    const handler = this.options.handlers[parsed.data.type] as (
+      job: Job,
+      token?: string,
+    ) => Promise<unknown>;
+    return handler(job, token);
   }
 
   private reportError(source: string, error: Error): void {

@@ -7,6 +7,8 @@ import { SecretBox } from '@flotilla/secrets';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
+import { appsetJobHandlers, appsetSchedules } from '../appsets/appset-jobs';
+import type { GenerationRequests } from '../appsets/generation-requests';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
 import { kubeconfigProbeProcessor } from './kubeconfig-probe.processor';
@@ -36,7 +38,7 @@ export function jobSchedules(config: WorkerConfig, activeKeyId: string | undefin
       payload: { type: 'secrets-reseal', keyId: activeKeyId },
     });
   }
-  return schedules;
+  return [...schedules, ...appsetSchedules(config)];
 }
 
 export interface FleetRuntimeDeps {
@@ -53,11 +55,16 @@ export interface FleetRuntimeDeps {
   schedulerCheckMs: number;
   /** How long a kubeconfig cluster may take to answer a probe. */
   probeTimeoutMs: number;
+  /** Generation requests; given the queues before any job runs. */
+  requests: GenerationRequests;
+  bindQueues: (jobs: FleetJobs) => void;
+  /** Writes per generation chunk job. */
+  generationChunkSize?: number;
 }
 
 /**
- * Starts the worker's fleet jobs: connectivity sweeps, kubeconfig probe rounds and secret
- * re-sealing, each on a scheduler, plus a re-seal right away when a key is configured (a worker
+ * Starts the worker's jobs: connectivity sweeps, kubeconfig probe rounds, secret re-sealing and
+ * the ApplicationSet resync, each on a scheduler, ApplicationSet generation and Git refreshes, plus a re-seal right away when a key is configured (a worker
  * started with a new active key re-seals at once; the daily pass catches the rest).
  */
 export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs> {
@@ -95,10 +102,15 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
       timeoutMs: deps.probeTimeoutMs,
     }),
     'secrets-reseal': secretsResealProcessor({ pool, box, logger }),
-    // Placeholder until the generation work wires the mirror fetch (libs/git GitMirrorCache).
-    'git-refresh': async (job) => ({
-      outcome: 'skipped',
-      reason: `no git-refresh processor on this worker yet (${job.data.repoURL})`,
+    ...appsetJobHandlers({
+      config,
+      pool,
+      store: deps.store,
+      box,
+      requests: deps.requests,
+      logger,
+      addFlow,
+      ...(deps.generationChunkSize ? { chunkSize: deps.generationChunkSize } : {}),
     }),
   };
   const jobs: FleetJobs = new FleetJobs({
@@ -111,6 +123,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     schedules: jobSchedules(config, box.activeKeyId),
     schedulerCheckMs: deps.schedulerCheckMs,
   });
+  deps.bindQueues(jobs);
   await jobs.start();
   if (box.activeKeyId) {
     const keyId = box.activeKeyId;

@@ -1,0 +1,93 @@
+import { GenerationReader } from '@flotilla/appsets';
+import type { WorkerConfig } from '@flotilla/config';
+import { JOB_SCHEDULERS } from '@flotilla/contracts';
+import type { DeletionBrake } from '@flotilla/domain';
+import type { EventStore } from '@flotilla/event-store';
+import { GitMirrorCache, RepositoryCredentialStore, tenantRepositoryCheck } from '@flotilla/git';
+import type { FlotillaEvent } from '@flotilla/projections';
+import type { SecretBox } from '@flotilla/secrets';
+import type { FlowJob } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import type { JobHandlers, JobSchedule } from '../fleet/fleet-jobs';
+import { generateAppsetProcessor } from './generate-appset.processor';
+import { finishGenerationProcessor, writeApplicationsProcessor } from './generation-flow.processor';
+import type { GenerationRequests } from './generation-requests';
+import { appsetResyncProcessor, gitRefreshProcessor } from './git-refresh.processor';
+
+/** Writes per chunk job (and the most a generation writes inline). */
+export const DEFAULT_CHUNK_SIZE = 250;
+
+export interface AppsetJobsDeps {
+  config: WorkerConfig;
+  pool: Pool;
+  store: EventStore<FlotillaEvent>;
+  box: SecretBox;
+  requests: GenerationRequests;
+  logger: Logger;
+  addFlow: (flow: FlowJob) => Promise<unknown>;
+  chunkSize?: number;
+  brake?: DeletionBrake;
+  readModelTimeoutMs?: number;
+}
+
+type AppsetHandlers = Pick<
+  JobHandlers,
+  'generate-appset' | 'write-applications' | 'finish-generation' | 'git-refresh' | 'appset-resync'
+>;
+
+/** The resync scheduler (on the fleet-upkeep queue like the other schedulers). */
+export function appsetSchedules(config: WorkerConfig): JobSchedule[] {
+  return [
+    {
+      id: JOB_SCHEDULERS.appsetResync,
+      everyMs: config.APPSET_RESYNC_SECONDS * 1000,
+      payload: { type: 'appset-resync' },
+    },
+  ];
+}
+
+/**
+ * The ApplicationSet jobs of a worker: generation (with its chunks and their parent), Git
+ * refreshes and the resync tick. One Git mirror cache per worker process; each generation sees
+ * Git through its tenant (allowed repositories checked before any fetch, its own credentials).
+ */
+export function appsetJobHandlers(deps: AppsetJobsDeps): AppsetHandlers {
+  const { config, pool, logger } = deps;
+  const mirrors = new GitMirrorCache({
+    directory: config.GIT_CACHE_DIR,
+    allowFileUrls: config.GIT_ALLOW_FILE_URLS,
+    fetchTimeoutMs: config.GIT_FETCH_TIMEOUT_SECONDS * 1000,
+  });
+  const credentials = new RepositoryCredentialStore(pool, deps.box);
+  const reader = new GenerationReader(pool);
+  const gitFor = async (tenant: string) => {
+    // Without the tenant's rules no repository may be read: generation then fails on Git (or
+    // earlier, on the same missing policy), never reads as empty.
+    const policy = await reader.policy(tenant).catch(() => undefined);
+    if (!policy) return undefined;
+    return mirrors.source({
+      checkURL: tenantRepositoryCheck(policy),
+      credentials: credentials.forTenant(tenant),
+    });
+  };
+  const generation = {
+    pool,
+    store: deps.store,
+    requests: deps.requests,
+    logger,
+    gitFor,
+    addFlow: deps.addFlow,
+    chunkSize: deps.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    readModelTimeoutMs: deps.readModelTimeoutMs ?? 30_000,
+    ...(deps.brake ? { brake: deps.brake } : {}),
+  };
+  const git = { pool, mirrors, credentials, requests: deps.requests, logger };
+  return {
+    'generate-appset': generateAppsetProcessor(generation),
+    'write-applications': writeApplicationsProcessor(generation),
+    'finish-generation': finishGenerationProcessor(generation),
+    'git-refresh': gitRefreshProcessor(git),
+    'appset-resync': appsetResyncProcessor(git),
+  };
+}

@@ -29,6 +29,12 @@ import { RegistrationTokenResolver } from './registration-tokens/registration-to
 import { RegistrationTokenService } from './registration-tokens/registration-token.service';
 import { GitRefreshQueue } from './webhooks/git-refresh.queue';
 import { GitWebhookController } from './webhooks/git-webhook.controller';
+import { ApplicationSetPreviewResolver } from './application-sets/application-set-preview.resolver';
+import { ApplicationSetPreviewService } from './application-sets/application-set-preview.service';
+import { ApplicationSetReadModel } from './application-sets/application-set.read-model';
+import { ApplicationSetResolver } from './application-sets/application-set.resolver';
+import { ApplicationSetService } from './application-sets/application-set.service';
+import { ApplicationResolver } from './application-sets/application.resolver';
 
 /** The hub's composition root. */
 @Module({})
@@ -72,6 +78,12 @@ export class AppModule {
         RegistrationTokenService,
         RegistrationTokenResolver,
         GitRefreshQueue,
+        ApplicationSetService,
+        ApplicationSetReadModel,
+        ApplicationSetResolver,
+        ApplicationResolver,
+        ApplicationSetPreviewService,
+        ApplicationSetPreviewResolver,
       ],
     };
   }

@@ -14,6 +14,8 @@ import {
   ProbeErrors,
 } from '@flotilla/inventory';
 import {
+  applicationSetsProjection,
+  applicationsProjection,
   clustersProjection,
   registrationTokensProjection,
   type FlotillaEvent,
@@ -67,7 +69,12 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
     this.heartbeatRedis.connect().catch(() => undefined);
     // Every replica also keeps the fleet read models current (checkpoint locks make that safe
     // alongside workers), so what a worker's sweep changed shows in queries within moments.
-    this.runners = [clustersProjection, registrationTokensProjection].map(
+    this.runners = [
+      clustersProjection,
+      registrationTokensProjection,
+      applicationSetsProjection,
+      applicationsProjection,
+    ].map(
       (projection) =>
         new ProjectionRunner(
           pool,

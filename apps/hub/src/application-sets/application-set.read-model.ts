@@ -1,0 +1,254 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, type JsonObjectValue } from '@flotilla/domain';
+import { liveTarget } from '@flotilla/event-store';
+import {
+  applicationSetsProjection,
+  applicationsProjection,
+  clustersProjection,
+  type ApplicationSetStatusRow,
+} from '@flotilla/projections';
+import type { Pool } from 'pg';
+import { labelSelectorSql } from '../clusters/label-selector.sql';
+import { PG_POOL } from '../infra/tokens';
+import { isUuid } from './application-set.service';
+
+/** A row of `application_sets`. */
+export interface ApplicationSetRow {
+  id: string;
+  tenant: string;
+  name: string;
+  manifest: JsonObjectValue;
+  manifest_version: number;
+  status: ApplicationSetStatusRow;
+  application_count: number;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+/** A row of `applications`, with its ApplicationSet's name and its cluster (when still known). */
+export interface ApplicationRow {
+  id: string;
+  application_set_id: string;
+  application_set_name: string | null;
+  tenant: string;
+  name: string;
+  cluster_id: string;
+  cluster_name: string | null;
+  cluster_labels: Record<string, string> | null;
+  namespace: string;
+  project: string;
+  repo_url: string | null;
+  target_revision: string | null;
+  path: string | null;
+  spec: JsonObjectValue;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Filters of the ApplicationSets list, as validated GraphQL input. */
+export interface ApplicationSetQuery {
+  tenants: string[];
+  search?: string;
+}
+
+/** Filters of the Applications list, as validated GraphQL input. */
+export interface ApplicationQuery {
+  tenants: string[];
+  applicationSetId?: string;
+  clusterId?: string;
+  /** A label selector on the Application's cluster. */
+  selector?: string;
+  search?: string;
+}
+
+const SETS = liveTarget(applicationSetsProjection).table('application_sets');
+const APPS = liveTarget(applicationsProjection).table('applications');
+const CLUSTERS = liveTarget(clustersProjection).table('clusters');
+
+const SET_COLUMNS = `id, tenant, name, manifest, manifest_version, status, application_count,
+  created_at, updated_at, version`;
+// One statement brings each Application's ApplicationSet name and cluster along.
+const APP_SELECT = `SELECT a.id, a.application_set_id, s.name AS application_set_name, a.tenant,
+    a.name, a.cluster_id, c.name AS cluster_name, c.labels AS cluster_labels, a.namespace,
+    a.project, a.repo_url, a.target_revision, a.path, a.spec, a.created_at, a.updated_at
+  FROM ${APPS} a
+  LEFT JOIN ${SETS} s ON s.id = a.application_set_id
+  LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id`;
+
+const like = (search: string) => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Reads of the ApplicationSets and Applications read models (one statement per batch). */
+@Injectable()
+export class ApplicationSetReadModel {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /** The live ApplicationSet with this id, or null. */
+  async getSet(id: string): Promise<ApplicationSetRow | null> {
+    if (!isUuid(id)) return null;
+    const { rows } = await this.pool.query<ApplicationSetRow>(
+      `SELECT ${SET_COLUMNS} FROM ${SETS} WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The live ApplicationSet `tenant/name`, or null. */
+  async findSet(tenant: string, name: string): Promise<ApplicationSetRow | null> {
+    const { rows } = await this.pool.query<ApplicationSetRow>(
+      `SELECT ${SET_COLUMNS} FROM ${SETS} WHERE tenant = $1 AND name = $2`,
+      [tenant, name],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A page of live ApplicationSets by tenant and name, after a `tenant/name` cursor. */
+  async listSets(
+    query: ApplicationSetQuery,
+    first: number,
+    after?: string,
+  ): Promise<{ rows: ApplicationSetRow[]; totalCount: number }> {
+    const params: unknown[] = [query.tenants];
+    const conditions = ['tenant = ANY($1::text[])'];
+    if (query.search) {
+      params.push(like(query.search));
+      conditions.push(`name ILIKE $${params.length}`);
+    }
+    const where = conditions.join(' AND ');
+    const total = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${SETS} WHERE ${where}`,
+      params,
+    );
+    const [afterTenant, afterName] = after ? splitCursor(after, 2) : ['', ''];
+    const n = params.length;
+    const { rows } = await this.pool.query<ApplicationSetRow>(
+      `SELECT ${SET_COLUMNS} FROM ${SETS} WHERE ${where} AND (tenant, name) > ($${n + 1}, $${n + 2})
+       ORDER BY tenant, name LIMIT $${n + 3}`,
+      [...params, afterTenant, afterName, first],
+    );
+    return { rows, totalCount: Number(total.rows[0]?.n ?? 0) };
+  }
+
+  /** The live Application with this id, or null. */
+  async getApplication(id: string): Promise<ApplicationRow | null> {
+    if (!isUuid(id)) return null;
+    const { rows } = await this.pool.query<ApplicationRow>(`${APP_SELECT} WHERE a.id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** A page of live Applications by tenant, name and id, after a `tenant/name/id` cursor. */
+  async listApplications(
+    query: ApplicationQuery,
+    first: number,
+    after?: string,
+  ): Promise<{ rows: ApplicationRow[]; totalCount: number }> {
+    const { where, params } = applicationWhere(query);
+    const total = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${APPS} a LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id
+       WHERE ${where}`,
+      params,
+    );
+    const [t, name, id] = after
+      ? splitCursor(after, 3)
+      : ['', '', '00000000-0000-0000-0000-000000000000'];
+    if (!isUuid(id)) throw badCursor();
+    const n = params.length;
+    const { rows } = await this.pool.query<ApplicationRow>(
+      `${APP_SELECT} WHERE ${where} AND (a.tenant, a.name, a.id) > ($${n + 1}, $${n + 2}, $${n + 3}::uuid)
+       ORDER BY a.tenant, a.name, a.id LIMIT $${n + 4}`,
+      [...params, t, name, id, first],
+    );
+    return { rows, totalCount: Number(total.rows[0]?.n ?? 0) };
+  }
+
+  /**
+   * Pages of the Applications of several ApplicationSets at once (by name, after a name cursor),
+   * with each one's total: two statements, however many ApplicationSets a list shows.
+   */
+  async applicationsOfSets(
+    setIds: readonly string[],
+    first: number,
+    after?: string,
+  ): Promise<Map<string, { rows: ApplicationRow[]; totalCount: number }>> {
+    const ids = [...new Set(setIds)];
+    const [pages, totals] = await Promise.all([
+      this.pool.query<ApplicationRow>(
+        `SELECT * FROM (
+           SELECT p.*, row_number() OVER (PARTITION BY p.application_set_id ORDER BY p.name) AS rn
+           FROM (${APP_SELECT} WHERE a.application_set_id = ANY($1::uuid[]) AND a.name > $2) p
+         ) q WHERE rn <= $3 ORDER BY application_set_id, name`,
+        [ids, after ?? '', first],
+      ),
+      this.pool.query<{ id: string; n: string }>(
+        `SELECT application_set_id AS id, count(*) AS n FROM ${APPS}
+         WHERE application_set_id = ANY($1::uuid[]) GROUP BY 1`,
+        [ids],
+      ),
+    ]);
+    const out = new Map(ids.map((id) => [id, { rows: [] as ApplicationRow[], totalCount: 0 }]));
+    for (const row of pages.rows) out.get(row.application_set_id)?.rows.push(row);
+    for (const t of totals.rows) {
+      const entry = out.get(t.id);
+      if (entry) entry.totalCount = Number(t.n);
+    }
+    return out;
+  }
+
+  /** Where the named Applications of an ApplicationSet run now (for a preview). */
+  async placements(
+    setId: string | null,
+  ): Promise<Map<string, { clusterId: string; namespace: string }>> {
+    if (setId === null) return new Map();
+    const { rows } = await this.pool.query<{ name: string; cluster_id: string; namespace: string }>(
+      `SELECT name, cluster_id, namespace FROM ${APPS} WHERE application_set_id = $1`,
+      [setId],
+    );
+    return new Map(rows.map((r) => [r.name, { clusterId: r.cluster_id, namespace: r.namespace }]));
+  }
+
+  /** Cluster names by id (deregistered clusters too). */
+  async clusterNames(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ id: string; name: string }>(
+      `SELECT id, name FROM ${CLUSTERS} WHERE id = ANY($1::text[])`,
+      [[...new Set(ids)]],
+    );
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+}
+
+function applicationWhere(query: ApplicationQuery): { where: string; params: unknown[] } {
+  const conditions = ['a.tenant = ANY($1::text[])'];
+  const params: unknown[] = [query.tenants];
+  if (query.applicationSetId !== undefined) {
+    // Not a UUID: no ApplicationSet has it, so nothing matches (rather than a SQL error).
+    params.push(isUuid(query.applicationSetId) ? query.applicationSetId : null);
+    conditions.push(`a.application_set_id = $${params.length}::uuid`);
+  }
+  if (query.clusterId !== undefined) {
+    params.push(query.clusterId);
+    conditions.push(`a.cluster_id = $${params.length}`);
+  }
+  if (query.selector !== undefined) {
+    const s = labelSelectorSql(query.selector, 'c.labels', params.length + 1);
+    conditions.push(`c.id IS NOT NULL AND ${s.sql}`);
+    params.push(...s.params);
+  }
+  if (query.search) {
+    params.push(like(query.search));
+    conditions.push(`a.name ILIKE $${params.length}`);
+  }
+  return { where: conditions.join(' AND '), params };
+}
+
+const badCursor = () =>
+  new DomainError('BAD_USER_INPUT', 'after: must be a cursor returned by this connection', 'after');
+
+/** Splits a `a/b[/c]` cursor (names never hold a slash). */
+function splitCursor(cursor: string, parts: 2): [string, string];
+function splitCursor(cursor: string, parts: 3): [string, string, string];
+function splitCursor(cursor: string, parts: number): string[] {
+  const split = cursor.split('/');
+  if (split.length !== parts || split.some((p) => p === '')) throw badCursor();
+  return split;
+}

@@ -2,7 +2,9 @@
 // ApplicationSets appended as the hub would, and "the worker has nothing left to do".
 import { QUEUES } from '@flotilla/contracts';
 import {
+  applicationId,
   applicationSetStream,
+  applicationStream,
   parseTenantSpec,
   type ApplicationSetEvent,
   type JsonObjectValue,
@@ -45,6 +47,7 @@ export function manifest(
   generators: unknown[],
   options: {
     appName?: string;
+    finalizers?: string[];
     path?: string;
     syncPolicy?: Record<string, unknown>;
     destination?: Record<string, string>;
@@ -59,7 +62,10 @@ export function manifest(
       generators,
       ...(options.syncPolicy ? { syncPolicy: options.syncPolicy } : {}),
       template: {
-        metadata: { name: options.appName ?? '{{.name}}-{{.app}}' },
+        metadata: {
+          name: options.appName ?? '{{.name}}-{{.app}}',
+          ...(options.finalizers ? { finalizers: options.finalizers } : {}),
+        },
         spec: {
           project: 'default',
           source: {
@@ -172,6 +178,23 @@ export class AppsetFleet {
     return events
       .filter((e) => type === undefined || e.type === type)
       .map((e) => ({ type: e.type, data: e.data as Record<string, unknown> }));
+  }
+
+  /** The events of the named Applications of an ApplicationSet, in log order. */
+  async applicationEvents(
+    setId: string,
+    names: readonly string[],
+  ): Promise<{ name: string; type: string; data: Record<string, unknown> }[]> {
+    const streams = new Map(names.map((n) => [applicationStream(applicationId(setId, n)), n]));
+    const { rows } = await this.pool.query<{
+      stream_id: string;
+      type: string;
+      data: Record<string, unknown>;
+    }>(
+      'SELECT stream_id, type, data FROM events WHERE stream_id = ANY($1) ORDER BY global_position',
+      [[...streams.keys()]],
+    );
+    return rows.map((r) => ({ name: streams.get(r.stream_id) ?? '', type: r.type, data: r.data }));
   }
 
   async eventCount(): Promise<number> {

@@ -182,7 +182,10 @@ async function generate(
     writes,
     // A run that changes nothing and finds the status as last recorded leaves no trace (the
     // last event's counts describe the last run that changed something).
-    record: writes.length === 0 && sameStatus(state.generation, record) ? null : record,
+    record:
+      writes.length === 0 && sameStatus(state.generation, record, plan.held?.deletions)
+        ? null
+        : record,
     held: plan.held,
     manifestVersion: state.manifestVersion,
   });
@@ -192,9 +195,11 @@ async function generate(
 function sameStatus(
   status: GenerationStatus,
   record: NonNullable<FinishPayload['record']>,
+  held: readonly string[] | undefined,
 ): boolean {
   const { last, failure } = status;
   if (failure !== undefined || last === undefined) return false;
+  if (canonicalJson(status.held?.deletions ?? []) !== canonicalJson(held ?? [])) return false;
   const shown = (r: typeof record) =>
     canonicalJson({
       manifestVersion: r.manifestVersion,

@@ -10,7 +10,7 @@ import {
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
-import { DomainError } from '@flotilla/domain';
+import { applicationSetStream, DomainError } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import { stringify } from 'yaml';
 import { Access } from '../auth/access.decorator';
@@ -240,7 +240,7 @@ export class ApplicationSetResolver {
   ): Promise<AuditEventConnection> {
     const page = pageArgs(first, after);
     const events = await this.store.readAll({
-      streamId: `applicationset-${set.id}`,
+      streamId: applicationSetStream(set.id),
       direction: 'backward',
       limit: page.first + 1,
       ...(page.after !== undefined ? { before: page.after } : {}),
@@ -283,7 +283,7 @@ export class ApplicationSetResolver {
 
   private async recordedAt(id: string): Promise<Date | null> {
     const [last] = await this.store.readAll({
-      streamId: `applicationset-${id}`,
+      streamId: applicationSetStream(id),
       direction: 'backward',
       limit: 1,
     });

@@ -12,6 +12,7 @@ import type { EventStore } from '@flotilla/event-store';
 import type { Pool } from 'pg';
 import { EVENT_STORE, PG_POOL } from '../infra/tokens';
 import type { TestHub } from '../testing/test-hub';
+import { ApplicationSetService } from './application-set.service';
 
 /** An ApplicationSet of `tenant` in YAML: one Application per live cluster (cluster generator). */
 export const manifestYaml = (name: string, revision = 'v1', tenant = 'team-a') => `
@@ -61,7 +62,12 @@ export const manifestJson = (name: string, revision = 'v1', tenant = 'team-a') =
     },
   });
 
-const META: ApplicationMetadata = { labels: {}, annotations: {}, finalizers: [] };
+/** What Argo CD puts on a generated Application by default: the resources finalizer. */
+const META: ApplicationMetadata = {
+  labels: {},
+  annotations: {},
+  finalizers: ['resources-finalizer.argocd.argoproj.io'],
+};
 
 /** The spec the manifests above generate for `name` on cluster `cluster` of `tenant`. */
 export const generatedSpec = (
@@ -78,6 +84,9 @@ export const generatedSpec = (
 /** The log and the database of a test hub. */
 export const storeOf = (hub: TestHub) => hub.app.get<symbol, EventStore>(EVENT_STORE);
 export const poolOf = (hub: TestHub) => hub.app.get<symbol, Pool>(PG_POOL);
+
+/** Brings the hub's ApplicationSet and Application read models up to the head of the log. */
+export const settle = (hub: TestHub) => hub.app.get(ApplicationSetService).settle();
 
 /**
  * Appends the ApplicationCreated event the worker would write for Application `name` of
@@ -113,6 +122,7 @@ export async function appendApplication(
     actor: 'system:worker',
     tenantId: app.tenant,
   });
+  await settle(hub);
   return id;
 }
 
@@ -127,6 +137,7 @@ export async function appendSetEvent(
   await store.append(stream, await store.streamVersion(stream), [event], {
     actor: 'system:worker',
   });
+  await settle(hub);
 }
 
 /** How many events of ApplicationSet streams the log holds. */

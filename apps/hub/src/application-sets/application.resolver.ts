@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { DomainError } from '@flotilla/domain';
+import { applicationStream, DomainError } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import { Access } from '../auth/access.decorator';
 import { AuditEventConnection } from '../audit/audit-event.model';
@@ -96,7 +96,7 @@ export class ApplicationResolver {
   ): Promise<AuditEventConnection> {
     const page = pageArgs(first, after);
     const events = await this.store.readAll({
-      streamId: `application-${application.id}`,
+      streamId: applicationStream(application.id),
       direction: 'backward',
       limit: page.first + 1,
       ...(page.after !== undefined ? { before: page.after } : {}),

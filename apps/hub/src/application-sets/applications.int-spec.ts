@@ -1,0 +1,363 @@
+import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
+import { createTenants, fleetTokens, issueToken, registerAgent } from '../testing/fleet-fixture';
+import { startTestHub, type TestHub } from '../testing/test-hub';
+import {
+  appendApplication,
+  applicationSetEventCount,
+  generatedSpec,
+  manifestYaml,
+  poolOf,
+} from './application-sets.fixture';
+
+const CREATE = `mutation($tenant: String!, $manifest: String!) {
+  createApplicationSet(tenant: $tenant, manifest: $manifest) { id name } }`;
+const LIST = `query($filter: ApplicationFilter, $first: Int, $after: String) {
+  applications(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id name tenant namespace project repoURL targetRevision path spec
+      applicationSet { id name } cluster { id name labels } createdAt updatedAt } } } }`;
+const GET = `query($id: ID!) { application(id: $id) { name cluster { name }
+  history { edges { node { type actor } } } } }`;
+const SETS_WITH_APPS = `query($first: Int) { applicationSets(filter: {tenant: "team-a"}) {
+  edges { node { name applicationCount applications(first: $first) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { name cluster { name } } } } } } } }`;
+const PREVIEW = `mutation($tenant: String!, $manifest: String!) {
+  previewApplicationSet(tenant: $tenant, manifest: $manifest) {
+    ok applicationSetId failure { reason message }
+    created { name cluster { name } namespace } updated { name cluster { name } }
+    deleted { name cluster { name } } unchanged { name cluster { name } }
+    skipped { updates { name } deletions { name } } held { deletions threshold }
+    violations { application cluster rule } validationErrors { application message }
+    clusters { cluster { name } created updated deleted unchanged } } }`;
+
+type Result = Awaited<ReturnType<TestHub['graphql']>>;
+type AppNode = { name: string; tenant: string; cluster: { name: string } };
+
+describe('Applications and previews through GraphQL', () => {
+  let db: TestDatabase;
+  let hub: TestHub;
+  let users: Awaited<ReturnType<typeof fleetTokens>>;
+  const clusters: Record<string, string> = {};
+  const sets: Record<string, string> = {};
+  const apps: Record<string, string> = {};
+  const code = (res: Result) => res.body.errors?.[0]?.extensions?.code ?? 'OK';
+  const data = <T>(res: Result, key: string): T => {
+    if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+    return res.body.data?.[key] as T;
+  };
+  const list = (filter: Record<string, unknown>, token = users.root, first = 50, after?: string) =>
+    hub.graphql(LIST, { filter, first, after }, token);
+  const names = (res: Result) =>
+    data<{ edges: { node: AppNode }[] }>(res, 'applications').edges.map((e) => e.node.name);
+  const preview = async (manifest: string, token = users.alice) =>
+    data<Record<string, unknown>>(
+      await hub.graphql(PREVIEW, { tenant: 'team-a', manifest }, token),
+      'previewApplicationSet',
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase('applications');
+    hub = await startTestHub(db.url);
+    users = await fleetTokens();
+    await createTenants(hub, users.root, ['team-a', 'team-b']);
+    const a = await issueToken(hub, users.alice, { tenant: 'team-a', maxUses: 10 });
+    const b = await issueToken(hub, users.mallory, { tenant: 'team-b', maxUses: 10 });
+    const fleet: [string, string, Record<string, string>][] = [
+      ['a-eu-prod', a.value, { env: 'prod', region: 'eu' }],
+      ['a-us-prod', a.value, { env: 'prod', region: 'us' }],
+      ['a-eu-dev', a.value, { env: 'dev', region: 'eu' }],
+      ['b-eu-prod', b.value, { env: 'prod', region: 'eu' }],
+    ];
+    for (const [name, token, labels] of fleet)
+      clusters[name] = (await registerAgent(hub, token, name, { labels })).clusterId;
+    for (const [tenant, name, token] of [
+      ['team-a', 'web', users.alice],
+      ['team-a', 'api', users.alice],
+      ['team-b', 'shop', users.mallory],
+    ] as const) {
+      const res = await hub.graphql(
+        CREATE,
+        { tenant, manifest: manifestYaml(name, 'v1', tenant) },
+        token,
+      );
+      sets[name] = data<{ id: string }>(res, 'createApplicationSet').id;
+    }
+    // What the worker would have generated: web everywhere in team-a, api on a-eu-prod only.
+    const placed: [string, string, string][] = [
+      ['web', 'team-a', 'a-eu-prod'],
+      ['web', 'team-a', 'a-us-prod'],
+      ['web', 'team-a', 'a-eu-dev'],
+      ['api', 'team-a', 'a-eu-prod'],
+      ['shop', 'team-b', 'b-eu-prod'],
+    ];
+    for (const [set, tenant, cluster] of placed) {
+      apps[`${cluster}-${set}`] = await appendApplication(hub, {
+        setId: sets[set]!,
+        tenant,
+        name: `${cluster}-${set}`,
+        clusterId: clusters[cluster]!,
+        namespace: set,
+        spec: generatedSpec(set, cluster, 'v1', tenant),
+      });
+    }
+  });
+  afterAll(async () => {
+    await hub.close();
+    await db.drop();
+  });
+
+  it('lists per-cluster rows with their ApplicationSet and cluster, filtered and paged', async () => {
+    const all = await list({});
+    expect(names(all)).toEqual([
+      'a-eu-dev-web',
+      'a-eu-prod-api',
+      'a-eu-prod-web',
+      'a-us-prod-web',
+      'b-eu-prod-shop',
+    ]);
+    const first = data<{ edges: { node: Record<string, unknown> }[] }>(all, 'applications').edges[0]
+      ?.node;
+    expect(first).toMatchObject({
+      id: apps['a-eu-dev-web'],
+      tenant: 'team-a',
+      namespace: 'web',
+      project: 'default',
+      repoURL: 'https://github.com/team-a/apps.git',
+      targetRevision: 'v1',
+      path: 'web',
+      spec: generatedSpec('web', 'a-eu-dev'),
+      applicationSet: { id: sets['web'], name: 'web' },
+      cluster: { id: clusters['a-eu-dev'], name: 'a-eu-dev', labels: { env: 'dev', region: 'eu' } },
+    });
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ applicationSetId: sets['web'] }, ['a-eu-dev-web', 'a-eu-prod-web', 'a-us-prod-web']],
+      [{ clusterId: clusters['a-eu-prod'] }, ['a-eu-prod-api', 'a-eu-prod-web']],
+      [
+        { selector: 'env=prod' },
+        ['a-eu-prod-api', 'a-eu-prod-web', 'a-us-prod-web', 'b-eu-prod-shop'],
+      ],
+      [
+        { selector: 'env=prod', tenant: 'team-a', search: 'web' },
+        ['a-eu-prod-web', 'a-us-prod-web'],
+      ],
+      [{ selector: 'region in (eu),env!=prod' }, ['a-eu-dev-web']],
+      [{ selector: '!region' }, []],
+      [{ search: 'API' }, ['a-eu-prod-api']],
+      [{ applicationSetId: 'not-a-uuid' }, []],
+    ];
+    for (const [filter, expected] of cases) {
+      const res = await list(filter);
+      expect({ filter, names: names(res) }).toEqual({ filter, names: expected });
+      expect(data<{ totalCount: number }>(res, 'applications').totalCount).toBe(expected.length);
+    }
+    const bad = await list({ selector: 'env in (prod' });
+    expect(bad.body.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'filter.selector',
+    });
+
+    const page1 = await list({ tenant: 'team-a' }, users.root, 3);
+    expect(names(page1)).toEqual(['a-eu-dev-web', 'a-eu-prod-api', 'a-eu-prod-web']);
+    const info = data<{
+      pageInfo: { endCursor: string; hasNextPage: boolean };
+      totalCount: number;
+    }>(page1, 'applications');
+    expect(info).toMatchObject({ pageInfo: { hasNextPage: true }, totalCount: 4 });
+    const page2 = await list({ tenant: 'team-a' }, users.root, 3, info.pageInfo.endCursor);
+    expect(names(page2)).toEqual(['a-us-prod-web']);
+    expect(code(await list({}, users.root, 3, 'team-a/x'))).toBe('BAD_USER_INPUT');
+  });
+
+  it("shows an Application's history, and each ApplicationSet's Applications in one batch", async () => {
+    const got = await hub.graphql(GET, { id: apps['a-us-prod-web'] }, users.vic);
+    expect(data(got, 'application')).toEqual({
+      name: 'a-us-prod-web',
+      cluster: { name: 'a-us-prod' },
+      history: { edges: [{ node: { type: 'ApplicationCreated', actor: 'system:worker' } }] },
+    });
+
+    const pool = poolOf(hub);
+    const spy = jest.spyOn(pool, 'query');
+    try {
+      const res = await hub.graphql(SETS_WITH_APPS, { first: 2 }, users.alice);
+      const nodes = data<{ edges: { node: Record<string, unknown> }[] }>(
+        res,
+        'applicationSets',
+      ).edges.map((e) => e.node);
+      expect(nodes).toEqual([
+        {
+          name: 'api',
+          applicationCount: 1,
+          applications: {
+            totalCount: 1,
+            pageInfo: { hasNextPage: false, endCursor: 'a-eu-prod-api' },
+            edges: [{ node: { name: 'a-eu-prod-api', cluster: { name: 'a-eu-prod' } } }],
+          },
+        },
+        {
+          name: 'web',
+          applicationCount: 3,
+          applications: {
+            totalCount: 3,
+            pageInfo: { hasNextPage: true, endCursor: 'a-eu-prod-web' },
+            edges: [
+              { node: { name: 'a-eu-dev-web', cluster: { name: 'a-eu-dev' } } },
+              { node: { name: 'a-eu-prod-web', cluster: { name: 'a-eu-prod' } } },
+            ],
+          },
+        },
+      ]);
+      const pages = spy.mock.calls.filter(([sql]) => String(sql).includes('row_number()'));
+      expect(pages).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('keeps tenants apart, seen from the attacker side', async () => {
+    expect(names(await list({}, users.mallory))).toEqual(['b-eu-prod-shop']);
+    expect(names(await list({ applicationSetId: sets['web'] }, users.mallory))).toEqual([]);
+    expect(names(await list({ clusterId: clusters['a-eu-prod'] }, users.mallory))).toEqual([]);
+    expect(
+      data<{ totalCount: number }>(await list({ tenant: 'team-a' }, users.mallory), 'applications')
+        .totalCount,
+    ).toBe(0);
+    const hidden = await hub.graphql(GET, { id: apps['a-eu-prod-web'] }, users.mallory);
+    const missing = await hub.graphql(
+      GET,
+      { id: '0190a0a0-0000-7000-8000-000000000000' },
+      users.mallory,
+    );
+    expect(code(hidden)).toBe('NOT_FOUND');
+    expect(hidden.body.errors?.[0]?.message).toBe(
+      missing.body.errors?.[0]?.message?.replace(
+        '0190a0a0-0000-7000-8000-000000000000',
+        apps['a-eu-prod-web']!,
+      ),
+    );
+    expect(names(await list({}, users.vic))).toEqual([
+      'a-eu-dev-web',
+      'a-eu-prod-api',
+      'a-eu-prod-web',
+      'a-us-prod-web',
+    ]);
+  });
+
+  it('previews a new ApplicationSet cluster by cluster, writing nothing', async () => {
+    const before = await applicationSetEventCount(hub);
+    const fresh = await preview(manifestYaml('fresh'), users.bob);
+    expect(fresh).toMatchObject({
+      ok: true,
+      applicationSetId: null,
+      failure: null,
+      created: [
+        { name: 'a-eu-dev-fresh', cluster: { name: 'a-eu-dev' }, namespace: 'fresh' },
+        { name: 'a-eu-prod-fresh', cluster: { name: 'a-eu-prod' }, namespace: 'fresh' },
+        { name: 'a-us-prod-fresh', cluster: { name: 'a-us-prod' }, namespace: 'fresh' },
+      ],
+      updated: [],
+      deleted: [],
+      unchanged: [],
+      held: null,
+      clusters: [
+        { cluster: { name: 'a-eu-dev' }, created: 1, updated: 0, deleted: 0, unchanged: 0 },
+        { cluster: { name: 'a-eu-prod' }, created: 1, updated: 0, deleted: 0, unchanged: 0 },
+        { cluster: { name: 'a-us-prod' }, created: 1, updated: 0, deleted: 0, unchanged: 0 },
+      ],
+    });
+    expect(await applicationSetEventCount(hub)).toBe(before);
+    const { rows } = await poolOf(hub).query(`SELECT count(*)::int AS n FROM events`);
+    const again = await preview(manifestYaml('fresh'));
+    expect(again['created']).toHaveLength(3);
+    expect((await poolOf(hub).query(`SELECT count(*)::int AS n FROM events`)).rows).toEqual(rows);
+  });
+
+  it('previews a change against the Applications that exist: updates, deletions, unchanged', async () => {
+    const moved = await preview(manifestYaml('web', 'v2'));
+    expect(moved).toMatchObject({
+      ok: true,
+      applicationSetId: sets['web'],
+      created: [],
+      updated: [
+        { name: 'a-eu-dev-web', cluster: { name: 'a-eu-dev' } },
+        { name: 'a-eu-prod-web', cluster: { name: 'a-eu-prod' } },
+        { name: 'a-us-prod-web', cluster: { name: 'a-us-prod' } },
+      ],
+      unchanged: [],
+    });
+    const prodOnly = manifestYaml('web').replace(
+      '- clusters: {}',
+      '- clusters:\n        selector:\n          matchLabels:\n            env: prod',
+    );
+    expect(await preview(prodOnly)).toMatchObject({
+      ok: true,
+      created: [],
+      updated: [],
+      deleted: [{ name: 'a-eu-dev-web', cluster: { name: 'a-eu-dev' } }],
+      unchanged: [
+        { name: 'a-eu-prod-web', cluster: { name: 'a-eu-prod' } },
+        { name: 'a-us-prod-web', cluster: { name: 'a-us-prod' } },
+      ],
+      clusters: [
+        { cluster: { name: 'a-eu-dev' }, deleted: 1, unchanged: 0 },
+        { cluster: { name: 'a-eu-prod' }, deleted: 0, unchanged: 1 },
+        { cluster: { name: 'a-us-prod' }, deleted: 0, unchanged: 1 },
+      ],
+    });
+    const createOnly = prodOnly.replace(
+      'spec:\n  goTemplate: true',
+      'spec:\n  syncPolicy:\n    applicationsSync: create-only\n  goTemplate: true',
+    );
+    expect(await preview(createOnly)).toMatchObject({
+      deleted: [],
+      skipped: { updates: [], deletions: [{ name: 'a-eu-dev-web' }] },
+    });
+  });
+
+  it('previews rule violations and failures without writing', async () => {
+    const foreign = await preview(
+      manifestYaml('foreign').replace('github.com/team-a/', 'github.com/elsewhere/'),
+    );
+    expect(foreign['ok']).toBe(true);
+    expect(foreign['created']).toEqual([]);
+    expect(foreign['violations']).toEqual([
+      { application: 'a-eu-dev-foreign', cluster: 'a-eu-dev', rule: 'source' },
+      { application: 'a-eu-prod-foreign', cluster: 'a-eu-prod', rule: 'source' },
+      { application: 'a-us-prod-foreign', cluster: 'a-us-prod', rule: 'source' },
+    ]);
+    const git = manifestYaml('from-git').replace(
+      '- clusters: {}',
+      `- git:\n        repoURL: https://github.com/team-a/apps.git\n        revision: HEAD\n        directories:\n          - path: '*'`,
+    );
+    expect(await preview(git)).toMatchObject({
+      ok: false,
+      failure: { reason: 'GitError' },
+      created: [],
+    });
+    const bad = await hub.graphql(
+      PREVIEW,
+      {
+        tenant: 'team-a',
+        manifest: manifestYaml('x').replace('apiVersion: argoproj.io/v1alpha1', 'apiVersion: v1'),
+      },
+      users.alice,
+    );
+    expect(bad.body.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'manifest.apiVersion',
+    });
+    // Viewers may not preview (it needs the right the write would need).
+    const vic = await hub.graphql(
+      PREVIEW,
+      { tenant: 'team-a', manifest: manifestYaml('web') },
+      users.vic,
+    );
+    expect(code(vic)).toBe('FORBIDDEN');
+    const missingTenant = await hub.graphql(
+      PREVIEW,
+      { tenant: 'team-z', manifest: manifestYaml('web') },
+      users.root,
+    );
+    expect(code(missingTenant)).toBe('NOT_FOUND');
+  });
+});

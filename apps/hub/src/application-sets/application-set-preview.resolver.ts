@@ -49,10 +49,13 @@ export class ApplicationSetPreviewResolver {
         'FORBIDDEN',
         `you may not ${existing ? 'update' : 'create'} applicationset ${object}`,
       );
+    // A confirmed deletion set applies to the next run, so the preview plans with it too.
+    const confirmed = existing?.status.confirmed?.deletions;
     return this.previews.preview({
       applicationSetId: existing?.id ?? null,
       tenant,
       manifest: submitted.manifest,
+      ...(confirmed ? { confirmedDeletions: confirmed } : {}),
     });
   }
 }

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ApplicationSetGeneration, type PlannedGeneration } from '@flotilla/appsets';
-import type { JsonObjectValue } from '@flotilla/domain';
+import {
+  ApplicationSetGeneration,
+  type GenerationSubject,
+  type PlannedGeneration,
+} from '@flotilla/appsets';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../infra/tokens';
 import type {
@@ -40,11 +43,8 @@ export class ApplicationSetPreviewService {
     this.generation = new ApplicationSetGeneration({ pool });
   }
 
-  async preview(input: {
-    applicationSetId: string | null;
-    tenant: string;
-    manifest: JsonObjectValue;
-  }): Promise<ApplicationSetPreview> {
+  /** Plans `input` against the fleet and the Applications of `applicationSetId` as they are now. */
+  async preview(input: GenerationSubject): Promise<ApplicationSetPreview> {
     const result = await this.generation.plan(input);
     if (!result.ok)
       return {

@@ -169,6 +169,34 @@ describe('ApplicationSets through GraphQL', () => {
     expect(await applicationSetEventCount(hub)).toBe(before);
   });
 
+  it('lets exactly one of several concurrent submissions of one name through', async () => {
+    const before = await applicationSetEventCount(hub);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        create(manifestYaml('racy', `v${i}`), i % 2 ? users.alice : users.bob),
+      ),
+    );
+    expect(results.map(code).sort()).toEqual([
+      'CONFLICT',
+      'CONFLICT',
+      'CONFLICT',
+      'CONFLICT',
+      'CONFLICT',
+      'OK',
+    ]);
+    expect(await applicationSetEventCount(hub)).toBe(before + 1);
+    const { rows } = await poolOf(hub).query(
+      `SELECT count(*)::int AS n FROM application_set_names WHERE name = 'racy'`,
+    );
+    expect(rows).toEqual([{ n: 1 }]);
+    const winner = results.find((r) => code(r) === 'OK')!;
+    await hub.graphql(
+      DELETE,
+      { id: data<SetNode>(winner, 'createApplicationSet').id },
+      users.alice,
+    );
+  });
+
   it('deletes, freeing the name in the same transaction, and records the actor', async () => {
     const first = data<SetNode>(await create(manifestYaml('short-lived')), 'createApplicationSet');
     const deleted = data<{ id: string; deletedAt: string | null }>(

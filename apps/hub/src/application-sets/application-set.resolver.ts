@@ -31,7 +31,7 @@ import {
   type ApplicationSetWrite,
 } from './application-set.service';
 import { ApplicationConnection } from './application.model';
-import { requestBatch } from './request-batch';
+import { loadForParent, noteParents } from './request-batch';
 import { visibleTenants, type Authz } from './tenant-visibility';
 
 /**
@@ -77,6 +77,11 @@ export class ApplicationSetResolver {
     const nodes = shown
       .filter((r) => authz.can('applicationsets', 'get', objectOf(r)))
       .map(toApplicationSet);
+    noteParents(
+      context,
+      'ApplicationSet',
+      nodes.map((n) => n.id),
+    );
     return {
       edges: nodes.map((node) => ({ cursor: objectOf(node), node })),
       pageInfo: {
@@ -208,12 +213,13 @@ export class ApplicationSetResolver {
     @Args('after', { type: () => String, nullable: true }) after: string | null,
   ): Promise<ApplicationConnection> {
     const page = pageArgsByName(first, after);
-    const batch = requestBatch(
+    const { rows, totalCount } = await loadForParent(
       context,
-      `applicationSet.applications:${first}:${after ?? ''}`,
-      (ids: string[]) => this.reads.applicationsOfSets(ids, page.first + 1, page.after),
+      'ApplicationSet',
+      `applications:${first}:${after ?? ''}`,
+      set.id,
+      (ids) => this.reads.applicationsOfSets(ids, page.first + 1, page.after),
     );
-    const { rows, totalCount } = await batch.get(set.id);
     const authz = authzOf(context);
     const shown = rows.slice(0, page.first);
     const nodes = shown

@@ -1,51 +1,54 @@
 /**
- * Collects the keys field resolvers ask for while one request's list is being resolved and
- * loads them with one call, so a list of N parents costs one look-up instead of N. Keys asked
- * for before the next macrotask share the batch (sibling field resolvers start within the same
- * round of microtasks, after their guards).
+ * Per-request batching of field resolvers over a list. The resolver that returns parents notes
+ * their ids (`noteParents`); the first child field resolver to ask (`loadForParent`) loads the
+ * field for every noted parent not loaded yet, in one call, and its siblings share the result.
+ * Unlike waiting a tick for siblings to ask, this does not depend on when each sibling's guard
+ * finishes, so a list of N parents always costs one look-up.
  */
-export class RequestBatch<K, V> {
-  private pending: { key: K; resolve: (v: V) => void; reject: (e: unknown) => void }[] = [];
-
-  constructor(private readonly load: (keys: K[]) => Promise<Map<K, V>>) {}
-
-  get(key: K): Promise<V> {
-    return new Promise<V>((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(() => void this.flush());
-      this.pending.push({ key, resolve, reject });
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      const values = await this.load([...new Set(batch.map((b) => b.key))]);
-      for (const b of batch) {
-        const value = values.get(b.key);
-        if (value === undefined) b.reject(new Error(`batch: no value for ${String(b.key)}`));
-        else b.resolve(value);
-      }
-    } catch (error) {
-      for (const b of batch) b.reject(error);
-    }
-  }
+interface Scope {
+  parents: Map<string, Set<string>>;
+  loaded: Map<string, Map<string, Promise<Map<string, unknown>>>>;
 }
 
-const batches = new WeakMap<object, Map<string, RequestBatch<unknown, unknown>>>();
+const scopes = new WeakMap<object, Scope>();
+
+function scopeOf(request: object): Scope {
+  let scope = scopes.get(request);
+  if (!scope) scopes.set(request, (scope = { parents: new Map(), loaded: new Map() }));
+  return scope;
+}
+
+/** Notes that this request shows parents `ids` of `kind` (e.g. `ApplicationSet`). */
+export function noteParents(request: object, kind: string, ids: readonly string[]): void {
+  const scope = scopeOf(request);
+  let known = scope.parents.get(kind);
+  if (!known) scope.parents.set(kind, (known = new Set()));
+  for (const id of ids) known.add(id);
+}
 
 /**
- * The batch named `name` of one request (`scope`: its context object), created on first use;
- * it goes away with the request.
+ * The value of field `field` (including its arguments, e.g. `applications:50:`) for parent `id`
+ * of `kind`: loaded with `load` for every noted parent of `kind` not loaded yet for that field.
  */
-export function requestBatch<K, V>(
-  scope: object,
-  name: string,
-  load: (keys: K[]) => Promise<Map<K, V>>,
-): RequestBatch<K, V> {
-  let byName = batches.get(scope);
-  if (!byName) batches.set(scope, (byName = new Map()));
-  let batch = byName.get(name);
-  if (!batch) byName.set(name, (batch = new RequestBatch(load) as RequestBatch<unknown, unknown>));
-  return batch as RequestBatch<K, V>;
+export async function loadForParent<V>(
+  request: object,
+  kind: string,
+  field: string,
+  id: string,
+  load: (ids: string[]) => Promise<Map<string, V>>,
+): Promise<V> {
+  const scope = scopeOf(request);
+  const key = `${kind}.${field}`;
+  let loaded = scope.loaded.get(key);
+  if (!loaded) scope.loaded.set(key, (loaded = new Map()));
+  let pending = loaded.get(id);
+  if (!pending) {
+    const ids = [...(scope.parents.get(kind) ?? [])].filter((p) => !loaded.has(p));
+    if (!ids.includes(id)) ids.push(id);
+    pending = load(ids) as Promise<Map<string, unknown>>;
+    for (const p of ids) loaded.set(p, pending);
+  }
+  const value = (await pending).get(id);
+  if (value === undefined) throw new Error(`${key}: nothing loaded for ${id}`);
+  return value as V;
 }

@@ -333,6 +333,116 @@ console.log(
   `  selector env=prod,region in (eu-west): ${prodEu.data.clusters.edges.map((e) => e.node.name).join(', ')}`,
 );
 
+step(
+  'an ApplicationSet over the fleet: preview, create, Applications per cluster, the deletion brake',
+);
+const guestbook = (envs) => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: guestbook
+spec:
+  goTemplate: true
+  generators:
+    - matrix:
+        generators:
+          - clusters:
+              selector:
+                matchExpressions:
+                  - { key: env, operator: In, values: [${envs.join(', ')}] }
+          - list:
+              elements:
+                - component: frontend
+                - component: backend
+  template:
+    metadata:
+      name: '{{.name}}-{{.component}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/example/team-a-guestbook
+        targetRevision: main
+        path: '{{.component}}'
+      destination:
+        server: '{{.server}}'
+        namespace: team-a-{{.component}}
+`;
+const PREVIEW = `mutation($tenant: String!, $manifest: String!) {
+  previewApplicationSet(tenant: $tenant, manifest: $manifest) {
+    ok created { name } deleted { name } unchanged { name }
+    held { deletions currentCount threshold } failure { reason message } } }`;
+const preview = await graphql(PREVIEW, aliceToken, {
+  tenant: 'team-a',
+  manifest: guestbook(['prod', 'staging']),
+});
+if (preview.errors) fail(`previewApplicationSet failed: ${JSON.stringify(preview.errors)}`);
+const p0 = preview.data.previewApplicationSet;
+console.log(
+  `  preview (nothing written): ${p0.created.length} to create, ${p0.unchanged.length} unchanged, ${p0.deleted.length} to delete`,
+);
+let appSet = await graphql(
+  'mutation($tenant: String!, $manifest: String!) { createApplicationSet(tenant: $tenant, manifest: $manifest) { id name } }',
+  aliceToken,
+  { tenant: 'team-a', manifest: guestbook(['prod', 'staging']) },
+);
+let appSetId = appSet.data?.createApplicationSet?.id;
+if (!appSetId) {
+  if (appSet.errors?.[0]?.extensions?.code !== 'CONFLICT')
+    fail(`createApplicationSet failed: ${JSON.stringify(appSet.errors)}`);
+  const found = await graphql(
+    '{ applicationSets(filter: { tenant: "team-a", search: "guestbook" }) { edges { node { id name } } } }',
+    aliceToken,
+  );
+  appSetId = found.data.applicationSets.edges.find((e) => e.node.name === 'guestbook')?.node.id;
+  const updated = await graphql(
+    'mutation($id: ID!, $manifest: String!) { updateApplicationSet(id: $id, manifest: $manifest) { id } }',
+    aliceToken,
+    { id: appSetId, manifest: guestbook(['prod', 'staging']) },
+  );
+  if (updated.errors) fail(`updateApplicationSet failed: ${JSON.stringify(updated.errors)}`);
+  console.log('  guestbook: already there (kept as it was)');
+} else {
+  console.log(`  alice created ApplicationSet guestbook (${appSetId})`);
+}
+const expectedApps = p0.created.length + p0.unchanged.length;
+for (const deadline = Date.now() + 60_000; ;) {
+  const now = await graphql(
+    'query($id: ID!) { applicationSet(id: $id) { applicationCount status { lastGeneration { created unchanged } failure { reason message } } } }',
+    aliceToken,
+    { id: appSetId },
+  );
+  const set = now.data?.applicationSet;
+  if (set?.status.failure) fail(`generation failed: ${JSON.stringify(set.status.failure)}`);
+  if (set && set.applicationCount >= expectedApps && set.status.lastGeneration) {
+    console.log(`  the worker generated ${set.applicationCount} Applications`);
+    break;
+  }
+  if (Date.now() > deadline)
+    fail('the Applications did not appear within 60 s; see .demo/worker.log');
+  await new Promise((r) => setTimeout(r, 300));
+}
+const euApps = await graphql(
+  'query($id: ID!) { applications(filter: { applicationSetId: $id, selector: "region=eu-west" }, first: 4) { totalCount edges { node { name namespace cluster { name } } } } }',
+  aliceToken,
+  { id: appSetId },
+);
+if (euApps.errors) fail(`applications failed: ${JSON.stringify(euApps.errors)}`);
+console.log(
+  `  applications on region=eu-west clusters: ${euApps.data.applications.totalCount}, e.g. ${euApps.data.applications.edges
+    .map((e) => `${e.node.name} → ${e.node.cluster.name}/${e.node.namespace}`)
+    .join(', ')}`,
+);
+const narrowed = await graphql(PREVIEW, aliceToken, {
+  tenant: 'team-a',
+  manifest: guestbook(['prod']),
+});
+const p1 = narrowed.data?.previewApplicationSet;
+if (!p1) fail(`previewApplicationSet failed: ${JSON.stringify(narrowed.errors)}`);
+console.log(
+  p1.held
+    ? `  preview of env=prod only: ${p1.held.deletions.length} of ${p1.held.currentCount} deletions would wait for confirmation (brake at ${p1.held.threshold})`
+    : `  preview of env=prod only: ${p1.deleted.length} deletions`,
+);
+
 const examples = join(root, 'examples');
 if (existsSync(examples)) {
   step('rendering the example ApplicationSets offline (flotilla appset generate)');
@@ -378,6 +488,9 @@ Try:
   curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
     -H 'content-type: application/json' \\
     -d '{"query":"{ tenants { edges { node { name sourceRepos roles { name groups } } } } history(streamId: \\"tenant-team-a\\") { edges { node { type actor recordedAt } } } }"}'
+  curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
+    -H 'content-type: application/json' \\
+    -d '{"query":"{ applicationSets { edges { node { name applicationCount status { lastGeneration { created updated deleted unchanged } heldDeletions { deletions } } } } } applications(filter: {selector: \\"env=prod\\"}, first: 5) { totalCount edges { node { name namespace cluster { name labels } } } } }"}'
 `);
 if (check) {
   stopAll();

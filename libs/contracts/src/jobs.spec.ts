@@ -8,6 +8,9 @@ describe('job contracts', () => {
       jobIds.probeRound(7),
       jobIds.kubeconfigProbe('0194c5d2-7b8e-7c3a-9f00-000000000001', 7),
       jobIds.secretsReseal('k2.2026', 20_000),
+      jobIds.generateAppset('0b6f2b0e-3c1a-4f5e-9a7d-1c2b3d4e5f60', 3),
+      jobIds.writeApplications('0b6f2b0e-3c1a-4f5e-9a7d-1c2b3d4e5f60', '0123456789abcdef', 2),
+      jobIds.finishGeneration('0b6f2b0e-3c1a-4f5e-9a7d-1c2b3d4e5f60', '0123456789abcdef'),
     ];
     expect(ids).toEqual([
       'sweep/5',
@@ -15,6 +18,9 @@ describe('job contracts', () => {
       'probe-round/7',
       'probe/0194c5d2-7b8e-7c3a-9f00-000000000001/7',
       'secrets-reseal/k2.2026/20000',
+      'generate/0b6f2b0e-3c1a-4f5e-9a7d-1c2b3d4e5f60/3',
+      'appset-write/0b6f2b0e-3c1a-4f5e-9a7d-1c2b3d4e5f60/0123456789abcdef/2',
+      'appset-finish/0b6f2b0e-3c1a-4f5e-9a7d-1c2b3d4e5f60/0123456789abcdef',
     ]);
     for (const id of ids) expect(id).not.toContain(':');
     expect(jobIds.kubeconfigProbe('a', 1)).toBe(jobIds.kubeconfigProbe('a', 1));

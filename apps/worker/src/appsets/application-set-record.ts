@@ -1,5 +1,7 @@
+import type { JobOn, QUEUES } from '@flotilla/contracts';
 import {
   applicationEventId,
+  canonicalJson,
   applicationSetStream,
   decideApplicationSet,
   evolveApplicationSet,
@@ -7,11 +9,16 @@ import {
   type ApplicationSetCommand,
   type ApplicationSetEvent,
   type ApplicationSetState,
+  type GenerationStatus,
   type JsonObjectValue,
 } from '@flotilla/domain';
 import { ConcurrencyError, type EventStore } from '@flotilla/event-store';
 import type { FlotillaEvent } from '@flotilla/projections';
 import { GENERATION_ACTOR } from './application-writes';
+
+type FinishPayload = Extract<JobOn<typeof QUEUES.appsetGeneration>, { type: 'finish-generation' }>;
+/** The outcome a generation records (`ApplicationSetGenerated`). */
+export type GenerationRecord = NonNullable<FinishPayload['record']>;
 
 const SET_EVENTS = new Set<string>([
   'ApplicationSetCreated',
@@ -91,4 +98,52 @@ export async function recordOnApplicationSet(
       if (!(error instanceof ConcurrencyError) || attempt >= 4) throw error;
     }
   }
+}
+
+/** Whether a run with no writes would record the status the ApplicationSet already shows. */
+export function sameStatus(
+  status: GenerationStatus,
+  record: GenerationRecord,
+  held: readonly string[] | undefined,
+): boolean {
+  const { last, failure } = status;
+  if (failure !== undefined || last === undefined) return false;
+  if (canonicalJson(status.held?.deletions ?? []) !== canonicalJson(held ?? [])) return false;
+  const shown = (r: GenerationRecord) =>
+    canonicalJson({
+      manifestVersion: r.manifestVersion,
+      violations: r.violations,
+      validationErrors: r.validationErrors,
+      heldDeletions: r.heldDeletions ?? 0,
+      total: r.created + r.updated + r.unchanged + r.skipped,
+    });
+  return shown(last) === shown(record);
+}
+
+/** Records the outcome (and held deletions) on the ApplicationSet; answers the events appended. */
+export async function recordGeneration(
+  store: EventStore<FlotillaEvent>,
+  id: string,
+  key: string,
+  record: GenerationRecord | null,
+  held: FinishPayload['held'],
+): Promise<number> {
+  if (!record) return 0;
+  const appended = await recordOnApplicationSet(
+    store,
+    id,
+    [
+      { type: 'RecordGeneration', data: record },
+      ...(held
+        ? [
+            {
+              type: 'HoldDeletions' as const,
+              data: { manifestVersion: record.manifestVersion, ...held },
+            },
+          ]
+        : []),
+    ],
+    `generation/${key}`,
+  );
+  return appended.length;
 }

@@ -1,7 +1,7 @@
 import { GenerationReader } from '@flotilla/appsets';
 import type { WorkerConfig } from '@flotilla/config';
 import { JOB_SCHEDULERS } from '@flotilla/contracts';
-import type { DeletionBrake } from '@flotilla/domain';
+import type { DeletionBrake, JsonObjectValue } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import { GitMirrorCache, RepositoryCredentialStore, tenantRepositoryCheck } from '@flotilla/git';
 import type { FlotillaEvent } from '@flotilla/projections';
@@ -13,6 +13,7 @@ import type { JobHandlers, JobSchedule } from '../fleet/fleet-jobs';
 import { generateAppsetProcessor } from './generate-appset.processor';
 import { finishGenerationProcessor, writeApplicationsProcessor } from './generation-flow.processor';
 import type { GenerationRequests } from './generation-requests';
+import { generationTargets } from './generation-targets';
 import { appsetResyncProcessor, gitRefreshProcessor } from './git-refresh.processor';
 
 /** Writes per chunk job (and the most a generation writes inline). */
@@ -61,15 +62,28 @@ export function appsetJobHandlers(deps: AppsetJobsDeps): AppsetHandlers {
   });
   const credentials = new RepositoryCredentialStore(pool, deps.box);
   const reader = new GenerationReader(pool);
-  const gitFor = async (tenant: string) => {
+  const gitFor = async (tenant: string, manifest: JsonObjectValue) => {
     // Without the tenant's rules no repository may be read: generation then fails on Git (or
     // earlier, on the same missing policy), never reads as empty.
     const policy = await reader.policy(tenant).catch(() => undefined);
     if (!policy) return undefined;
-    return mirrors.source({
-      checkURL: tenantRepositoryCheck(policy),
-      credentials: credentials.forTenant(tenant),
-    });
+    const checkURL = tenantRepositoryCheck(policy);
+    const forTenant = credentials.forTenant(tenant);
+    // Branches resolve from the mirror as last fetched, and the push that triggered this run
+    // may have been fetched by another worker: bring this worker's mirrors up to date first.
+    for (const url of generationTargets(manifest).generatorRepoURLs) {
+      try {
+        if (checkURL(url) === undefined && (await mirrors.has(url)))
+          await mirrors.fetch(url, await forTenant(url));
+      } catch (error) {
+        // Reading the mirror below fails or succeeds on its own; a stale mirror is logged.
+        logger.warn(
+          { url, err: (error as Error).message },
+          'mirror fetch before generation failed',
+        );
+      }
+    }
+    return mirrors.source({ checkURL, credentials: forTenant });
   };
   const generation = {
     pool,

@@ -2,11 +2,10 @@ import { jobIds, QUEUES, type ApplicationWrite, type JobOn } from '@flotilla/con
 import { ApplicationSetGeneration, GenerationReader } from '@flotilla/appsets';
 import {
   canonicalDigest,
-  canonicalJson,
   planReconciliation,
-  type GenerationStatus,
   readApplicationsSync,
   type DeletionBrake,
+  type JsonObjectValue,
 } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import type { GitSource } from '@flotilla/generators';
@@ -14,7 +13,12 @@ import type { FlotillaEvent } from '@flotilla/projections';
 import { DelayedError, type FlowJob, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { foldApplicationSet, recordOnApplicationSet } from './application-set-record';
+import {
+  foldApplicationSet,
+  recordGeneration,
+  recordOnApplicationSet,
+  sameStatus,
+} from './application-set-record';
 import { planKey, planWrites, streamVersions, writeApplications } from './application-writes';
 import { GENERATION_JOB_OPTIONS, type GenerationRequests } from './generation-requests';
 import { waitForReadModels } from './projection-wait';
@@ -29,7 +33,7 @@ export interface GenerationJobDeps {
   requests: GenerationRequests;
   logger: Logger;
   /** A tenant's view of Git (its allowed repositories, its credentials). */
-  gitFor: (tenant: string) => Promise<GitSource | undefined>;
+  gitFor: (tenant: string, manifest: JsonObjectValue) => Promise<GitSource | undefined>;
   addFlow: (flow: FlowJob) => Promise<unknown>;
   /** Plans with more writes than this go out as a flow of chunk jobs. */
   chunkSize: number;
@@ -130,7 +134,7 @@ async function generate(
 
   const generation = new ApplicationSetGeneration({
     pool: deps.pool,
-    git: await deps.gitFor(tenant),
+    git: await deps.gitFor(tenant, state.manifest),
     ...(deps.brake ? { brake: deps.brake } : {}),
   });
   const preview = await generation.plan({
@@ -191,26 +195,6 @@ async function generate(
   });
 }
 
-/** Whether a run with no writes would record the status the ApplicationSet already shows. */
-function sameStatus(
-  status: GenerationStatus,
-  record: NonNullable<FinishPayload['record']>,
-  held: readonly string[] | undefined,
-): boolean {
-  const { last, failure } = status;
-  if (failure !== undefined || last === undefined) return false;
-  if (canonicalJson(status.held?.deletions ?? []) !== canonicalJson(held ?? [])) return false;
-  const shown = (r: typeof record) =>
-    canonicalJson({
-      manifestVersion: r.manifestVersion,
-      violations: r.violations,
-      validationErrors: r.validationErrors,
-      heldDeletions: r.heldDeletions ?? 0,
-      total: r.created + r.updated + r.unchanged + r.skipped,
-    });
-  return shown(last) === shown(record);
-}
-
 interface Application {
   id: string;
   tenant: string;
@@ -232,7 +216,7 @@ async function apply(deps: GenerationJobDeps, a: Application): Promise<Generatio
       { applicationSetId: a.id, tenant: a.tenant },
       a.writes,
     );
-    const appended = await recordGeneration(deps, a.id, key, a.record, a.held);
+    const appended = await recordGeneration(deps.store, a.id, key, a.record, a.held);
     await deps.requests.finish(a.id, a.holder, a.upTo, outcome.stale.length > 0);
     return {
       outcome: 'written',
@@ -286,32 +270,4 @@ async function apply(deps: GenerationJobDeps, a: Application): Promise<Generatio
     }),
   });
   return { outcome: 'chunked', writes: a.writes.length, chunks: chunks.length, planKey: key };
-}
-
-/** Records the outcome (and held deletions) on the ApplicationSet; answers the events appended. */
-export async function recordGeneration(
-  deps: Pick<GenerationJobDeps, 'store'>,
-  id: string,
-  key: string,
-  record: FinishPayload['record'],
-  held: FinishPayload['held'],
-): Promise<number> {
-  if (!record) return 0;
-  const appended = await recordOnApplicationSet(
-    deps.store,
-    id,
-    [
-      { type: 'RecordGeneration', data: record },
-      ...(held
-        ? [
-            {
-              type: 'HoldDeletions' as const,
-              data: { manifestVersion: record.manifestVersion, ...held },
-            },
-          ]
-        : []),
-    ],
-    `generation/${key}`,
-  );
-  return appended.length;
 }

@@ -1,7 +1,8 @@
 import type { JobOn, QUEUES } from '@flotilla/contracts';
 import type { Job } from 'bullmq';
 import { writeApplications, type WriteOutcome } from './application-writes';
-import { recordGeneration, type GenerationJobDeps } from './generate-appset.processor';
+import { recordGeneration } from './application-set-record';
+import type { GenerationJobDeps } from './generate-appset.processor';
 
 type Payload<T extends string> = Extract<JobOn<typeof QUEUES.appsetGeneration>, { type: T }>;
 
@@ -47,7 +48,7 @@ export function finishGenerationProcessor(
     const { applicationSetId, planKey, requested, record, held } = job.data;
     const chunks = Object.values(await job.getChildrenValues<ChunkResult>());
     const sum = (k: 'written' | 'alreadyWritten' | 'stale') => chunks.reduce((n, c) => n + c[k], 0);
-    const appended = await recordGeneration(deps, applicationSetId, planKey, record, held);
+    const appended = await recordGeneration(deps.store, applicationSetId, planKey, record, held);
     await deps.requests.finish(applicationSetId, job.id ?? '', requested, sum('stale') > 0);
     const result = {
       chunks: chunks.length,

@@ -99,11 +99,30 @@ describe('ApplicationSet generation from Git', () => {
     expect(again.result).toEqual({ outcome: 'unchanged', applicationSets: 0 });
   });
 
+  it('a generation reads the repository as it is now, not as a refresh last fetched it', async () => {
+    const url = `file://${repo}`;
+    const id = await fleet.createSet(TENANT, gitDirectories('no-webhook', url));
+    await fleet.settled(worker);
+    expect(await fleet.names(id)).toEqual(['git-api', 'git-ui', 'git-worker']);
+    // A push no webhook reports (or one another worker fetched), then any other trigger.
+    addApp('cron');
+    const relabelled = gitDirectories('no-webhook', url);
+    (relabelled['spec'] as { goTemplateOptions?: string[] }).goTemplateOptions = [
+      'missingkey=error',
+    ];
+    await fleet.setEvent(id, TENANT, {
+      type: 'ApplicationSetUpdated',
+      data: { manifest: relabelled },
+    });
+    await fleet.settled(worker);
+    expect(await fleet.names(id)).toEqual(['git-api', 'git-cron', 'git-ui', 'git-worker']);
+  });
+
   it('a Git generator that cannot read its repository records a failure and deletes nothing', async () => {
     const id = await fleet.createSet(TENANT, gitDirectories('unreadable', `file://${repo}`));
     await fleet.settled(worker);
     const before = await fleet.applications(id);
-    expect(before.map((a) => a.name)).toEqual(['git-api', 'git-ui', 'git-worker']);
+    expect(before.map((a) => a.name)).toEqual(['git-api', 'git-cron', 'git-ui', 'git-worker']);
 
     const broken = gitDirectories('unreadable', `file://${join(dir, 'missing')}`);
     await fleet.setEvent(id, TENANT, { type: 'ApplicationSetUpdated', data: { manifest: broken } });
@@ -114,10 +133,12 @@ describe('ApplicationSet generation from Git', () => {
     expect(failures[0]?.data).toMatchObject({ reason: 'GitError', manifestVersion: 3 });
     expect((await fleet.status(id))['failure']).toMatchObject({ reason: 'GitError' });
 
-    // The same failure again is not recorded again.
-    const events = await fleet.eventCount();
+    // The same failure again is not recorded again (the resync also catches up the other
+    // ApplicationSet reading the repository, whose push no webhook reported).
+    const events = (await fleet.setEvents(id)).length;
     await runJob(worker, { type: 'appset-resync' }, 'git-resync-1');
     await fleet.settled(worker);
-    expect(await fleet.eventCount()).toBe(events);
+    expect(await fleet.setEvents(id)).toHaveLength(events);
+    expect(await fleet.applications(id)).toEqual(before);
   });
 });

@@ -11,13 +11,24 @@ export interface GenerationTargets {
   repoURLs: string[];
   /** `repositoryKey` of each of {@link repoURLs}. */
   repoKeys: string[];
+  /** The repositories Git generators read (their content decides what is generated). */
+  generatorRepoURLs: string[];
 }
 
-function walkGenerators(generators: unknown, found: { clusters: boolean; repos: Set<string> }) {
+interface Found {
+  clusters: boolean;
+  repos: Set<string>;
+  generatorRepos: Set<string>;
+}
+
+function walkGenerators(generators: unknown, found: Found) {
   if (!Array.isArray(generators)) return;
   for (const generator of generators) {
     if (!isObject(generator)) continue;
     if ('clusters' in generator) found.clusters = true;
+    const git = generator['git'];
+    if (isObject(git) && typeof git['repoURL'] === 'string' && !git['repoURL'].includes('{{'))
+      found.generatorRepos.add(git['repoURL'].trim());
     for (const nested of Object.values(generator))
       if (isObject(nested)) walkGenerators(nested['generators'], found);
   }
@@ -39,7 +50,7 @@ function walkRepoURLs(value: unknown, repos: Set<string>): void {
  */
 export function generationTargets(manifest: unknown): GenerationTargets {
   const spec = isObject(manifest) && isObject(manifest['spec']) ? manifest['spec'] : {};
-  const found = { clusters: false, repos: new Set<string>() };
+  const found: Found = { clusters: false, repos: new Set(), generatorRepos: new Set() };
   walkGenerators(spec['generators'], found);
   walkRepoURLs(spec, found.repos);
   const repoURLs = [...found.repos].sort();
@@ -51,5 +62,10 @@ export function generationTargets(manifest: unknown): GenerationTargets {
       // A URL that does not normalize is refused at generation; it has no mirror to follow.
     }
   }
-  return { usesClusters: found.clusters, repoURLs, repoKeys: [...keys].sort() };
+  return {
+    usesClusters: found.clusters,
+    repoURLs,
+    repoKeys: [...keys].sort(),
+    generatorRepoURLs: [...found.generatorRepos].sort(),
+  };
 }

@@ -66,7 +66,7 @@ export function generateAppsetProcessor(deps: GenerationJobDeps) {
     const before = await deps.requests.read(id);
     if (before && requested <= before.generated) return { outcome: 'already-generated' };
     const holder = job.id ?? jobIds.generateAppset(id, requested);
-    const row = await deps.requests.acquire(id, holder);
+    const row = await deps.requests.acquire(id, holder, requested);
     if (!row) {
       await job.moveToDelayed(Date.now() + HOLDER_BUSY_DELAY_MS, token);
       throw new DelayedError();
@@ -75,9 +75,9 @@ export function generateAppsetProcessor(deps: GenerationJobDeps) {
       await deps.requests.release(id, holder);
       return { outcome: 'already-generated' };
     }
-    // Every request up to the row's number (or the job's, if its bump is not committed yet) is
-    // answered by this run: their events are in the log before the head read below.
-    const upTo = Math.max(row.requested, requested);
+    // Every request up to the row's number is answered by this run: the events that triggered
+    // them are in the log before the head read below.
+    const upTo = row.requested;
     try {
       return await generate(deps, id, upTo, holder);
     } catch (error) {
@@ -195,7 +195,7 @@ async function generate(
   });
 }
 
-interface Application {
+interface PlanToApply {
   id: string;
   tenant: string;
   upTo: number;
@@ -207,7 +207,7 @@ interface Application {
 }
 
 /** Writes a plan: inline when small, else as chunk jobs under a `finish-generation` parent. */
-async function apply(deps: GenerationJobDeps, a: Application): Promise<GenerationResult> {
+async function apply(deps: GenerationJobDeps, a: PlanToApply): Promise<GenerationResult> {
   const key = planKey(a.manifestVersion, a.writes);
   if (a.writes.length <= deps.chunkSize) {
     const outcome = await writeApplications(

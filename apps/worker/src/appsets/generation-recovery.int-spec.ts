@@ -1,4 +1,4 @@
-import { QUEUES } from '@flotilla/contracts';
+import { jobIds, QUEUES } from '@flotilla/contracts';
 import { createPool } from '@flotilla/database';
 import { EventStore } from '@flotilla/event-store';
 import { flotillaEventRegistry, type FlotillaEvent } from '@flotilla/projections';
@@ -87,6 +87,25 @@ describe('ApplicationSet generation: chunked plans and lost queues', () => {
     worker = await start();
     await fleet.settled(worker);
     expect(await fleet.names(id)).toHaveLength(60);
+  });
+
+  it('a job numbered ahead of its row (its bump rolled back) does not hide later triggers', async () => {
+    const id = await fleet.createSet(TENANT, fleetWide('ahead', 1));
+    await fleet.settled(worker);
+    const n = await fleet.requested(id);
+    // As if the trigger projection queued n + 5 and then rolled its transaction back.
+    await worker.jobs.add(
+      { type: 'generate-appset', applicationSetId: id, requested: n + 5 },
+      jobIds.generateAppset(id, n + 5),
+    );
+    await fleet.settled(worker);
+    expect(await fleet.requested(id)).toBe(n + 5);
+    await fleet.setEvent(id, TENANT, {
+      type: 'ApplicationSetUpdated',
+      data: { manifest: fleetWide('ahead', 2) },
+    });
+    await fleet.settled(worker);
+    expect(await fleet.names(id)).toHaveLength(2 * CLUSTERS);
   });
 
   it('creates 3,000 Applications (30 clusters × 100) in chunks', async () => {

@@ -112,15 +112,23 @@ export class GenerationRequests {
    * already ours, or held by a job that will never finish (gone with Redis, completed or failed
    * without releasing). Answers the row, or null when a live job holds it.
    */
-  async acquire(applicationSetId: string, holder: string): Promise<RequestRow | null> {
+  async acquire(
+    applicationSetId: string,
+    holder: string,
+    requested: number,
+  ): Promise<RequestRow | null> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const { rows } = await this.pool.query<{ requested: string; generated: string }>(
-        `INSERT INTO appset_generation_requests AS r (application_set_id, in_flight, reason, updated_at)
-         VALUES ($1, $2, 'job', now())
-         ON CONFLICT (application_set_id) DO UPDATE SET in_flight = $2, updated_at = now()
+        // The job's number may be ahead of the row (its trigger's bump not committed yet, or
+        // rolled back and retried): the row never falls behind a number a run answers.
+        `INSERT INTO appset_generation_requests AS r
+           (application_set_id, requested, in_flight, reason, updated_at)
+         VALUES ($1, $3, $2, 'job', now())
+         ON CONFLICT (application_set_id) DO UPDATE
+           SET in_flight = $2, requested = GREATEST(r.requested, $3), updated_at = now()
            WHERE r.in_flight IS NULL OR r.in_flight = $2
          RETURNING requested, generated`,
-        [applicationSetId, holder],
+        [applicationSetId, holder, requested],
       );
       const row = rows[0];
       if (row)
@@ -178,7 +186,7 @@ export class GenerationRequests {
     const { rows } = await this.pool.query<{ requested: string }>(
       `UPDATE appset_generation_requests
           SET generated = GREATEST(generated, $2),
-              requested = CASE WHEN $4 THEN GREATEST(requested, $2) + 1 ELSE requested END,
+              requested = GREATEST(requested, $2) + CASE WHEN $4 THEN 1 ELSE 0 END,
               in_flight = CASE WHEN in_flight = $3 THEN NULL ELSE in_flight END,
               updated_at = now()
         WHERE application_set_id = $1

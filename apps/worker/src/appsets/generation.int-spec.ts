@@ -1,3 +1,4 @@
+import { QUEUES } from '@flotilla/contracts';
 import { createPool } from '@flotilla/database';
 import { EventStore } from '@flotilla/event-store';
 import { flotillaEventRegistry, type FlotillaEvent } from '@flotilla/projections';
@@ -20,6 +21,13 @@ describe('ApplicationSet generation on the worker', () => {
   let worker: RunningWorker;
   const clusters: Record<string, string> = {};
   let resyncs = 0;
+  const triggersAtHead = async () => {
+    const { rows } = await pool.query<{ ok: boolean }>(
+      `SELECT position >= (SELECT max(global_position) FROM events) AS ok
+         FROM projection_checkpoints WHERE name = 'generation_triggers'`,
+    );
+    return rows[0]?.ok === true;
+  };
   const resync = async () => {
     await runJob(worker, { type: 'appset-resync' }, `test-resync/${resyncs++}`);
     await fleet.settled(worker);
@@ -101,6 +109,33 @@ describe('ApplicationSet generation on the worker', () => {
     expect(await fleet.names(withClusters)).toEqual(['prod-us-edge']);
     expect(await fleet.requested(withClusters)).toBe(before.clusters + 1);
     expect(await fleet.requested(listOnly)).toBe(before.list);
+  });
+
+  it('a burst of triggers costs one generation', async () => {
+    const id = await fleet.createSet(TENANT, manifest('bursty', [matrix('job')]));
+    await fleet.settled(worker);
+    const queue = worker.jobs.queue(QUEUES.appsetGeneration);
+    await queue.pause();
+    const first = await fleet.requested(id);
+    for (let i = 0; i < 5; i++)
+      await fleet.clusterEvent(clusters['prod-eu'] ?? '', TENANT, {
+        type: 'ClusterLabelsChanged',
+        data: { labels: { env: 'prod', burst: String(i) } },
+      });
+    // The trigger projection numbers them (events of one batch share a number) and queues them.
+    for (let i = 0; i < 200 && !(await triggersAtHead()); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    const last = await fleet.requested(id);
+    expect(last).toBeGreaterThan(first);
+    await queue.resume();
+    await fleet.settled(worker);
+    const runs = (await queue.getJobs(['completed']))
+      .map((j) => ({ data: j.data, outcome: (j.returnvalue as { outcome: string }).outcome }))
+      .filter(({ data }) => data.type === 'generate-appset' && data.applicationSetId === id)
+      .filter(({ data }) => data.type === 'generate-appset' && data.requested > first)
+      .map(({ outcome }) => outcome)
+      .sort();
+    expect(runs).toEqual([...Array<string>(last - first - 1).fill('already-generated'), 'written']);
   });
 
   it("a deregistered cluster's Applications are pruned", async () => {

@@ -260,6 +260,10 @@ async function main(): Promise<void> {
         { actor: 'bench', tenantId: 'bench' },
       );
     }
+    const appendedSeconds = (performance.now() - startedLabels) / 1000;
+    console.log(
+      `  (the ${LABEL_CHANGES} label changes were appended in ${appendedSeconds.toFixed(2)} s)`,
+    );
     await waitFor('label change', async () => {
       const n = await count(
         pool,
@@ -273,6 +277,10 @@ async function main(): Promise<void> {
       `  label change on ${LABEL_CHANGES} clusters effective in ${labelChangeSeconds.toFixed(2)} s`,
     );
 
+    if (args.has('--verbose'))
+      for (const p of processes.slice(1))
+        for (const line of p.output().split('\n'))
+          if (line.includes('generation')) console.log(`  ${p.name}: ${line}`);
     writeBenchResults('appset', {
       clusters: CLUSTERS,
       applications: expected,

@@ -93,7 +93,9 @@ async function generate(
   upTo: number,
   holder: string,
 ): Promise<GenerationResult> {
+  const started = performance.now();
   await waitForReadModels(deps.pool, await deps.store.headPosition(), deps.readModelTimeoutMs);
+  const readModelsMs = performance.now() - started;
   const { state, manifest, tenant } = await foldApplicationSet(deps.store, id);
   if (state.status === 'absent' || tenant === null) {
     await deps.requests.finish(id, holder, upTo);
@@ -132,9 +134,12 @@ async function generate(
     });
   }
 
+  const gitStarted = performance.now();
+  const git = await deps.gitFor(tenant, state.manifest);
+  const gitMs = performance.now() - gitStarted;
   const generation = new ApplicationSetGeneration({
     pool: deps.pool,
-    git: await deps.gitFor(tenant, state.manifest),
+    git,
     ...(deps.brake ? { brake: deps.brake } : {}),
   });
   const preview = await generation.plan({
@@ -166,6 +171,16 @@ async function generate(
   const { plan, violations, validationErrors } = preview;
   const touched = [...plan.update.map((u) => u.id), ...plan.delete.map((d) => d.id)];
   const writes = planWrites(id, plan, await streamVersions(deps.pool, touched));
+  deps.logger.info(
+    {
+      applicationSetId: id,
+      writes: writes.length,
+      readModelsMs: Math.round(readModelsMs),
+      gitMs: Math.round(gitMs),
+      planMs: Math.round(performance.now() - started - readModelsMs - gitMs),
+    },
+    'generation planned',
+  );
   const heldDeletions = plan.held?.deletions.length ?? 0;
   const record: NonNullable<FinishPayload['record']> = {
     manifestVersion: state.manifestVersion,

@@ -18,6 +18,9 @@ export const GENERATION_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 1_000 },
 };
 
+/** How long a triggered generation waits for more triggers of the same burst. */
+export const TRIGGER_COALESCE_MS = 250;
+
 /** Job states in which a job will still run (or is running). */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -66,14 +69,20 @@ export class GenerationRequests {
     }));
   }
 
-  /** Queues one generation job per request (a duplicate id is a no-op in BullMQ). */
-  async enqueue(requests: readonly { applicationSetId: string; requested: number }[]) {
+  /**
+   * Queues one generation job per request (a duplicate id is a no-op in BullMQ). `delayMs`
+   * lets a burst of triggers (a hundred clusters relabelled one by one) gather into one run:
+   * the first job answers every request made before it starts, the later ones find nothing to do.
+   */
+  async enqueue(requests: readonly { applicationSetId: string; requested: number }[], delayMs = 0) {
+    const options =
+      delayMs > 0 ? { ...GENERATION_JOB_OPTIONS, delay: delayMs } : GENERATION_JOB_OPTIONS;
     await Promise.all(
       requests.map(({ applicationSetId, requested }) =>
         this.jobs().add(
           { type: 'generate-appset', applicationSetId, requested },
           jobIds.generateAppset(applicationSetId, requested),
-          GENERATION_JOB_OPTIONS,
+          options,
         ),
       ),
     );

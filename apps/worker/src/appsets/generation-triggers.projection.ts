@@ -7,7 +7,7 @@ import {
 import type { Projection, ProjectionTarget, StoredOf } from '@flotilla/event-store';
 import { applicationSetIdOf, clusterIdOf } from '@flotilla/projections';
 import type { PoolClient } from 'pg';
-import type { GenerationRequests } from './generation-requests';
+import { TRIGGER_COALESCE_MS, type GenerationRequests } from './generation-requests';
 import { generationTargets } from './generation-targets';
 
 type Handled =
@@ -84,7 +84,7 @@ export function generationTriggersProjection(requests: GenerationRequests): Proj
       for (const [id, reason] of affected.reasons)
         byReason.set(reason, [...(byReason.get(reason) ?? []), id]);
       for (const [reason, ids] of byReason)
-        await requests.enqueue(await requests.bump(tx, ids, reason));
+        await requests.enqueue(await requests.bump(tx, ids, reason), TRIGGER_COALESCE_MS);
     },
   };
 }

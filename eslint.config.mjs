@@ -28,7 +28,7 @@ const LIB_GRAPH = {
   // Cluster inventory services shared by hub and worker: commands, heartbeats, sweeps.
   inventory: ['domain', 'event-store', 'projections', 'contracts'],
   // ApplicationSets against the fleet (generation inputs, tenant checks, plans): hub and worker.
-  appsets: ['domain', 'event-store', 'projections', 'generators'],
+  appsets: ['domain', 'event-store', 'projections', 'generators', 'git'],
   // Encryption of secrets at rest (kubeconfigs, Git credentials); node:crypto only.
   secrets: [],
   // Git mirrors, repository URLs and credentials, push webhooks (hub, worker, and the CLI's

@@ -12,3 +12,5 @@ export {
 } from './application-set-generation';
 export { ClusterIndex, clusterServer, fleetCluster, type FleetCluster } from './fleet-clusters';
 export { GenerationInputError, GenerationReader } from './generation-reader';
+export { generationTargets, type GenerationTargets } from './generation-targets';
+export { TenantGit, type FetchProblem } from './tenant-git';

@@ -62,6 +62,16 @@ const secretsKeys = z
   });
 
 /** Heartbeat and connectivity settings shared by the hub (answers agents) and worker (sweeps). */
+/** Git mirrors (worker: generation; hub: previews). One cache directory per process. */
+const gitSettings = (defaultCacheDir: string) => ({
+  /** Where the bare Git mirrors live (one directory per process). */
+  GIT_CACHE_DIR: z.string().min(1).default(defaultCacheDir),
+  /** Accept file:// repository URLs: tests and the demo only. */
+  GIT_ALLOW_FILE_URLS: booleanFlag(false),
+  /** How long one clone or fetch may take. */
+  GIT_FETCH_TIMEOUT_SECONDS: seconds(120, 1, 3600),
+});
+
 const fleetSettings = {
   HEARTBEAT_INTERVAL_SECONDS: seconds(30, 1, 3600),
   OFFLINE_AFTER_MISSED_HEARTBEATS: seconds(5, 1, 1000),
@@ -91,6 +101,7 @@ export const hubConfigSchema = z
     CREDENTIAL_GRACE_PERIOD_SECONDS: seconds(3600, 0, 7 * 86_400),
     /** Shared secret of Git push webhooks (GitHub HMAC, GitLab token); unset: webhooks get 503. */
     GIT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    ...gitSettings(join(tmpdir(), 'flotilla-git-hub')),
   })
   .superRefine((c, ctx) => {
     if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
@@ -121,12 +132,7 @@ export const workerConfigSchema = z.object({
   SWEEP_INTERVAL_SECONDS: seconds(10, 1, 3600),
   /** How often kubeconfig clusters are probed (their heartbeat; below HEARTBEAT_INTERVAL_SECONDS so a probe lands within every interval). */
   PROBE_INTERVAL_SECONDS: seconds(15, 1, 3600),
-  /** Where the bare Git mirrors live (one directory per worker process). */
-  GIT_CACHE_DIR: z.string().min(1).default(join(tmpdir(), 'flotilla-git')),
-  /** Accept file:// repository URLs: tests and the demo only. */
-  GIT_ALLOW_FILE_URLS: booleanFlag(false),
-  /** How long one clone or fetch may take. */
-  GIT_FETCH_TIMEOUT_SECONDS: seconds(120, 1, 3600),
+  ...gitSettings(join(tmpdir(), 'flotilla-git')),
   /** How often every ApplicationSet is regenerated and the Git mirrors it reads are fetched (Argo CD's requeue: 3 min). */
   APPSET_RESYNC_SECONDS: seconds(180, 5, 86_400),
 });

@@ -1,11 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ApplicationSetGeneration,
+  GenerationReader,
+  TenantGit,
   type GenerationSubject,
   type PlannedGeneration,
 } from '@flotilla/appsets';
+import type { HubConfig } from '@flotilla/config';
+import { GitMirrorCache, RepositoryCredentialStore } from '@flotilla/git';
+import { SecretBox } from '@flotilla/secrets';
 import type { Pool } from 'pg';
-import { PG_POOL } from '../infra/tokens';
+import type { Logger } from 'pino';
+import { HUB_CONFIG, LOGGER, PG_POOL } from '../infra/tokens';
 import type {
   ApplicationSetPreview,
   PreviewApplication,
@@ -30,22 +36,35 @@ const EMPTY = {
 /**
  * Previews a manifest: generation against the tenant's fleet and a plan against the
  * Applications the ApplicationSet of that name has now, exactly as the worker would run it, but
- * nothing is written. The hub has no Git mirrors: Git generators answer a GitError failure.
+ * nothing is written. Git generators read the hub's own mirrors (GIT_CACHE_DIR), through the
+ * tenant's rules and credentials, fetched before each preview like the worker does.
  */
 @Injectable()
 export class ApplicationSetPreviewService {
-  private readonly generation: ApplicationSetGeneration;
+  private readonly git: TenantGit;
 
   constructor(
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(HUB_CONFIG) config: HubConfig,
+    @Inject(LOGGER) logger: Logger,
     private readonly reads: ApplicationSetReadModel,
   ) {
-    this.generation = new ApplicationSetGeneration({ pool });
+    const mirrors = new GitMirrorCache({
+      directory: config.GIT_CACHE_DIR,
+      allowFileUrls: config.GIT_ALLOW_FILE_URLS,
+      fetchTimeoutMs: config.GIT_FETCH_TIMEOUT_SECONDS * 1000,
+    });
+    const credentials = new RepositoryCredentialStore(pool, new SecretBox(config.SECRETS_KEYS));
+    this.git = new TenantGit(mirrors, credentials, new GenerationReader(pool), (url, error) =>
+      logger.warn({ url, err: error.message }, 'mirror fetch before preview failed'),
+    );
   }
 
   /** Plans `input` against the fleet and the Applications of `applicationSetId` as they are now. */
   async preview(input: GenerationSubject): Promise<ApplicationSetPreview> {
-    const result = await this.generation.plan(input);
+    const git = await this.git.sourceFor(input.tenant, input.manifest);
+    const generation = new ApplicationSetGeneration({ pool: this.pool, ...(git ? { git } : {}) });
+    const result = await generation.plan(input);
     if (!result.ok)
       return {
         ok: false,

@@ -1,9 +1,9 @@
-import { GenerationReader } from '@flotilla/appsets';
+import { GenerationReader, TenantGit } from '@flotilla/appsets';
 import type { WorkerConfig } from '@flotilla/config';
 import { JOB_SCHEDULERS } from '@flotilla/contracts';
 import type { DeletionBrake, JsonObjectValue } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
-import { GitMirrorCache, RepositoryCredentialStore, tenantRepositoryCheck } from '@flotilla/git';
+import { GitMirrorCache, RepositoryCredentialStore } from '@flotilla/git';
 import type { FlotillaEvent } from '@flotilla/projections';
 import type { SecretBox } from '@flotilla/secrets';
 import type { FlowJob } from 'bullmq';
@@ -13,7 +13,6 @@ import type { JobHandlers, JobSchedule } from '../fleet/fleet-jobs';
 import { generateAppsetProcessor } from './generate-appset.processor';
 import { finishGenerationProcessor, writeApplicationsProcessor } from './generation-flow.processor';
 import type { GenerationRequests } from './generation-requests';
-import { generationTargets } from './generation-targets';
 import { appsetResyncProcessor, gitRefreshProcessor } from './git-refresh.processor';
 
 /** Writes per chunk job (and the most a generation writes inline). */
@@ -62,29 +61,11 @@ export function appsetJobHandlers(deps: AppsetJobsDeps): AppsetHandlers {
   });
   const credentials = new RepositoryCredentialStore(pool, deps.box);
   const reader = new GenerationReader(pool);
-  const gitFor = async (tenant: string, manifest: JsonObjectValue) => {
-    // Without the tenant's rules no repository may be read: generation then fails on Git (or
-    // earlier, on the same missing policy), never reads as empty.
-    const policy = await reader.policy(tenant).catch(() => undefined);
-    if (!policy) return undefined;
-    const checkURL = tenantRepositoryCheck(policy);
-    const forTenant = credentials.forTenant(tenant);
-    // Branches resolve from the mirror as last fetched, and the push that triggered this run
-    // may have been fetched by another worker: bring this worker's mirrors up to date first.
-    for (const url of generationTargets(manifest).generatorRepoURLs) {
-      try {
-        if (checkURL(url) === undefined && (await mirrors.has(url)))
-          await mirrors.fetch(url, await forTenant(url));
-      } catch (error) {
-        // Reading the mirror below fails or succeeds on its own; a stale mirror is logged.
-        logger.warn(
-          { url, err: (error as Error).message },
-          'mirror fetch before generation failed',
-        );
-      }
-    }
-    return mirrors.source({ checkURL, credentials: forTenant });
-  };
+  const tenantGit = new TenantGit(mirrors, credentials, reader, (url, error) =>
+    logger.warn({ url, err: error.message }, 'mirror fetch before generation failed'),
+  );
+  const gitFor = (tenant: string, manifest: JsonObjectValue) =>
+    tenantGit.sourceFor(tenant, manifest);
   const generation = {
     pool,
     store: deps.store,

@@ -1,3 +1,4 @@
+import { generationTargets } from '@flotilla/appsets';
 import {
   assertNever,
   type ApplicationSetEvent,
@@ -8,7 +9,6 @@ import type { Projection, ProjectionTarget, StoredOf } from '@flotilla/event-sto
 import { applicationSetIdOf, clusterIdOf } from '@flotilla/projections';
 import type { PoolClient } from 'pg';
 import { TRIGGER_COALESCE_MS, type GenerationRequests } from './generation-requests';
-import { generationTargets } from './generation-targets';
 
 type Handled =
   | Extract<

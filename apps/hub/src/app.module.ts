@@ -26,6 +26,7 @@ import { ClusterResolver } from './clusters/cluster.resolver';
 import { ClusterService } from './clusters/cluster.service';
 import { KubeconfigClusterService } from './clusters/kubeconfig-cluster.service';
 import { RegistrationTokenResolver } from './registration-tokens/registration-token.resolver';
+import { RepositoryCredentialResolver } from './repositories/repository-credential.resolver';
 import { RegistrationTokenService } from './registration-tokens/registration-token.service';
 import { GitRefreshQueue } from './webhooks/git-refresh.queue';
 import { GitWebhookController } from './webhooks/git-webhook.controller';
@@ -77,6 +78,7 @@ export class AppModule {
         AgentProtocolService,
         RegistrationTokenService,
         RegistrationTokenResolver,
+        RepositoryCredentialResolver,
         GitRefreshQueue,
         ApplicationSetService,
         ApplicationSetReadModel,

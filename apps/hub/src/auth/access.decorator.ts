@@ -2,7 +2,14 @@ import { SetMetadata } from '@nestjs/common';
 
 /** What RBAC policies talk about (Argo CD's resource names where they exist). */
 export type Resource =
-  'tenants' | 'clusters' | 'applications' | 'applicationsets' | 'rollouts' | 'tokens' | 'audit';
+  | 'tenants'
+  | 'clusters'
+  | 'applications'
+  | 'applicationsets'
+  | 'repositories'
+  | 'rollouts'
+  | 'tokens'
+  | 'audit';
 
 /**
  * An RBAC check on one object: `object` derives the policy object from the operation's

@@ -192,3 +192,9 @@ export {
   type ReconciliationInput,
   type ReconciliationPlan,
 } from './application-set/reconcile-plan';
+export {
+  repositoryCredentialEventSchemas,
+  repositoryCredentialStream,
+  type RepositoryCredentialEvent,
+  type RepositoryCredentialEventType,
+} from './repository/repository-credentials.events';

@@ -34,7 +34,13 @@ export class RepositoryCredentialStore {
   ) {}
 
   /** Stores (or replaces) the credentials `tenant` uses for `url`. */
-  async put(tenant: string, url: string, credentials: RepositoryCredentials): Promise<void> {
+  async put(
+    tenant: string,
+    url: string,
+    credentials: RepositoryCredentials,
+    /** Run inside the caller's transaction (e.g. with the audit event). */
+    client: Pick<Pool, 'query'> = this.pool,
+  ): Promise<void> {
     const repo = parseRepositoryURL(url, { allowFileUrls: this.options.allowFileUrls });
     const parsed = repositoryCredentialsSchema.safeParse(credentials);
     if (!parsed.success) {
@@ -55,7 +61,7 @@ export class RepositoryCredentialStore {
       JSON.stringify(parsed.data),
       repositoryCredentialContext(tenant, repo.normalized),
     );
-    await this.pool.query(
+    await client.query(
       `INSERT INTO repository_credentials (tenant, url_key, url, sealed, key_id)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (tenant, url_key) DO UPDATE
@@ -82,8 +88,12 @@ export class RepositoryCredentialStore {
   }
 
   /** Deletes the credentials `tenant` stored for `url`; false when there were none. */
-  async delete(tenant: string, url: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+  async delete(
+    tenant: string,
+    url: string,
+    client: Pick<Pool, 'query'> = this.pool,
+  ): Promise<boolean> {
+    const { rowCount } = await client.query(
       'DELETE FROM repository_credentials WHERE tenant = $1 AND url_key = $2',
       [tenant, normalizeRepoURL(url)],
     );

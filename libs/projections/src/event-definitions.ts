@@ -3,11 +3,13 @@ import {
   applicationSetEventSchemas,
   clusterEventSchemas,
   registrationTokenEventSchemas,
+  repositoryCredentialEventSchemas,
   tenantEventSchemas,
   type ApplicationEvent,
   type ApplicationSetEvent,
   type ClusterEvent,
   type RegistrationTokenEvent,
+  type RepositoryCredentialEvent,
   type TenantEvent,
 } from '@flotilla/domain';
 import { defineEvent, EventRegistry, type EventDefinition } from '@flotilla/event-store';
@@ -23,7 +25,12 @@ function definitionsOf(
 
 /** Every event the platform writes; the union grows as aggregates are added. */
 export type FlotillaEvent =
-  TenantEvent | ClusterEvent | RegistrationTokenEvent | ApplicationSetEvent | ApplicationEvent;
+  | TenantEvent
+  | ClusterEvent
+  | RegistrationTokenEvent
+  | ApplicationSetEvent
+  | ApplicationEvent
+  | RepositoryCredentialEvent;
 
 /** The registry shared by hub and worker. */
 export function flotillaEventRegistry(): EventRegistry {
@@ -33,5 +40,6 @@ export function flotillaEventRegistry(): EventRegistry {
     ...definitionsOf(registrationTokenEventSchemas),
     ...definitionsOf(applicationSetEventSchemas),
     ...definitionsOf(applicationEventSchemas),
+    ...definitionsOf(repositoryCredentialEventSchemas),
   ]);
 }

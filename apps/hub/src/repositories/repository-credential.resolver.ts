@@ -1,7 +1,14 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { HubConfig } from '@flotilla/config';
-import { compileTenantPolicy, DomainError, normalizeRepoURL } from '@flotilla/domain';
+import {
+  compileTenantPolicy,
+  DomainError,
+  normalizeRepoURL,
+  repositoryCredentialStream,
+  type RepositoryCredentialEvent,
+} from '@flotilla/domain';
+import type { EventStore } from '@flotilla/event-store';
 import {
   isGitError,
   RepositoryCredentialStore,
@@ -9,11 +16,11 @@ import {
   type RepositoryCredentials,
 } from '@flotilla/git';
 import { SecretBox } from '@flotilla/secrets';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Access } from '../auth/access.decorator';
 import { principalOf, type RequestContext } from '../graphql/request-context';
-import { HUB_CONFIG, LOGGER, PG_POOL } from '../infra/tokens';
+import { EVENT_STORE, HUB_CONFIG, LOGGER, PG_POOL } from '../infra/tokens';
 import { TenantService } from '../tenants/tenant.service';
 import {
   RepositoryCredential,
@@ -36,7 +43,8 @@ export class RepositoryCredentialResolver {
   private readonly box: SecretBox;
 
   constructor(
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(HUB_CONFIG) config: HubConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly tenants: TenantService,
@@ -68,21 +76,24 @@ export class RepositoryCredentialResolver {
     const refusal = tenantRepositoryCheck(compileTenantPolicy(tenant.spec))(input.url);
     if (refusal !== undefined)
       throw new DomainError('BAD_USER_INPUT', `input.url: ${refusal}`, 'input.url');
-    try {
-      await this.store.put(input.tenant, input.url, credentialsOf(input));
-    } catch (error) {
-      if (!isGitError(error)) throw error;
-      // GitError messages name the field, never the secret.
-      const field =
-        error.code === 'UrlRefused' && !error.message.startsWith('credentials')
-          ? 'input.url'
-          : 'input';
-      throw new DomainError('BAD_USER_INPUT', error.message, field);
-    }
-    this.logger.info(
-      { tenant: input.tenant, url: input.url, type: input.type, actor: principalOf(context).sub },
-      'repository credentials stored',
-    );
+    const credentials = credentialsOf(input);
+    await this.audited(context, input.tenant, async (client) => {
+      try {
+        await this.store.put(input.tenant, input.url, credentials, client);
+      } catch (error) {
+        if (!isGitError(error)) throw error;
+        // GitError messages name the field, never the secret.
+        const field =
+          error.code === 'UrlRefused' && !error.message.startsWith('credentials')
+            ? 'input.url'
+            : 'input';
+        throw new DomainError('BAD_USER_INPUT', error.message, field);
+      }
+      return {
+        type: 'RepositoryCredentialsSet',
+        data: { tenant: input.tenant, url: input.url, type: credentials.type },
+      };
+    });
     return this.find(input.tenant, input.url);
   }
 
@@ -99,12 +110,11 @@ export class RepositoryCredentialResolver {
     @Args('url', { type: () => String }) url: string,
     @Context() context: RequestContext,
   ): Promise<boolean> {
-    const deleted = await this.store.delete(tenant, url);
-    if (deleted)
-      this.logger.info(
-        { tenant, url, actor: principalOf(context).sub },
-        'repository credentials removed',
-      );
+    let deleted = false;
+    await this.audited(context, tenant, async (client) => {
+      deleted = await this.store.delete(tenant, url, client);
+      return deleted ? { type: 'RepositoryCredentialsRemoved', data: { tenant, url } } : null;
+    });
     return deleted;
   }
 
@@ -126,6 +136,50 @@ export class RepositoryCredentialResolver {
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
     }));
+  }
+
+  /**
+   * Runs `change` and appends the event it returns in one transaction, so the log says who
+   * stored or removed which credentials exactly when it happened.
+   */
+  private async audited(
+    context: RequestContext,
+    tenant: string,
+    change: (client: PoolClient) => Promise<RepositoryCredentialEvent | null>,
+  ): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const event = await change(client);
+      if (event) {
+        const principal = principalOf(context);
+        await this.events.append(
+          repositoryCredentialStream(tenant),
+          'any',
+          [event],
+          {
+            actor: principal.sub,
+            actorGroups: [...principal.groups],
+            tenantId: tenant,
+            requestId: context.requestId,
+            correlationId: context.requestId,
+            clientAddress: context.clientAddress,
+          },
+          { client },
+        );
+      }
+      await client.query('COMMIT');
+      if (event)
+        this.logger.info(
+          { tenant, event: event.type, url: event.data.url },
+          'repository credentials changed',
+        );
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   private async find(tenant: string, url: string): Promise<RepositoryCredential> {

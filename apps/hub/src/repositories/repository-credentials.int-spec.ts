@@ -30,6 +30,8 @@ describe('repository credentials (sealed, per tenant, never returned)', () => {
     return e ? { code: e.extensions?.['code'], field: e.extensions?.['field'] } : null;
   };
   const rows = () => pool.query('SELECT tenant, url_key, sealed FROM repository_credentials');
+  const eventCount = async () =>
+    Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]?.n);
 
   beforeAll(async () => {
     db = await createTestDatabase('repository_credentials');
@@ -96,10 +98,21 @@ describe('repository credentials (sealed, per tenant, never returned)', () => {
     expect((await hub.graphql(DELETE, { tenant: 'team-a', url }, users.alice)).body.data).toEqual({
       deleteRepositoryCredentials: false,
     });
+    // The log says who did what to which repository (never the secret).
+    const audit = await pool.query<{ type: string; actor: string; url: string }>(
+      `SELECT type, metadata->>'actor' AS actor, data->>'url' AS url FROM events
+        WHERE stream_id = 'repository-credentials-team-a' ORDER BY stream_version`,
+    );
+    expect(audit.rows).toEqual([
+      { type: 'RepositoryCredentialsSet', actor: 'alice', url },
+      { type: 'RepositoryCredentialsSet', actor: 'alice', url: 'git@github.com:team-a/infra.git' },
+      { type: 'RepositoryCredentialsRemoved', actor: 'alice', url },
+    ]);
   });
 
   it('refuses bad input naming the field, and stores nothing', async () => {
     const before = (await rows()).rows.length;
+    const eventsBefore = await eventCount();
     for (const [input, field] of [
       [https({ url: 'https://github.com/elsewhere/repo.git' }), 'input.url'],
       [https({ url: 'http://github.com/team-a/plain.git' }), 'input.url'],
@@ -129,6 +142,7 @@ describe('repository credentials (sealed, per tenant, never returned)', () => {
       expect(JSON.stringify(res.body)).not.toContain(SECRET);
     }
     expect((await rows()).rows).toHaveLength(before);
+    expect(await eventCount()).toBe(eventsBefore);
   });
 
   it("keeps tenants apart, from the attacker's side", async () => {

@@ -87,7 +87,12 @@ export class AppsetFleet {
     readonly store: EventStore<FlotillaEvent>,
   ) {}
 
-  async tenant(name: string): Promise<void> {
+  async tenant(
+    name: string,
+    destinations: { clusterSelector: Record<string, unknown>; namespaces: string[] }[] = [
+      { clusterSelector: {}, namespaces: ['*'] },
+    ],
+  ): Promise<void> {
     await this.store.append(
       `tenant-${name}`,
       'no_stream',
@@ -98,7 +103,7 @@ export class AppsetFleet {
             spec: parseTenantSpec({
               name,
               sourceRepos: ['*'],
-              destinations: [{ clusterSelector: {}, namespaces: ['*'] }],
+              destinations,
               roles: [],
             }),
           },

@@ -27,6 +27,9 @@ type Handled =
     >
   | Extract<TenantEvent, { type: 'TenantCreated' | 'TenantUpdated' }>;
 
+/** v2: generation_tenants (whether a tenant's destinations select clusters by label). */
+export const GENERATION_TRIGGERS_VERSION = 2;
+
 /** Which ApplicationSets a batch of events must regenerate, with why (the last reason wins). */
 class Affected {
   readonly reasons = new Map<string, string>();
@@ -43,7 +46,9 @@ class Affected {
  * - an ApplicationSet created, updated, deleted or its held deletions confirmed: that one;
  * - a cluster registered or deregistered: every live ApplicationSet of its tenant (destinations
  *   resolve against the live clusters, whatever the generators);
- * - a cluster's labels changed: the tenant's live ApplicationSets with a cluster generator;
+ * - a cluster's labels changed: the tenant's live ApplicationSets with a cluster generator, or
+ *   all of them when the tenant's destinations select clusters by label (a relabelled cluster
+ *   may then be newly allowed or refused as a destination of any ApplicationSet);
  * - a tenant created or updated (its rules): all of the tenant's live ApplicationSets.
  * Requests are bumped in the runner's transaction (exactly once with the checkpoint), then
  * queued; a failed enqueue throws and the batch is retried (job ids collapse the repeats).
@@ -51,7 +56,7 @@ class Affected {
 export function generationTriggersProjection(requests: GenerationRequests): Projection<Handled> {
   return {
     name: 'generation_triggers',
-    version: 1,
+    version: GENERATION_TRIGGERS_VERSION,
     handles: [
       'ApplicationSetCreated',
       'ApplicationSetUpdated',
@@ -63,7 +68,7 @@ export function generationTriggersProjection(requests: GenerationRequests): Proj
       'TenantCreated',
       'TenantUpdated',
     ],
-    tables: ['generation_targets', 'generation_clusters'],
+    tables: ['generation_targets', 'generation_clusters', 'generation_tenants'],
     async setup(tx: PoolClient, target: ProjectionTarget) {
       await tx.query(`CREATE TABLE IF NOT EXISTS ${target.table('generation_targets')} (
         application_set_id uuid PRIMARY KEY,
@@ -75,6 +80,9 @@ export function generationTriggersProjection(requests: GenerationRequests): Proj
       await tx.query(`CREATE TABLE IF NOT EXISTS ${target.table('generation_clusters')} (
         cluster_id text PRIMARY KEY,
         tenant text NOT NULL)`);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${target.table('generation_tenants')} (
+        tenant text PRIMARY KEY,
+        destinations_use_labels boolean NOT NULL)`);
     },
     async apply(tx, events, target) {
       const affected = new Affected();
@@ -102,6 +110,20 @@ async function liveSets(
     [tenant, clustersOnly],
   );
   return rows.map((r) => r.id);
+}
+
+async function destinationsUseLabels(
+  tx: PoolClient,
+  table: string,
+  tenant: string | undefined,
+): Promise<boolean> {
+  if (tenant === undefined) return false;
+  const { rows } = await tx.query<{ uses: boolean }>(
+    `SELECT destinations_use_labels AS uses FROM ${table} WHERE tenant = $1`,
+    [tenant],
+  );
+  // Unknown tenant: assume the worst (regenerating too much is safe, too little is not).
+  return rows[0]?.uses ?? true;
 }
 
 async function clusterTenant(
@@ -168,16 +190,30 @@ async function applyOne(
         'cluster-deregistered',
       );
       return;
-    case 'ClusterLabelsChanged':
-      affected.add(
-        await liveSets(tx, sets, await clusterTenant(tx, clusters, e), true),
-        'cluster-labels',
-      );
+    case 'ClusterLabelsChanged': {
+      const tenant = await clusterTenant(tx, clusters, e);
+      const byLabel = await destinationsUseLabels(tx, target.table('generation_tenants'), tenant);
+      affected.add(await liveSets(tx, sets, tenant, !byLabel), 'cluster-labels');
       return;
+    }
     case 'TenantCreated':
-    case 'TenantUpdated':
-      affected.add(await liveSets(tx, sets, e.data.spec.name, false), 'tenant');
+    case 'TenantUpdated': {
+      const { name, destinations } = e.data.spec;
+      const useLabels = destinations.some((d) => {
+        const selector = d.clusterSelector;
+        return (
+          Object.keys(selector.matchLabels ?? {}).length > 0 ||
+          (selector.matchExpressions ?? []).length > 0
+        );
+      });
+      await tx.query(
+        `INSERT INTO ${target.table('generation_tenants')} (tenant, destinations_use_labels)
+         VALUES ($1, $2) ON CONFLICT (tenant) DO UPDATE SET destinations_use_labels = $2`,
+        [name, useLabels],
+      );
+      affected.add(await liveSets(tx, sets, name, false), 'tenant');
       return;
+    }
     default:
       assertNever(e, 'generation trigger event');
   }

@@ -111,6 +111,29 @@ describe('ApplicationSet generation on the worker', () => {
     expect(await fleet.requested(listOnly)).toBe(before.list);
   });
 
+  it("when the tenant's destinations select by label, a relabelled cluster regenerates every ApplicationSet", async () => {
+    await fleet.tenant('team-l', [
+      { clusterSelector: { matchLabels: { env: 'prod' } }, namespaces: ['*'] },
+    ]);
+    const staging = await fleet.cluster('team-l', 'staging-1', { env: 'staging' });
+    const pinned = await fleet.createSet(
+      'team-l',
+      manifest('pinned-l', [apps('docs')], {
+        appName: 'pinned-{{.app}}',
+        destination: { name: 'staging-1', namespace: 'docs' },
+      }),
+    );
+    await fleet.settled(worker);
+    // Not an allowed destination yet: nothing created.
+    expect(await fleet.names(pinned)).toEqual([]);
+    await fleet.clusterEvent(staging, 'team-l', {
+      type: 'ClusterLabelsChanged',
+      data: { labels: { env: 'prod' } },
+    });
+    await fleet.settled(worker);
+    expect(await fleet.names(pinned)).toEqual(['pinned-docs']);
+  });
+
   it('a burst of triggers costs one generation', async () => {
     const id = await fleet.createSet(TENANT, manifest('bursty', [matrix('job')]));
     await fleet.settled(worker);

@@ -5,9 +5,12 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { GenerationRequests } from './generation-requests';
+import { GENERATION_TRIGGERS_VERSION } from './generation-triggers.projection';
 
 /** The trigger projection's table of what each ApplicationSet reads. */
-export const GENERATION_TARGETS = liveTarget({ version: 1 }).table('generation_targets');
+export const GENERATION_TARGETS = liveTarget({ version: GENERATION_TRIGGERS_VERSION }).table(
+  'generation_targets',
+);
 
 export interface GitJobDeps {
   pool: Pool;

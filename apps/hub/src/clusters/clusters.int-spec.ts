@@ -135,6 +135,20 @@ describe('clusters through GraphQL', () => {
     );
     expect(code(await hub.graphql(DEREGISTER, { id: victim }, users.bob))).toBe('FORBIDDEN');
     expect(code(await hub.graphql(LIST, {}, null))).toBe('UNAUTHENTICATED');
+    // The generic history query: the tenant's admin audits its cluster's stream; another
+    // tenant's admin gets the NOT_FOUND a missing stream gets.
+    const HISTORY = `query($streamId: String!) { history(streamId: $streamId) { edges { node { type } } } }`;
+    const own = await hub.graphql(HISTORY, { streamId: `cluster-${victim}` }, users.alice);
+    expect(code(own)).toBe('OK');
+    expect(
+      (own.body.data?.['history'] as { edges: { node: { type: string } }[] }).edges.map(
+        (e) => e.node.type,
+      ),
+    ).toContain('ClusterRegistered');
+    for (const streamId of [`cluster-${victim}`, 'cluster-does-not-exist']) {
+      const res = await hub.graphql(HISTORY, { streamId }, users.mallory);
+      expect({ streamId, code: code(res) }).toEqual({ streamId, code: 'NOT_FOUND' });
+    }
     const after = await hub.graphql(GET, { id: victim }, users.alice);
     expect(after.body.data?.['cluster']).toMatchObject({
       labels: { region: 'eu', env: 'prod' },

@@ -47,7 +47,8 @@ describe('ApplicationSet generation: a worker killed in the middle', () => {
   };
 
   it('the next worker finishes the generation: every Application exactly once', async () => {
-    child = await startWorkerProcess(db.url, { LOG_LEVEL: 'info' });
+    // A short job lock: the next worker takes over the killed one's jobs after ~5 s, not 30.
+    child = await startWorkerProcess(db.url, { LOG_LEVEL: 'info', JOB_LOCK_SECONDS: '5' });
     await fleet.tenant(TENANT);
     for (let i = 0; i < CLUSTERS; i++)
       await fleet.cluster(TENANT, `c${String(i).padStart(2, '0')}`, { env: 'prod' });
@@ -69,7 +70,7 @@ describe('ApplicationSet generation: a worker killed in the middle', () => {
     const atKill = await created(id);
     expect(atKill.events).toBeLessThan(TOTAL);
 
-    worker = await createWorker(testWorkerConfig(db.url));
+    worker = await createWorker(testWorkerConfig(db.url, { JOB_LOCK_SECONDS: '5' }));
     await fleet.settled(worker, 150_000);
     expect(await fleet.names(id)).toHaveLength(TOTAL);
     expect(await created(id)).toEqual({ events: TOTAL, streams: TOTAL });

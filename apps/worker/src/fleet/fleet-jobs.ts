@@ -41,6 +41,11 @@ export interface FleetJobsOptions {
   /** Shows as `processedBy` on the jobs this worker ran. */
   name: string;
   concurrency: number;
+  /**
+   * How long a job stays locked to this worker without renewal: a worker that dies (SIGKILL,
+   * lost node) has its active jobs taken over by another after about this long.
+   */
+  lockDurationMs?: number;
   logger: Logger;
   handlers: JobHandlers;
   schedules: readonly JobSchedule[];
@@ -100,6 +105,12 @@ export class FleetJobs {
           prefix: this.options.prefix,
           name: this.options.name,
           concurrency: this.options.concurrency,
+          ...(this.options.lockDurationMs
+            ? {
+                lockDuration: this.options.lockDurationMs,
+                stalledInterval: this.options.lockDurationMs,
+              }
+            : {}),
         },
       );
       worker.on('error', (error) => this.reportError(`worker ${name}`, error));

@@ -118,6 +118,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     prefix: queuePrefix(identity),
     name: deps.name,
     concurrency: config.WORKER_CONCURRENCY,
+    lockDurationMs: config.JOB_LOCK_SECONDS * 1000,
     logger,
     handlers,
     schedules: jobSchedules(config, box.activeKeyId),

@@ -6,3 +6,13 @@ export {
   serverOf,
   type ClusterFacts,
 } from './cluster-facts';
+export type { KubeObject } from './kube-object';
+export {
+  aggregateHealth,
+  HEALTH_ORDER,
+  isWorse,
+  type HealthStatus,
+  type HealthStatusCode,
+} from './health/health-status';
+export { assessHealth, hasHealthRule } from './health/health';
+export { applyOrder, pruneOrder, syncWave, SYNC_WAVE_ANNOTATION } from './apply-order';

@@ -34,6 +34,8 @@ const LIB_GRAPH = {
   // Git mirrors, repository URLs and credentials, push webhooks (hub, worker, and the CLI's
   // local repositories share its tree reading).
   git: ['domain', 'generators', 'secrets'],
+  // Rendering Application sources (directories, Helm, Kustomize) into content-addressed bundles.
+  render: ['domain', 'generators'],
 };
 const APP_GRAPH = {
   hub: [
@@ -63,6 +65,7 @@ const APP_GRAPH = {
     'secrets',
     'git',
     'appsets',
+    'render',
   ],
   agent: ['contracts', 'config', 'kube'],
   cli: ['contracts', 'config', 'generators', 'git'],

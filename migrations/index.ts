@@ -4,6 +4,7 @@ import { ClusterNames1764400000001 } from './1764400000001-cluster-names';
 import { ApplicationSetNames1764520000000 } from './1764520000000-application-set-names';
 import { RepositoryCredentials1764530000000 } from './1764530000000-repository-credentials';
 import { AppsetGenerationRequests1764600000000 } from './1764600000000-appset-generation-requests';
+import { Bundles1764690000000 } from './1764690000000-bundles';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   ApplicationSetNames1764520000000,
   RepositoryCredentials1764530000000,
   AppsetGenerationRequests1764600000000,
+  Bundles1764690000000,
 ];

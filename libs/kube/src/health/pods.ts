@@ -36,7 +36,10 @@ export function podHealth(pod: KubeObject): HealthStatus {
     }
     case 'Running': {
       const annotations = pod.metadata?.annotations ?? {};
-      if (IGNORE_RESTART_POLICY_ANNOTATION in annotations || restartPolicy === 'Always') {
+      if (
+        Object.hasOwn(annotations, IGNORE_RESTART_POLICY_ANNOTATION) ||
+        restartPolicy === 'Always'
+      ) {
         return runningPodHealth(pod, containers, message);
       }
       // Pods that restart OnFailure or Never have a finite life (typically hooks): Progressing

@@ -34,8 +34,9 @@ const LIB_GRAPH = {
   // Git mirrors, repository URLs and credentials, push webhooks (hub, worker, and the CLI's
   // local repositories share its tree reading).
   git: ['domain', 'generators', 'secrets'],
-  // Rendering Application sources (directories, Helm, Kustomize) into content-addressed bundles.
-  render: ['domain', 'generators'],
+  // Rendering Application sources (directories, Helm, Kustomize) into content-addressed bundles;
+  // reads Git through the generators' GitSource (git: its tests read real repositories).
+  render: ['domain', 'generators', 'git'],
 };
 const APP_GRAPH = {
   hub: [

@@ -90,7 +90,10 @@ function byRef(a: ObjectRef, b: ObjectRef): number {
   );
 }
 
-/** A copy without our ownership label and tracking annotation (a source cannot claim them). */
+/**
+ * A copy without our ownership label and tracking annotation (a source cannot claim them); a map
+ * left empty is dropped, so the copy equals the manifest written without them.
+ */
 function withoutOwnership(object: ManifestObject): ManifestObject {
   const metadata = asRecord(object.metadata);
   const labels = asRecord(metadata?.labels);
@@ -101,11 +104,13 @@ function withoutOwnership(object: ManifestObject): ManifestObject {
   const meta: Record<string, unknown> = { ...metadata };
   if (labels) {
     const { [OWNER_LABEL]: _label, ...rest } = labels;
-    meta.labels = rest;
+    if (Object.keys(rest).length > 0) meta.labels = rest;
+    else delete meta.labels;
   }
   if (annotations) {
     const { [TRACKING_ANNOTATION]: _annotation, ...rest } = annotations;
-    meta.annotations = rest;
+    if (Object.keys(rest).length > 0) meta.annotations = rest;
+    else delete meta.annotations;
   }
   return { ...object, metadata: meta };
 }

@@ -122,10 +122,11 @@ export class SourceRenderer {
         const path = await valuesFile(tree, chart, file, helm.ignoreMissingValueFiles === true);
         if (path !== undefined) args.push('--values', path);
       }
-      const inline = helm.valuesObject ?? (helm.values ? undefined : null);
-      if (inline != null || helm.values) {
+      // Inline values come last, so they win over values files (Argo CD's ExtraValues).
+      const inline = helm.valuesObject !== undefined ? stringify(helm.valuesObject) : helm.values;
+      if (inline) {
         const path = join(home, 'inline-values.yaml');
-        await writeFile(path, inline != null ? stringify(inline) : (helm.values as string));
+        await writeFile(path, inline);
         args.push('--values', path);
       }
       for (const p of helm.parameters ?? []) {

@@ -117,6 +117,14 @@ describe('buildBundle', () => {
     expect(err.message).toBe(message);
   });
 
+  it('refuses values JSON cannot hold (YAML .nan / .inf)', () => {
+    const err = refusal(() =>
+      buildBundle([obj('v1', 'ConfigMap', 'n', 'x', { data: { v: NaN } })]),
+    );
+    expect(err.code).toBe('InvalidManifest');
+    expect(err.message).toBe('a manifest is not JSON: v: NaN is not JSON');
+  });
+
   it('refuses the same object twice', () => {
     const err = refusal(() =>
       buildBundle([

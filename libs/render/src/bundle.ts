@@ -144,7 +144,13 @@ export function buildBundle(
       );
     }
   }
-  const text = canonicalJson(entries.map((e) => e.object));
+  let text: string;
+  try {
+    text = canonicalJson(entries.map((e) => e.object));
+  } catch (error) {
+    // YAML can say `.nan` or `.inf`; JSON (and Kubernetes) cannot.
+    throw new RenderError('InvalidManifest', `a manifest is not JSON: ${(error as Error).message}`);
+  }
   const sizeBytes = Buffer.byteLength(text, 'utf8');
   if (sizeBytes > maxBytes) {
     throw new RenderError(

@@ -19,9 +19,11 @@ export const AGENT_PATHS = {
   register: '/register',
   heartbeat: '/heartbeat',
   rotateCredential: '/credentials/rotate',
-  /** Reserved for delivery: long-poll of the cluster's desired state. */
+  /** Long-poll of the cluster's desired state. */
   desired: '/desired',
-  /** Reserved for delivery: per-Application sync and health status. */
+  /** A bundle of manifests by its content id (cacheable, ETag). */
+  bundle: '/bundles/:bundleId',
+  /** Per-Application sync and health status, drift, and removals. */
   status: '/status',
 } as const;
 
@@ -140,6 +142,158 @@ export const rotateCredentialResponse = z
   .strict();
 /** `POST /credentials/rotate` response body. */
 export type RotateCredentialResponse = z.output<typeof rotateCredentialResponse>;
+
+/** Bodies of `POST /status` may be this large (many Applications with their problems and diffs). */
+export const AGENT_MAX_STATUS_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The longest `GET /desired` may hold the request open. */
+export const DESIRED_MAX_WAIT_SECONDS = 60;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest');
+const commitId = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be a Git commit id');
+
+/**
+ * `GET /desired` query: `revision` is the desired-state revision the agent holds (absent at
+ * first); `waitSeconds` how long to hold the request when it is still current (0 answers at once).
+ * An answer comes at once when the cluster's revision differs; else 304 after the wait.
+ */
+export const desiredQuery = z
+  .object({
+    revision: z.string().min(1).max(128).optional(),
+    waitSeconds: z.coerce.number().int().min(0).max(DESIRED_MAX_WAIT_SECONDS).default(30),
+  })
+  .strict();
+/** `GET /desired` query parameters. */
+export type DesiredQuery = z.output<typeof desiredQuery>;
+
+/** One Application the cluster should run: which bundle, where, and how. */
+export const desiredApplicationWire = z
+  .object({
+    id: z.uuid().describe('Application id; the ownership label value on every object'),
+    name: z.string(),
+    /** The destination namespace: the namespace of namespaced objects that name none. */
+    namespace: z.string(),
+    bundleId: sha256Hex.describe('Fetch with GET /bundles/{bundleId}'),
+    commit: commitId,
+    prune: z.boolean().describe('Delete owned objects that left the bundle'),
+    selfHeal: z.boolean().describe('Put drifted objects back (drift is reported either way)'),
+  })
+  .strict();
+/** A desired Application on the wire. */
+export type DesiredApplicationWire = z.output<typeof desiredApplicationWire>;
+
+/** An Application that was deleted: remove what it deployed, unless `preserveResources`. */
+export const applicationRemovalWire = z
+  .object({ id: z.uuid(), preserveResources: z.boolean() })
+  .strict();
+/** A removal on the wire. */
+export type ApplicationRemovalWire = z.output<typeof applicationRemovalWire>;
+
+/** `GET /desired` answer (200): the whole desired state of the cluster at `revision`. */
+export const desiredResponse = z
+  .object({
+    clusterId: z.string(),
+    revision: z.string().describe('Send it back as ?revision= to wait for the next change'),
+    applications: z.array(desiredApplicationWire),
+    removals: z.array(applicationRemovalWire),
+  })
+  .strict();
+/** `GET /desired` response body. */
+export type DesiredResponse = z.output<typeof desiredResponse>;
+
+/** `GET /bundles/{bundleId}` answer (200, ETag `"<bundleId>"`, immutable). */
+export const bundleResponse = z
+  .object({
+    id: sha256Hex,
+    objectCount: z.number().int().nonnegative(),
+    manifests: z.array(z.record(z.string(), z.unknown())),
+  })
+  .strict();
+/** `GET /bundles/{bundleId}` response body. */
+export type BundleResponse = z.output<typeof bundleResponse>;
+
+const syncCode = z.enum(['Synced', 'OutOfSync', 'Unknown']);
+const healthCode = z.enum([
+  'Healthy',
+  'Suspended',
+  'Progressing',
+  'Missing',
+  'Degraded',
+  'Unknown',
+]);
+const resourceRefWire = {
+  group: z.string().max(253),
+  version: z.string().max(63),
+  kind: z.string().min(1).max(63),
+  namespace: z.string().max(63),
+  name: z.string().min(1).max(253),
+};
+
+/** The status of one Application on the cluster, as the agent observed it. */
+export const applicationStatusWire = z
+  .object({
+    id: z.uuid(),
+    commit: commitId.nullable().describe('What is applied; null before the first apply'),
+    bundleId: sha256Hex.nullable(),
+    sync: syncCode,
+    health: healthCode,
+    message: z.string().max(4096).describe('What went wrong applying, or empty'),
+    resourceCount: z.number().int().nonnegative(),
+    problems: z
+      .array(
+        z
+          .object({
+            ...resourceRefWire,
+            sync: syncCode,
+            health: healthCode.nullable(),
+            message: z.string().max(1024),
+          })
+          .strict(),
+      )
+      .max(100)
+      .describe('Resources not Synced and Healthy, with what is wrong'),
+    drift: z
+      .array(z.object({ ...resourceRefWire, diff: z.string().max(8192) }).strict())
+      .max(100)
+      .describe('Resources whose managed fields differ from what was applied'),
+    driftCorrected: z.boolean().describe('Self-heal put the drifted resources back'),
+    observedAt: z.iso.datetime(),
+  })
+  .strict();
+/** An Application's status on the wire. */
+export type ApplicationStatusWire = z.output<typeof applicationStatusWire>;
+
+/** `POST /status`: what changed on the cluster since the last report (or everything). */
+export const statusRequest = z
+  .object({
+    revision: z.string().max(128).nullable().describe('The desired revision last applied'),
+    applications: z.array(applicationStatusWire).max(5000),
+    removed: z
+      .array(
+        z
+          .object({
+            id: z.uuid(),
+            removed: z.number().int().nonnegative(),
+            preserved: z.boolean(),
+            observedAt: z.iso.datetime(),
+          })
+          .strict(),
+      )
+      .max(5000),
+  })
+  .strict();
+/** `POST /status` request body. */
+export type StatusRequest = z.output<typeof statusRequest>;
+
+/** `POST /status` answer (200): how many Applications were recorded and events appended. */
+export const statusResponse = z
+  .object({
+    accepted: z.number().int().nonnegative(),
+    eventsAppended: z.number().int().nonnegative(),
+  })
+  .strict();
+/** `POST /status` response body. */
+export type StatusResponse = z.output<typeof statusResponse>;
 
 /** The closed set of error codes the agent protocol answers with. */
 export const agentErrorCodes = [

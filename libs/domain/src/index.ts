@@ -198,3 +198,20 @@ export {
   type RepositoryCredentialEvent,
   type RepositoryCredentialEventType,
 } from './repository/repository-credentials.events';
+export {
+  deliveryApplicationIdOf,
+  deliveryEventSchemas,
+  deliveryStream,
+  HEALTH_STATUS_CODES,
+  resourceDriftSchema,
+  resourceProblemSchema,
+  resourceRefSchema,
+  SYNC_STATUS_CODES,
+  type DeliveryEvent,
+  type DeliveryEventType,
+  type HealthStatusCodeValue,
+  type ResourceDrift,
+  type ResourceProblem,
+  type ResourceRefValue,
+  type SyncStatusCode,
+} from './delivery/delivery.events';

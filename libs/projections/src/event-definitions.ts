@@ -2,12 +2,14 @@ import {
   applicationEventSchemas,
   applicationSetEventSchemas,
   clusterEventSchemas,
+  deliveryEventSchemas,
   registrationTokenEventSchemas,
   repositoryCredentialEventSchemas,
   tenantEventSchemas,
   type ApplicationEvent,
   type ApplicationSetEvent,
   type ClusterEvent,
+  type DeliveryEvent,
   type RegistrationTokenEvent,
   type RepositoryCredentialEvent,
   type TenantEvent,
@@ -30,6 +32,7 @@ export type FlotillaEvent =
   | RegistrationTokenEvent
   | ApplicationSetEvent
   | ApplicationEvent
+  | DeliveryEvent
   | RepositoryCredentialEvent;
 
 /** The registry shared by hub and worker. */
@@ -40,6 +43,7 @@ export function flotillaEventRegistry(): EventRegistry {
     ...definitionsOf(registrationTokenEventSchemas),
     ...definitionsOf(applicationSetEventSchemas),
     ...definitionsOf(applicationEventSchemas),
+    ...definitionsOf(deliveryEventSchemas),
     ...definitionsOf(repositoryCredentialEventSchemas),
   ]);
 }

@@ -76,3 +76,28 @@ export interface RemovalReport {
   preserved: boolean;
   observedAt: string;
 }
+
+/** A deleted Application to clean up after. */
+export interface ApplicationRemoval {
+  id: string;
+  /** Keep what it deployed (Argo CD's preserveResourcesOnDeletion); only forget it. */
+  preserveResources: boolean;
+}
+
+/**
+ * What the agent's sync loop and the worker's push mode drive: one per cluster. Implemented by
+ * `ClusterSync` over @kubernetes/client-node; tests of the callers may pass their own.
+ */
+export interface ClusterApplier {
+  /** Applies the Application (server-side apply, in order), prunes when allowed, and assesses it. */
+  apply(app: DesiredApplication): Promise<ApplicationReport>;
+  /** Assesses without applying: health, sync and drift; self-heals drift when `app.selfHeal`. */
+  assess(app: DesiredApplication): Promise<ApplicationReport>;
+  /** Removes what a deleted Application deployed (owned objects only), unless preserved. */
+  remove(removal: ApplicationRemoval): Promise<RemovalReport>;
+  /**
+   * Watches the objects we own; calls `onChange(applicationId)` when one changes behind our back
+   * (debounced). Resolves to a function that stops watching.
+   */
+  watch(onChange: (applicationId: string) => void): Promise<() => void>;
+}

@@ -1,0 +1,100 @@
+import type { DeploymentRequest, TenantPolicy } from '@flotilla/domain';
+import type { ManifestObject } from './manifest-documents';
+
+/** Built-in cluster-scoped kinds, by `group/kind` (`''` is the core group). */
+const CLUSTER_SCOPED = new Set([
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  '/ComponentStatus',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'storage.k8s.io/VolumeAttachment',
+  'scheduling.k8s.io/PriorityClass',
+  'node.k8s.io/RuntimeClass',
+  'networking.k8s.io/IngressClass',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'flowcontrol.apiserver.k8s.io/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
+]);
+
+const asRecord = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+const groupOf = (apiVersion: unknown): string => {
+  const text = typeof apiVersion === 'string' ? apiVersion : '';
+  const slash = text.lastIndexOf('/');
+  return slash < 0 ? '' : text.slice(0, slash);
+};
+
+/** `group/kind` of the cluster-scoped kinds the bundle's own CustomResourceDefinitions define. */
+function definedClusterScoped(objects: readonly ManifestObject[]): Set<string> {
+  const kinds = new Set<string>();
+  for (const o of objects) {
+    if (o.kind !== 'CustomResourceDefinition' || groupOf(o.apiVersion) !== 'apiextensions.k8s.io')
+      continue;
+    const spec = asRecord(o.spec);
+    const kind = asRecord(spec?.names)?.kind;
+    if (spec?.scope === 'Cluster' && typeof spec.group === 'string' && typeof kind === 'string')
+      kinds.add(`${spec.group}/${kind}`);
+  }
+  return kinds;
+}
+
+/** Where an Application's objects go, for the tenant check. */
+export interface BundleDestination {
+  repoURL: string;
+  cluster: DeploymentRequest['cluster'];
+  /** The destination namespace: where namespaced objects without a namespace land. */
+  namespace: string;
+}
+
+/**
+ * The first object of a rendering its tenant may not deploy, as a sentence naming it, or
+ * undefined when every object is allowed. Checked like Argo CD's AppProject at sync: cluster-scoped
+ * kinds against the tenant's `clusterResourceWhitelist`, namespaced kinds against its
+ * `namespaceResourceBlacklist`, and every namespaced object's namespace (its own, or the
+ * destination's) against the tenant's destinations for that cluster, so that a manifest cannot
+ * escape into `kube-system` by naming it. A kind is cluster-scoped when it is a built-in
+ * cluster-scoped kind or the bundle's own CRD says so; any other kind is taken as namespaced
+ * (a cluster-scoped custom kind defined outside the bundle is refused by the applier's own check
+ * of its namespace, which it cannot have).
+ */
+export function bundlePolicyViolation(
+  policy: TenantPolicy,
+  objects: readonly ManifestObject[],
+  destination: BundleDestination,
+): string | undefined {
+  const customClusterScoped = definedClusterScoped(objects);
+  for (const object of objects) {
+    const group = groupOf(object.apiVersion);
+    const kind = typeof object.kind === 'string' ? object.kind : '';
+    const metadata = asRecord(object.metadata);
+    const name = typeof metadata?.name === 'string' ? metadata.name : '';
+    const key = `${group}/${kind}`;
+    const namespaced = !CLUSTER_SCOPED.has(key) && !customClusterScoped.has(key);
+    const own = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
+    const namespace = namespaced ? own || destination.namespace : destination.namespace;
+    const decision = policy.checkDeployment({
+      repoURL: destination.repoURL,
+      cluster: destination.cluster,
+      namespace,
+      resource: { group, kind, namespaced },
+    });
+    if (!decision.allowed) {
+      const where = namespaced ? `${namespace}/${name}` : name;
+      return `${kind} ${where}: ${decision.reason}`;
+    }
+  }
+  return undefined;
+}

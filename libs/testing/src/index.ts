@@ -15,3 +15,4 @@ export {
   type AppProcess,
   type HubProcess,
 } from './app-processes';
+export { createTestRepository, type TestRepository } from './test-repository';

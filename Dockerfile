@@ -20,13 +20,18 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# helm and kustomize for rendering Helm and Kustomize sources (the worker runs them from PATH):
+# static Go binaries taken from their publishers' images, pinned by tag, instead of downloads.
+FROM alpine/helm:3.16.2 AS helm
+FROM registry.k8s.io/kustomize/kustomize:v5.4.3 AS kustomize
+
 FROM node:20-bookworm-slim AS runtime
-# git: the worker renders Git sources at a revision. helm and kustomize are not packaged in
-# Debian bookworm (kubernetes-client there is 1.20, too old), and nothing is downloaded with
-# curl here, so they are left out until a packaged source exists.
+# git: the worker renders Git sources at a revision.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends git ca-certificates \
   && rm -rf /var/lib/apt/lists/*
+COPY --from=helm /usr/bin/helm /usr/local/bin/helm
+COPY --from=kustomize /app/kustomize /usr/local/bin/kustomize
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules

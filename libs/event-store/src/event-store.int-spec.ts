@@ -140,6 +140,13 @@ describe('EventStore (Postgres)', () => {
     expect(byTenant.map((e) => e.streamId)).toEqual(['counter-m1']);
     const byActor = await store.readAll({ after: start, actor: 'bob' });
     expect(byActor.map((e) => e.streamId)).toEqual(['counter-m2']);
+    const byStreams = await store.readAll({
+      after: start,
+      streamIds: ['counter-m2', 'counter-m1', 'counter-none'],
+    });
+    expect(byStreams.map((e) => e.streamId)).toEqual(['counter-m1', 'counter-m2']);
+    const oneStream = await store.readAll({ after: start, streamIds: ['counter-m2'] });
+    expect(oneStream.map((e) => e.streamId)).toEqual(['counter-m2']);
     const future = await store.readAll({
       after: start,
       recordedFrom: new Date(Date.now() + 60_000),

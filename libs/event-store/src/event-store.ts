@@ -148,6 +148,7 @@ export class EventStore<
     if (options.types?.length) add('type = ANY(?)', options.types);
     if (options.tenantId !== undefined) add('tenant_id = ?', options.tenantId);
     if (options.streamId !== undefined) add('stream_id = ?', options.streamId);
+    if (options.streamIds !== undefined) add('stream_id = ANY(?)', options.streamIds);
     if (options.actor !== undefined) add('actor = ?', options.actor);
     if (options.recordedFrom) add('recorded_at >= ?', options.recordedFrom);
     if (options.recordedTo) add('recorded_at < ?', options.recordedTo);

@@ -56,6 +56,8 @@ export interface ReadAllOptions {
   types?: readonly string[];
   tenantId?: string;
   streamId?: string;
+  /** Any of these streams (an aggregate's history kept in several streams). */
+  streamIds?: readonly string[];
   actor?: string;
   recordedFrom?: Date;
   recordedTo?: Date;

@@ -11,6 +11,7 @@ import {
   applicationSetsProjection,
   applicationsProjection,
   clustersProjection,
+  deliveriesProjection,
   flotillaEventRegistry,
   registrationTokensProjection,
   tenantsProjection,
@@ -36,6 +37,8 @@ export function workerProjections(requests: GenerationRequests): Projection<Flot
     registrationTokensProjection as unknown as Projection<FlotillaEvent>,
     applicationsProjection as unknown as Projection<FlotillaEvent>,
     applicationSetsProjection as unknown as Projection<FlotillaEvent>,
+    deliveriesProjection as unknown as Projection<FlotillaEvent>,
+    deliveriesProjection as unknown as Projection<FlotillaEvent>,
     generationTriggersProjection(requests) as unknown as Projection<FlotillaEvent>,
   ];
 }

@@ -12,3 +12,11 @@ export {
   type ApplicationSetStatusRow,
 } from './application-sets.projection';
 export { applicationIdOf, applicationsProjection, primarySource } from './applications.projection';
+export {
+  CLUSTER_DESIRED_TABLE,
+  deliveriesProjection,
+  DELIVERIES_TABLE,
+  desiredRevision,
+  DESIRED_CHANNEL,
+  RENDER_CHANNEL,
+} from './deliveries.projection';

@@ -137,6 +137,17 @@ export const workerConfigSchema = z.object({
   ...gitSettings(join(tmpdir(), 'flotilla-git')),
   /** How often every ApplicationSet is regenerated and the Git mirrors it reads are fetched (Argo CD's requeue: 3 min). */
   APPSET_RESYNC_SECONDS: seconds(180, 5, 86_400),
+  /** How often every Application's revision is resolved again and re-rendered when it moved. */
+  RENDER_RESYNC_SECONDS: seconds(180, 2, 86_400),
+  /** The largest bundle (canonical JSON of the rendered manifests) a render may produce. */
+  MAX_BUNDLE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
+  /** The most objects one bundle may hold. */
+  MAX_BUNDLE_OBJECTS: z.coerce.number().int().min(1).max(100_000).default(5_000),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

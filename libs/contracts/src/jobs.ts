@@ -19,6 +19,8 @@ export const QUEUES = {
   gitRefresh: 'git-refresh',
   /** ApplicationSet generation: one run per ApplicationSet at a time, large plans in chunks. */
   appsetGeneration: 'appset-generation',
+  /** Delivery: rendering Application sources into bundles. */
+  delivery: 'delivery',
 } as const;
 /** A queue name. */
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -29,6 +31,7 @@ export const JOB_SCHEDULERS = {
   probeRounds: 'probe-rounds',
   secretsReseal: 'secrets-reseal',
   appsetResync: 'appset-resync',
+  renderResync: 'render-resync',
 } as const;
 
 const slot = z.number().int().nonnegative().describe('Time slot: epoch ms / interval');
@@ -194,6 +197,22 @@ export const finishGenerationJob = z
  */
 export const appsetResyncJob = z.object({ type: z.literal('appset-resync') }).strict();
 
+/**
+ * Renders Applications into bundles: those whose spec is not rendered yet (no field), every
+ * Application of one repository after a push (`repoURL`), or every Application (`all`: the
+ * periodic resync re-resolves every revision).
+ */
+export const renderJob = z
+  .object({
+    type: z.literal('render'),
+    repoURL: z.string().min(1).max(2048).optional(),
+    all: z.boolean().optional(),
+  })
+  .strict();
+
+/** The render resync tick (every RENDER_RESYNC_SECONDS): queues a `render` of everything. */
+export const renderResyncJob = z.object({ type: z.literal('render-resync') }).strict();
+
 /** Every job payload. */
 export const jobPayload = z.discriminatedUnion('type', [
   connectivitySweepJob,
@@ -206,6 +225,8 @@ export const jobPayload = z.discriminatedUnion('type', [
   writeApplicationsJob,
   finishGenerationJob,
   appsetResyncJob,
+  renderJob,
+  renderResyncJob,
 ]);
 /** A job payload; its `type` is the BullMQ job name. */
 export type JobPayload = z.output<typeof jobPayload>;
@@ -224,6 +245,8 @@ export const JOB_QUEUE = {
   'write-applications': QUEUES.appsetGeneration,
   'finish-generation': QUEUES.appsetGeneration,
   'appset-resync': QUEUES.fleetUpkeep,
+  render: QUEUES.delivery,
+  'render-resync': QUEUES.fleetUpkeep,
 } as const satisfies Record<JobType, QueueName>;
 
 /** The payloads that run on queue `Q`, for typing `Queue<JobOn<Q>>` and `Worker<JobOn<Q>>`. */
@@ -242,6 +265,11 @@ export function timeSlot(at: Date, seconds: number): number {
  * (`repeat:<scheduler>:<epoch ms>`), which is derived from the schedule in the same way.
  */
 export const jobIds = {
+  /**
+   * A render of `scope` (`pending`, `all`, or `repo/<key>`) asked for in time slot `slot` (ms /
+   * coalescing window): triggers within one window collapse into one job.
+   */
+  render: (scope: string, slot: number) => `render/${scope}/${slot}`,
   /** A sweep asked for outside the schedule (start-up, tests, an operator). */
   connectivitySweep: (sweepSlot: number) => `sweep/${sweepSlot}`,
   /** A probe round asked for outside the schedule. */

@@ -35,3 +35,4 @@ export {
   type RenderRequest,
   type SourceType,
 } from './source-type';
+export { bundlePolicyViolation, type BundleDestination } from './bundle-policy';

@@ -29,6 +29,30 @@ export interface AppsetJobsDeps {
   chunkSize?: number;
   brake?: DeletionBrake;
   readModelTimeoutMs?: number;
+  /** The worker's Git mirrors, credentials and read-model reader (shared with rendering). */
+  git: AppsetGit;
+  /** Called after a push moved a repository (rendering re-resolves its Applications). */
+  onRepositoryMoved?: (url: string) => Promise<void>;
+}
+
+/** Git as the worker sees it: one mirror cache per process, shared by generation and rendering. */
+export interface AppsetGit {
+  mirrors: GitMirrorCache;
+  credentials: RepositoryCredentialStore;
+  reader: GenerationReader;
+}
+
+/** The worker's Git mirrors and credentials, and the generation reader. */
+export function appsetGit(config: WorkerConfig, pool: Pool, box: SecretBox): AppsetGit {
+  return {
+    mirrors: new GitMirrorCache({
+      directory: config.GIT_CACHE_DIR,
+      allowFileUrls: config.GIT_ALLOW_FILE_URLS,
+      fetchTimeoutMs: config.GIT_FETCH_TIMEOUT_SECONDS * 1000,
+    }),
+    credentials: new RepositoryCredentialStore(pool, box),
+    reader: new GenerationReader(pool),
+  };
 }
 
 type AppsetHandlers = Pick<
@@ -53,14 +77,8 @@ export function appsetSchedules(config: WorkerConfig): JobSchedule[] {
  * Git through its tenant (allowed repositories checked before any fetch, its own credentials).
  */
 export function appsetJobHandlers(deps: AppsetJobsDeps): AppsetHandlers {
-  const { config, pool, logger } = deps;
-  const mirrors = new GitMirrorCache({
-    directory: config.GIT_CACHE_DIR,
-    allowFileUrls: config.GIT_ALLOW_FILE_URLS,
-    fetchTimeoutMs: config.GIT_FETCH_TIMEOUT_SECONDS * 1000,
-  });
-  const credentials = new RepositoryCredentialStore(pool, deps.box);
-  const reader = new GenerationReader(pool);
+  const { pool, logger } = deps;
+  const { mirrors, credentials, reader } = deps.git;
   const tenantGit = new TenantGit(mirrors, credentials, reader, (url, error) =>
     logger.warn({ url, err: error.message }, 'mirror fetch before generation failed'),
   );
@@ -77,7 +95,14 @@ export function appsetJobHandlers(deps: AppsetJobsDeps): AppsetHandlers {
     readModelTimeoutMs: deps.readModelTimeoutMs ?? 30_000,
     ...(deps.brake ? { brake: deps.brake } : {}),
   };
-  const git = { pool, mirrors, credentials, requests: deps.requests, logger };
+  const git = {
+    pool,
+    mirrors,
+    credentials,
+    requests: deps.requests,
+    logger,
+    ...(deps.onRepositoryMoved ? { onMoved: deps.onRepositoryMoved } : {}),
+  };
   return {
     'generate-appset': generateAppsetProcessor(generation),
     'write-applications': writeApplicationsProcessor(generation),

@@ -18,6 +18,8 @@ export interface GitJobDeps {
   credentials: RepositoryCredentialStore;
   requests: GenerationRequests;
   logger: Logger;
+  /** Called after a fetch moved a repository's refs (rendering re-resolves its Applications). */
+  onMoved?: (url: string) => Promise<void>;
 }
 
 /** Live ApplicationSets reading repository `key`, with their tenants. */
@@ -55,6 +57,7 @@ export function gitRefreshProcessor(deps: GitJobDeps) {
     const changed = await refresh(deps, url, sets[0]?.tenant);
     if (changed === null) return { outcome: 'skipped', reason: 'not mirrored by this worker' };
     if (!changed) return { outcome: 'unchanged', applicationSets: 0 };
+    await deps.onMoved?.(url);
     const requested = await deps.requests.request(
       sets.map((s) => s.id),
       'git-push',

@@ -72,6 +72,7 @@ export class FleetJobs {
   private readonly workers: Worker<JobPayload, unknown, JobType>[] = [];
   private checkTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
+  private readonly closing: (() => Promise<void>)[] = [];
 
   constructor(private readonly options: FleetJobsOptions) {
     const base = { connection: options.redis, prefix: options.prefix };
@@ -85,6 +86,7 @@ export class FleetJobs {
       [QUEUES.clusterProbes]: queue(QUEUES.clusterProbes),
       [QUEUES.gitRefresh]: queue(QUEUES.gitRefresh),
       [QUEUES.appsetGeneration]: queue(QUEUES.appsetGeneration),
+      [QUEUES.delivery]: queue(QUEUES.delivery),
     };
     this.flows = new FlowProducer(base);
     this.flows.on('error', (error) => this.reportError('flow producer', error));
@@ -129,6 +131,11 @@ export class FleetJobs {
     this.checkTimer.unref();
   }
 
+  /** Runs `fn` first when the jobs close (triggers that add jobs stop before the queues). */
+  onClose(fn: () => Promise<void>): void {
+    this.closing.push(fn);
+  }
+
   /** Adds a job with an id derived from its input (see `jobIds`); a duplicate id is a no-op. */
   add<P extends JobPayload>(payload: P, jobId: string, opts: JobsOptions = {}): Promise<Job<P>> {
     const queue = this.queues[JOB_QUEUE[payload.type]];
@@ -171,6 +178,7 @@ export class FleetJobs {
    * shared Redis connection stays open (its owner closes it).
    */
   async close(): Promise<void> {
+    for (const fn of this.closing) await fn();
     if (this.checkTimer) clearInterval(this.checkTimer);
     this.checkTimer = null;
     await this.checking;

@@ -1,5 +1,11 @@
 import type { WorkerConfig } from '@flotilla/config';
-import { JOB_SCHEDULERS, jobIds, queuePrefix, timeSlot } from '@flotilla/contracts';
+import {
+  JOB_SCHEDULERS,
+  jobIds,
+  queuePrefix,
+  timeSlot,
+  type JobPayload,
+} from '@flotilla/contracts';
 import type { EventStore } from '@flotilla/event-store';
 import { ClusterInventory, HeartbeatStore, ProbeErrors } from '@flotilla/inventory';
 import type { FlotillaEvent } from '@flotilla/projections';
@@ -7,7 +13,8 @@ import { SecretBox } from '@flotilla/secrets';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { appsetJobHandlers, appsetSchedules } from '../appsets/appset-jobs';
+import { appsetGit, appsetJobHandlers, appsetSchedules } from '../appsets/appset-jobs';
+import { deliveryJobHandlers, deliverySchedules, RenderTriggers } from '../delivery/delivery-jobs';
 import type { GenerationRequests } from '../appsets/generation-requests';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
@@ -38,7 +45,7 @@ export function jobSchedules(config: WorkerConfig, activeKeyId: string | undefin
       payload: { type: 'secrets-reseal', keyId: activeKeyId },
     });
   }
-  return [...schedules, ...appsetSchedules(config)];
+  return [...schedules, ...appsetSchedules(config), ...deliverySchedules(config)];
 }
 
 export interface FleetRuntimeDeps {
@@ -74,6 +81,17 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
   const box = new SecretBox(config.SECRETS_KEYS);
   // The planner adds flows through the queues, which need the handlers first: bound late.
   const addFlow: FleetJobs['addFlow'] = (flow) => jobs.addFlow(flow);
+  const git = appsetGit(config, pool, box);
+  const delivery = {
+    config,
+    pool,
+    store: deps.store,
+    ...git,
+    logger,
+    now,
+    add: (payload: JobPayload, jobId: string) => jobs.add(payload, jobId),
+  };
+  const renderTriggers = new RenderTriggers(delivery);
   const handlers: JobHandlers = {
     'connectivity-sweep': connectivitySweepProcessor(
       { pool, inventory, heartbeats, now, logger },
@@ -102,6 +120,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
       timeoutMs: deps.probeTimeoutMs,
     }),
     'secrets-reseal': secretsResealProcessor({ pool, box, logger }),
+    ...deliveryJobHandlers(delivery),
     ...appsetJobHandlers({
       config,
       pool,
@@ -110,6 +129,8 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
       requests: deps.requests,
       logger,
       addFlow,
+      git,
+      onRepositoryMoved: (url) => renderTriggers.repositoryMoved(url),
       ...(deps.generationChunkSize ? { chunkSize: deps.generationChunkSize } : {}),
     }),
   };
@@ -126,6 +147,8 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
   });
   deps.bindQueues(jobs);
   await jobs.start();
+  await renderTriggers.start();
+  jobs.onClose(() => renderTriggers.stop());
   if (box.activeKeyId) {
     const keyId = box.activeKeyId;
     await jobs.add(

@@ -3,6 +3,7 @@ import { principalOf, type RequestContext } from '../graphql/request-context';
 import type { ApplicationSet, ApplicationSetStatus } from './application-set.model';
 import type { ApplicationRow, ApplicationSetRow } from './application-set.read-model';
 import type { Application } from './application.model';
+import { toDelivery } from './application-delivery.mapper';
 
 /** The RBAC object of an ApplicationSet or Application: `<tenant>/<name>`. */
 export const objectOf = (x: { tenant: string; name: string }) => `${x.tenant}/${x.name}`;
@@ -83,5 +84,6 @@ export function toApplication(row: ApplicationRow): Application {
     spec: row.spec,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    delivery: toDelivery(row.delivery),
   };
 }

@@ -5,6 +5,7 @@ import {
   applicationSetsProjection,
   applicationsProjection,
   clustersProjection,
+  DELIVERIES_TABLE,
   type ApplicationSetStatusRow,
 } from '@flotilla/projections';
 import type { Pool } from 'pg';
@@ -44,6 +45,29 @@ export interface ApplicationRow {
   spec: JsonObjectValue;
   created_at: Date;
   updated_at: Date;
+  delivery: DeliveryColumns;
+}
+
+/** The Application's row of `application_deliveries` (all null before the worker rendered it). */
+export interface DeliveryColumns {
+  commit: string | null;
+  bundle_id: string | null;
+  rendered_at: string | null;
+  render_error_code: string | null;
+  render_error_message: string | null;
+  /** True while the Application's current spec is the one that failed to render. */
+  render_failing: boolean | null;
+  status_commit: string | null;
+  status_bundle_id: string | null;
+  sync: string | null;
+  health: string | null;
+  status_message: string | null;
+  resource_count: number | null;
+  problems: unknown[] | null;
+  observed_at: string | null;
+  last_drift: unknown[] | null;
+  last_drift_at: string | null;
+  drift_corrected: boolean | null;
 }
 
 /** Filters of the ApplicationSets list, as validated GraphQL input. */
@@ -65,16 +89,25 @@ export interface ApplicationQuery {
 const SETS = liveTarget(applicationSetsProjection).table('application_sets');
 const APPS = liveTarget(applicationsProjection).table('applications');
 const CLUSTERS = liveTarget(clustersProjection).table('clusters');
+const DELIVERIES = DELIVERIES_TABLE;
 
 const SET_COLUMNS = `id, tenant, name, manifest, manifest_version, status, application_count,
   created_at, updated_at, version`;
 // One statement brings each Application's ApplicationSet name and cluster along.
 const APP_SELECT = `SELECT a.id, a.application_set_id, s.name AS application_set_name, a.tenant,
     a.name, a.cluster_id, c.name AS cluster_name, c.labels AS cluster_labels, a.namespace,
-    a.project, a.repo_url, a.target_revision, a.path, a.spec, a.created_at, a.updated_at
+    a.project, a.repo_url, a.target_revision, a.path, a.spec, a.created_at, a.updated_at,
+    json_build_object('commit', d.commit, 'bundle_id', d.bundle_id, 'rendered_at', d.rendered_at,
+      'render_error_code', d.render_error_code, 'render_error_message', d.render_error_message,
+      'render_failing', d.render_failed_digest = a.digest, 'status_commit', d.status_commit,
+      'status_bundle_id', d.status_bundle_id, 'sync', d.sync, 'health', d.health,
+      'status_message', d.status_message, 'resource_count', d.resource_count,
+      'problems', d.problems, 'observed_at', d.observed_at, 'last_drift', d.last_drift,
+      'last_drift_at', d.last_drift_at, 'drift_corrected', d.drift_corrected) AS delivery
   FROM ${APPS} a
   LEFT JOIN ${SETS} s ON s.id = a.application_set_id
-  LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id`;
+  LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id
+  LEFT JOIN ${DELIVERIES} d ON d.application_id = a.id AND d.cluster_id = a.cluster_id`;
 
 const like = (search: string) => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 

@@ -20,6 +20,7 @@ import {
 import {
   applicationSetsProjection,
   applicationsProjection,
+  deliveriesProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
 import type { Pool, PoolClient } from 'pg';
@@ -63,7 +64,7 @@ export class ApplicationSetService {
   ) {
     // Catch-up only (never started): the fleet runtime keeps them current in the background;
     // these bring them to the head of the log before a write is answered (read-your-writes).
-    this.runners = [applicationSetsProjection, applicationsProjection].map(
+    this.runners = [applicationSetsProjection, applicationsProjection, deliveriesProjection].map(
       (projection) =>
         new ProjectionRunner(
           pool,

@@ -1,6 +1,7 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageInfo } from '../graphql/connection.model';
+import { ApplicationDelivery } from './application-delivery.model';
 
 @ObjectType({ description: 'The ApplicationSet an Application was generated from.' })
 export class ApplicationSetRef {
@@ -35,6 +36,11 @@ export class Application {
   spec!: Record<string, unknown>;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => GraphQLISODateTime) updatedAt!: Date;
+  @Field(() => ApplicationDelivery, {
+    description:
+      'What the cluster should run (rendered) and what it reports (sync, health, drift).',
+  })
+  delivery!: ApplicationDelivery;
 }
 
 @ObjectType()

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { applicationStream, DomainError } from '@flotilla/domain';
+import { applicationStream, deliveryStream, DomainError } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import { Access } from '../auth/access.decorator';
 import { AuditEventConnection } from '../audit/audit-event.model';
@@ -87,7 +87,9 @@ export class ApplicationResolver {
 
   @Access('authenticated')
   @ResolveField(() => AuditEventConnection, {
-    description: 'What happened to the Application, newest first, with actors.',
+    description:
+      'What happened to the Application, newest first, with actors: generation (created, updated, ' +
+      'deleted) and delivery (rendered, status changes, drift, removal).',
   })
   async history(
     @Parent() application: Application,
@@ -96,7 +98,7 @@ export class ApplicationResolver {
   ): Promise<AuditEventConnection> {
     const page = pageArgs(first, after);
     const events = await this.store.readAll({
-      streamId: applicationStream(application.id),
+      streamIds: [applicationStream(application.id), deliveryStream(application.id)],
       direction: 'backward',
       limit: page.first + 1,
       ...(page.after !== undefined ? { before: page.after } : {}),

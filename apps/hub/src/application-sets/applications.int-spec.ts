@@ -1,12 +1,15 @@
 import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
 import { createTenants, fleetTokens, issueToken, registerAgent } from '../testing/fleet-fixture';
 import { startTestHub, type TestHub } from '../testing/test-hub';
+import { deliveryStream, type DeliveryEvent } from '@flotilla/domain';
 import {
   appendApplication,
   applicationSetEventCount,
   generatedSpec,
   manifestYaml,
   poolOf,
+  settle,
+  storeOf,
 } from './application-sets.fixture';
 
 const CREATE = `mutation($tenant: String!, $manifest: String!) {
@@ -17,6 +20,12 @@ const LIST = `query($filter: ApplicationFilter, $first: Int, $after: String) {
     edges { cursor node { id name tenant namespace project repoURL targetRevision path spec
       applicationSet { id name } cluster { id name labels } createdAt updatedAt } } } }`;
 const GET = `query($id: ID!) { application(id: $id) { name cluster { name }
+  history { edges { node { type actor } } } } }`;
+const DELIVERY = `query($id: ID!) { application(id: $id) { delivery {
+  commit bundleId renderedAt renderFailure { code message }
+  status { commit bundleId sync health message resourceCount observedAt
+    problems { group version kind namespace name sync health message } }
+  lastDrift { corrected detectedAt resources { kind name diff } } }
   history { edges { node { type actor } } } } }`;
 const SETS_WITH_APPS = `query($first: Int) { applicationSets(filter: {tenant: "team-a"}) {
   edges { node { name applicationCount applications(first: $first) {
@@ -359,5 +368,121 @@ describe('Applications and previews through GraphQL', () => {
       users.root,
     );
     expect(code(missingTenant)).toBe('NOT_FOUND');
+  });
+
+  it('shows what the cluster should run and what it reports: rendering, status, problems, drift', async () => {
+    const id = apps['a-eu-prod-web']!;
+    const get = async (token = users.alice) =>
+      data<{ delivery: Record<string, unknown>; history: { edges: { node: { type: string } }[] } }>(
+        await hub.graphql(DELIVERY, { id }, token),
+        'application',
+      );
+    expect((await get()).delivery).toEqual({
+      commit: null,
+      bundleId: null,
+      renderedAt: null,
+      renderFailure: null,
+      status: null,
+      lastDrift: null,
+    });
+    const commit = 'a'.repeat(40);
+    const bundleId = 'b'.repeat(64);
+    const { rows } = await poolOf(hub).query<{ digest: string }>(
+      'SELECT digest FROM applications_v1 WHERE id = $1',
+      [id],
+    );
+    const digest = rows[0]!.digest;
+    const clusterId = clusters['a-eu-prod']!;
+    const ref = { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'web', name: 'web' };
+    const events: DeliveryEvent[] = [
+      {
+        type: 'ApplicationRendered',
+        data: {
+          clusterId,
+          digest,
+          targetRevision: 'v1',
+          commit,
+          bundleId,
+          sourceType: 'Directory',
+          objectCount: 2,
+          namespace: 'web',
+          prune: true,
+          selfHeal: false,
+        },
+      },
+      {
+        type: 'ApplicationStatusChanged',
+        data: {
+          clusterId,
+          commit,
+          bundleId,
+          sync: 'OutOfSync',
+          health: 'Degraded',
+          message: '',
+          resourceCount: 2,
+          problems: [
+            {
+              ...ref,
+              sync: 'OutOfSync',
+              health: 'Degraded',
+              message: 'progress deadline exceeded',
+            },
+          ],
+          observedAt: '2026-11-29T01:00:00.000Z',
+          reporter: 'agent',
+        },
+      },
+      {
+        type: 'ApplicationDriftDetected',
+        data: {
+          clusterId,
+          resources: [{ ...ref, diff: 'spec.replicas:\n- 2\n+ 5' }],
+          corrected: false,
+          observedAt: '2026-11-29T01:00:01.000Z',
+        },
+      },
+      {
+        type: 'ApplicationRenderFailed',
+        data: {
+          clusterId,
+          digest,
+          targetRevision: 'v1',
+          commit: null,
+          code: 'RepositoryUnreachable',
+          message: 'https://github.com/team-a/apps.git did not answer',
+        },
+      },
+    ];
+    await storeOf(hub).append(deliveryStream(id), 'no_stream', events, {
+      actor: 'system:renderer',
+      tenantId: 'team-a',
+    });
+    await settle(hub);
+    const shown = await get();
+    expect(shown.delivery).toMatchObject({
+      commit,
+      bundleId,
+      renderFailure: { code: 'RepositoryUnreachable' },
+      status: {
+        commit,
+        sync: 'OutOfSync',
+        health: 'Degraded',
+        resourceCount: 2,
+        observedAt: '2026-11-29T01:00:00.000Z',
+        problems: [{ ...ref, sync: 'OutOfSync', health: 'Degraded' }],
+      },
+      lastDrift: { corrected: false, resources: [{ kind: 'Deployment', name: 'web' }] },
+    });
+    // The history spans the Application's stream and its delivery stream, newest first.
+    expect(shown.history.edges.map((e) => e.node.type)).toEqual([
+      'ApplicationRenderFailed',
+      'ApplicationDriftDetected',
+      'ApplicationStatusChanged',
+      'ApplicationRendered',
+      'ApplicationCreated',
+    ]);
+    // Another tenant sees none of it.
+    const other = await hub.graphql(DELIVERY, { id }, users.mallory);
+    expect(code(other)).toBe('NOT_FOUND');
   });
 });

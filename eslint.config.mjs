@@ -36,7 +36,7 @@ const LIB_GRAPH = {
   git: ['domain', 'generators', 'secrets'],
   // Rendering Application sources (directories, Helm, Kustomize) into content-addressed bundles;
   // reads Git through the generators' GitSource (git: its tests read real repositories).
-  render: ['domain', 'generators', 'git'],
+  render: ['domain', 'generators', 'git', 'kube'],
 };
 const APP_GRAPH = {
   hub: [

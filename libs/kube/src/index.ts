@@ -16,3 +16,16 @@ export {
 } from './health/health-status';
 export { assessHealth, hasHealthRule } from './health/health';
 export { applyOrder, pruneOrder, syncWave, SYNC_WAVE_ANNOTATION } from './apply-order';
+export {
+  asRecord,
+  InvalidObjectError,
+  isOwnedBy,
+  objectRef,
+  OWNER_LABEL,
+  refKey,
+  TRACKING_ANNOTATION,
+  trackingId,
+  withOwnership,
+  type ObjectJson,
+  type ObjectRef,
+} from './ownership';

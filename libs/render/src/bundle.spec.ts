@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@flotilla/domain';
 import {
-  buildBundle,
   isOwnedBy,
   OWNER_LABEL,
   TRACKING_ANNOTATION,
   trackingId,
   withOwnership,
-} from './bundle';
+} from '@flotilla/kube';
+import { buildBundle } from './bundle';
 import type { ManifestObject } from './manifest-documents';
 import { RenderError } from './render-error';
 

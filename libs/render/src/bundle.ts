@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, labelValueErrors } from '@flotilla/domain';
+import { canonicalJson } from '@flotilla/domain';
+import {
+  asRecord,
+  InvalidObjectError,
+  objectRef as kubeObjectRef,
+  OWNER_LABEL,
+  refKey,
+  TRACKING_ANNOTATION,
+  type ObjectRef,
+} from '@flotilla/kube';
 import type { ManifestObject } from './manifest-documents';
 import { RenderError } from './render-error';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits';
 
-/** The label that says which Application created an object (its id, a 36-character uuid). */
-export const OWNER_LABEL = 'flotilla.dev/application';
-/**
- * The annotation that says which object of which Application it is
- * (`<application id>:<group>/<kind>:<namespace>/<name>`, like Argo CD's annotation tracking), so a
- * copied label alone does not make an object ours.
- */
-export const TRACKING_ANNOTATION = 'flotilla.dev/tracking-id';
+// The render int-spec checks bundles against the applier's ownership rules.
+export { isOwnedBy, withOwnership } from '@flotilla/kube';
 
 /**
  * Rendered manifests, addressed by content: `id` is the SHA-256 (hex) of the canonical JSON of
@@ -28,56 +31,16 @@ export interface Bundle {
   sizeBytes: number;
 }
 
-/** Which object a manifest is: the parts of its tracking id. */
-export interface ObjectRef {
-  /** `''` for the core group. */
-  group: string;
-  kind: string;
-  /** `''` when the manifest names none (cluster-scoped, or the destination's by default). */
-  namespace: string;
-  name: string;
-}
-
-const asRecord = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-
 /** The object's reference; refuses a manifest without `apiVersion`, `kind` or `metadata.name`. */
 export function objectRef(object: ManifestObject): ObjectRef {
-  const { apiVersion, kind } = object;
-  const metadata = asRecord(object.metadata) ?? {};
-  const { name, namespace } = metadata;
-  const what =
-    `${typeof kind === 'string' ? kind : 'an object'} ${typeof name === 'string' ? JSON.stringify(name) : ''}`.trim();
-  if (typeof apiVersion !== 'string' || apiVersion === '') {
-    throw new RenderError('InvalidManifest', `${what}: apiVersion is required`);
+  try {
+    return kubeObjectRef(object);
+  } catch (error) {
+    if (error instanceof InvalidObjectError)
+      throw new RenderError('InvalidManifest', error.message);
+    throw error;
   }
-  if (typeof kind !== 'string' || kind === '') {
-    throw new RenderError('InvalidManifest', `${what}: kind is required`);
-  }
-  if (typeof name !== 'string' || name === '') {
-    throw new RenderError(
-      'InvalidManifest',
-      `${kind} (${apiVersion}): metadata.name is required (generateName is not supported)`,
-    );
-  }
-  if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') {
-    throw new RenderError(
-      'InvalidManifest',
-      `${kind} ${JSON.stringify(name)}: metadata.namespace must be a string`,
-    );
-  }
-  const slash = apiVersion.lastIndexOf('/');
-  return {
-    group: slash < 0 ? '' : apiVersion.slice(0, slash),
-    kind,
-    namespace: namespace ?? '',
-    name,
-  };
 }
-
-const refKey = (r: ObjectRef): string => `${r.group}/${r.kind}:${r.namespace}/${r.name}`;
 
 // Code-unit order, not locale order: the id must not depend on the worker's locale.
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -164,51 +127,4 @@ export function buildBundle(
     objectCount: entries.length,
     sizeBytes,
   };
-}
-
-/** The tracking annotation's value for `object` of the Application `applicationId`. */
-export function trackingId(applicationId: string, object: ManifestObject): string {
-  return `${applicationId}:${refKey(objectRef(object))}`;
-}
-
-/**
- * A copy of `object` with the ownership label and tracking annotation of `applicationId`, for the
- * applier. Call it on the object as it will be applied (with the namespace the destination gives
- * it), so that the tracking id matches what the cluster holds.
- */
-export function withOwnership(object: ManifestObject, applicationId: string): ManifestObject {
-  const problems = labelValueErrors(applicationId);
-  if (problems.length > 0) {
-    throw new Error(
-      `application id ${JSON.stringify(applicationId)} is not a label value: ${problems.join('; ')}`,
-    );
-  }
-  const metadata = asRecord(object.metadata) ?? {};
-  return {
-    ...object,
-    metadata: {
-      ...metadata,
-      labels: { ...asRecord(metadata.labels), [OWNER_LABEL]: applicationId },
-      annotations: {
-        ...asRecord(metadata.annotations),
-        [TRACKING_ANNOTATION]: trackingId(applicationId, object),
-      },
-    },
-  };
-}
-
-/**
- * True only when a live object carries both the ownership label and the tracking annotation of
- * `applicationId`, and the annotation names this very object: pruning touches nothing else.
- */
-export function isOwnedBy(object: ManifestObject, applicationId: string): boolean {
-  const metadata = asRecord(object.metadata);
-  if (asRecord(metadata?.labels)?.[OWNER_LABEL] !== applicationId) return false;
-  let expected: string;
-  try {
-    expected = trackingId(applicationId, object);
-  } catch {
-    return false;
-  }
-  return asRecord(metadata?.annotations)?.[TRACKING_ANNOTATION] === expected;
 }

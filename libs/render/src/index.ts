@@ -4,17 +4,7 @@
  * in Postgres however many clusters get them.
  */
 export type { ApplicationSource, DirectorySettings, HelmSettings } from './application-source';
-export {
-  buildBundle,
-  isOwnedBy,
-  objectRef,
-  OWNER_LABEL,
-  TRACKING_ANNOTATION,
-  trackingId,
-  withOwnership,
-  type Bundle,
-  type ObjectRef,
-} from './bundle';
+export { buildBundle, objectRef, type Bundle } from './bundle';
 export { BundleStore } from './bundle.store';
 export {
   normalizeSourcePath,

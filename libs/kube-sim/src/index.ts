@@ -9,3 +9,5 @@ export type {
   SimVersion,
   WatchEvent,
 } from './kube-sim.types';
+export type { SimControllerOptions } from './sim-controllers';
+export { controllerStatus } from './workload-status';

@@ -49,6 +49,8 @@ export interface SimClusterOptions {
   nodes?: SimNode[];
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   token?: string;
+  /** Runs simulated workload controllers (see `SimCluster.enableControllers`). */
+  controllers?: { readyAfterMs?: number };
 }
 
 /** A watch event as streamed to clients. */

@@ -9,6 +9,7 @@ import type {
   SimNode,
   SimVersion,
 } from './kube-sim.types';
+import { SimControllers, type SimControllerOptions } from './sim-controllers';
 import { StatusError } from './status-error';
 
 /** The manager name the test hooks write as. */
@@ -34,6 +35,7 @@ export interface SimKubeconfig {
 export class SimCluster {
   private readonly state: ClusterState;
   private version: SimVersion;
+  private controllers: SimControllers | undefined;
 
   /** @internal Created by `KubeSim.addCluster`. */
   constructor(
@@ -48,6 +50,38 @@ export class SimCluster {
     for (const ns of DEFAULT_NAMESPACES)
       this.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     this.setNodes(options.nodes ?? [{ name: `${name}-node-1` }]);
+    if (options.controllers) this.enableControllers(options.controllers);
+  }
+
+  /**
+   * Runs simulated workload controllers: after a Deployment, StatefulSet, DaemonSet, ReplicaSet,
+   * Job, Pod, PVC or LoadBalancer Service changes, its status turns healthy after `readyAfterMs`
+   * (0: the next tick). Calling it again changes the options.
+   */
+  enableControllers(options: SimControllerOptions = {}): void {
+    if (this.controllers) this.controllers.configure(options);
+    else this.controllers = new SimControllers(this.state, HOOK_MANAGER, options);
+  }
+
+  /** Stops the simulated controllers (statuses stay as they are). */
+  disableControllers(): void {
+    this.controllers?.stop();
+    this.controllers = undefined;
+  }
+
+  /**
+   * Makes the object's controller report a failure (`reason` as the message) now and after every
+   * later change, until {@link clearFault}: a Deployment gets Progressing=False
+   * ProgressDeadlineExceeded (Argo CD: Degraded). Enables the controllers when they are off.
+   */
+  failWorkload(ref: ResourceRef, namespace: string, name: string, reason: string): void {
+    this.enableControllers();
+    this.controllers?.setFault(ref, namespace, name, reason);
+  }
+
+  /** Ends a {@link failWorkload} fault: the controller writes a healthy status again. */
+  clearFault(ref: ResourceRef, namespace: string, name: string): void {
+    this.controllers?.setFault(ref, namespace, name, undefined);
   }
 
   /** The kubeconfig object pointing at this cluster. */
@@ -189,6 +223,7 @@ export class SimCluster {
 
   /** Ends every open watch of this cluster. */
   close(): void {
+    this.disableControllers();
     this.state.store.clearListeners();
   }
 

@@ -29,3 +29,6 @@ export {
   type ObjectJson,
   type ObjectRef,
 } from './ownership';
+export { ClusterSync, type ClusterSyncOptions, type SyncLogger } from './sync/cluster-sync';
+export type * from './sync/sync.types';
+export { managedDrift, MAX_DIFF_BYTES } from './sync/drift';

@@ -23,6 +23,7 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { GenerationRequests } from './appsets/generation-requests';
 import { generationTriggersProjection } from './appsets/generation-triggers.projection';
+import type { PushPorts } from './delivery/push-jobs';
 import type { FleetJobs } from './fleet/fleet-jobs';
 import { startFleetJobs } from './fleet/fleet-runtime';
 
@@ -55,6 +56,11 @@ export interface WorkerSeams {
   probeTimeoutMs?: number;
   /** Application writes per generation chunk job (and the most written inline). Default: 250. */
   generationChunkSize?: number;
+  /**
+   * Push mode's ports (desired state, bundles, status, appliers). Until libs/delivery and
+   * ClusterSync are wired here by default, push mode runs only when given.
+   */
+  push?: PushPorts;
 }
 
 export interface RunningWorker {
@@ -118,6 +124,7 @@ export async function createWorker(
     requests,
     bindQueues: (started) => (queues = started),
     ...(seams.generationChunkSize ? { generationChunkSize: seams.generationChunkSize } : {}),
+    ...(seams.push ? { push: seams.push } : {}),
   });
   // After the queues: the trigger projection queues generations as it goes.
   const runners = projections.map(

@@ -139,6 +139,8 @@ export const workerConfigSchema = z.object({
   APPSET_RESYNC_SECONDS: seconds(180, 5, 86_400),
   /** How often every Application's revision is resolved again and re-rendered when it moved. */
   RENDER_RESYNC_SECONDS: seconds(180, 2, 86_400),
+  /** How often push mode assesses every kubeconfig cluster for drift (and re-queues lost applies). */
+  PUSH_RESYNC_SECONDS: seconds(60, 2, 86_400),
   /** The largest bundle (canonical JSON of the rendered manifests) a render may produce. */
   MAX_BUNDLE_BYTES: z.coerce
     .number()

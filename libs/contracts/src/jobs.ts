@@ -21,6 +21,8 @@ export const QUEUES = {
   appsetGeneration: 'appset-generation',
   /** Delivery: rendering Application sources into bundles. */
   delivery: 'delivery',
+  /** Push mode: one job per kubeconfig cluster applying (or assessing) its desired state. */
+  clusterPush: 'cluster-push',
 } as const;
 /** A queue name. */
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -32,6 +34,7 @@ export const JOB_SCHEDULERS = {
   secretsReseal: 'secrets-reseal',
   appsetResync: 'appset-resync',
   renderResync: 'render-resync',
+  pushResync: 'push-resync',
 } as const;
 
 const slot = z.number().int().nonnegative().describe('Time slot: epoch ms / interval');
@@ -213,6 +216,26 @@ export const renderJob = z
 /** The render resync tick (every RENDER_RESYNC_SECONDS): queues a `render` of everything. */
 export const renderResyncJob = z.object({ type: z.literal('render-resync') }).strict();
 
+/**
+ * Push mode for a kubeconfig cluster: loads its desired state and applies it (`apply`, after its
+ * revision changed) or assesses it for drift (`assess`, every PUSH_RESYNC_SECONDS). `revision` is
+ * the desired revision that asked for the job (the pass applies whatever is desired when it runs).
+ */
+export const pushClusterJob = z
+  .object({
+    type: z.literal('push-cluster'),
+    clusterId: z.string().min(1).max(64),
+    revision: z.string().min(1).max(128),
+    mode: z.enum(['apply', 'assess']),
+  })
+  .strict();
+
+/**
+ * The push resync tick: queues a drift pass of every kubeconfig cluster, and the apply of any
+ * revision Redis lost.
+ */
+export const pushResyncJob = z.object({ type: z.literal('push-resync') }).strict();
+
 /** Every job payload. */
 export const jobPayload = z.discriminatedUnion('type', [
   connectivitySweepJob,
@@ -227,6 +250,8 @@ export const jobPayload = z.discriminatedUnion('type', [
   appsetResyncJob,
   renderJob,
   renderResyncJob,
+  pushClusterJob,
+  pushResyncJob,
 ]);
 /** A job payload; its `type` is the BullMQ job name. */
 export type JobPayload = z.output<typeof jobPayload>;
@@ -247,6 +272,8 @@ export const JOB_QUEUE = {
   'appset-resync': QUEUES.fleetUpkeep,
   render: QUEUES.delivery,
   'render-resync': QUEUES.fleetUpkeep,
+  'push-cluster': QUEUES.clusterPush,
+  'push-resync': QUEUES.fleetUpkeep,
 } as const satisfies Record<JobType, QueueName>;
 
 /** The payloads that run on queue `Q`, for typing `Queue<JobOn<Q>>` and `Worker<JobOn<Q>>`. */
@@ -270,6 +297,14 @@ export const jobIds = {
    * coalescing window): triggers within one window collapse into one job.
    */
   render: (scope: string, slot: number) => `render/${scope}/${slot}`,
+  /**
+   * Applying a kubeconfig cluster's desired revision; `changedAt` (ms, from `cluster_desired_v1`)
+   * tells a return to an earlier revision from the job that applied it before.
+   */
+  pushApply: (clusterId: string, revision: string, changedAt: number) =>
+    `push/${clusterId}/${revision}/${changedAt}`,
+  /** The drift pass of a kubeconfig cluster in time slot `slot`. */
+  pushAssess: (clusterId: string, slot: number) => `push-assess/${clusterId}/${slot}`,
   /** A sweep asked for outside the schedule (start-up, tests, an operator). */
   connectivitySweep: (sweepSlot: number) => `sweep/${sweepSlot}`,
   /** A probe round asked for outside the schedule. */

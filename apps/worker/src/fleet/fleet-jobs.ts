@@ -87,6 +87,7 @@ export class FleetJobs {
       [QUEUES.gitRefresh]: queue(QUEUES.gitRefresh),
       [QUEUES.appsetGeneration]: queue(QUEUES.appsetGeneration),
       [QUEUES.delivery]: queue(QUEUES.delivery),
+      [QUEUES.clusterPush]: queue(QUEUES.clusterPush),
     };
     this.flows = new FlowProducer(base);
     this.flows.on('error', (error) => this.reportError('flow producer', error));

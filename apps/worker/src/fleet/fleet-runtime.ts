@@ -15,6 +15,12 @@ import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { appsetGit, appsetJobHandlers, appsetSchedules } from '../appsets/appset-jobs';
 import { deliveryJobHandlers, deliverySchedules, RenderTriggers } from '../delivery/delivery-jobs';
+import {
+  pushJobHandlers,
+  pushSchedules,
+  PushTriggers,
+  type PushPorts,
+} from '../delivery/push-jobs';
 import type { GenerationRequests } from '../appsets/generation-requests';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
@@ -45,7 +51,12 @@ export function jobSchedules(config: WorkerConfig, activeKeyId: string | undefin
       payload: { type: 'secrets-reseal', keyId: activeKeyId },
     });
   }
-  return [...schedules, ...appsetSchedules(config), ...deliverySchedules(config)];
+  return [
+    ...schedules,
+    ...appsetSchedules(config),
+    ...deliverySchedules(config),
+    ...pushSchedules(config),
+  ];
 }
 
 export interface FleetRuntimeDeps {
@@ -67,6 +78,8 @@ export interface FleetRuntimeDeps {
   bindQueues: (jobs: FleetJobs) => void;
   /** Writes per generation chunk job. */
   generationChunkSize?: number;
+  /** Push mode's desired state, bundles, status recording and appliers; absent: push mode off. */
+  push?: PushPorts;
 }
 
 /**
@@ -92,6 +105,15 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     add: (payload: JobPayload, jobId: string) => jobs.add(payload, jobId),
   };
   const renderTriggers = new RenderTriggers(delivery);
+  const push = {
+    config,
+    pool,
+    logger,
+    now,
+    add: delivery.add,
+    ...(deps.push ? { ports: deps.push } : {}),
+  };
+  const pushTriggers = new PushTriggers(push);
   const handlers: JobHandlers = {
     'connectivity-sweep': connectivitySweepProcessor(
       { pool, inventory, heartbeats, now, logger },
@@ -121,6 +143,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     }),
     'secrets-reseal': secretsResealProcessor({ pool, box, logger }),
     ...deliveryJobHandlers(delivery),
+    ...pushJobHandlers(push),
     ...appsetJobHandlers({
       config,
       pool,
@@ -149,6 +172,8 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
   await jobs.start();
   await renderTriggers.start();
   jobs.onClose(() => renderTriggers.stop());
+  await pushTriggers.start();
+  jobs.onClose(() => pushTriggers.stop());
   if (box.activeKeyId) {
     const keyId = box.activeKeyId;
     await jobs.add(

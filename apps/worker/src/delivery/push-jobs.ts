@@ -1,0 +1,206 @@
+import type { WorkerConfig } from '@flotilla/config';
+import {
+  JOB_SCHEDULERS,
+  jobIds,
+  timeSlot,
+  type JobOn,
+  type JobPayload,
+  type QUEUES,
+} from '@flotilla/contracts';
+import { liveTarget } from '@flotilla/event-store';
+import { CLUSTER_DESIRED_TABLE, clustersProjection, DESIRED_CHANNEL } from '@flotilla/projections';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { Client, type Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { JobHandlers, JobSchedule } from '../fleet/fleet-jobs';
+import {
+  KubeconfigUnavailable,
+  pushCluster,
+  type PushResult,
+  type PushSyncDeps,
+} from './push-sync';
+
+const CLUSTERS = liveTarget(clustersProjection).table('clusters');
+const UNDEFINED_TABLE = '42P01';
+
+/** What push mode needs from libs/delivery and libs/kube (see push-sync.ts). */
+export type PushPorts = Omit<PushSyncDeps, 'now'>;
+
+export interface PushJobsDeps {
+  config: WorkerConfig;
+  pool: Pool;
+  logger: Logger;
+  now: () => Date;
+  add: (payload: JobPayload, jobId: string) => Promise<unknown>;
+  /**
+   * The desired-state reader, bundle store, status recorder and applier factory. Without them
+   * push mode is off: nothing is queued, and a push job left in Redis fails without retrying.
+   */
+  ports?: PushPorts;
+}
+
+/** A kubeconfig cluster's current desired revision. */
+interface PushTarget {
+  clusterId: string;
+  revision: string;
+  changedAt: Date;
+}
+
+/** The live kubeconfig clusters with a desired revision (all, or those of `clusterIds`). */
+async function pushTargets(pool: Pool, clusterIds?: string[]): Promise<PushTarget[]> {
+  const { rows } = await pool
+    .query<{ id: string; revision: string; changed_at: Date }>(
+      `SELECT c.id, d.revision, d.changed_at
+       FROM ${CLUSTERS} c JOIN ${CLUSTER_DESIRED_TABLE} d ON d.cluster_id = c.id
+      WHERE c.mode = 'kubeconfig' AND c.deregistered_at IS NULL
+        AND ($1::text[] IS NULL OR c.id = ANY($1))
+      ORDER BY c.id`,
+      [clusterIds ?? null],
+    )
+    .catch((error: Error & { code?: string }) => {
+      // A fresh database: the projections have not created their tables yet; nothing to push.
+      if (error.code === UNDEFINED_TABLE) return { rows: [] };
+      throw error;
+    });
+  return rows.map((r) => ({ clusterId: r.id, revision: r.revision, changedAt: r.changed_at }));
+}
+
+/**
+ * Queues the apply of each target's current revision: one job id per (cluster, revision, change
+ * instant), so repeated triggers and a resync collapse into the job already there.
+ */
+export async function queuePushApplies(deps: PushJobsDeps, clusterIds?: string[]) {
+  const targets = await pushTargets(deps.pool, clusterIds);
+  for (const t of targets) {
+    await deps.add(
+      { type: 'push-cluster', clusterId: t.clusterId, revision: t.revision, mode: 'apply' },
+      jobIds.pushApply(t.clusterId, t.revision, t.changedAt.getTime()),
+    );
+  }
+  return targets;
+}
+
+/** The push resync scheduler (PUSH_RESYNC_SECONDS). */
+export function pushSchedules(config: WorkerConfig): JobSchedule[] {
+  return [
+    {
+      id: JOB_SCHEDULERS.pushResync,
+      everyMs: config.PUSH_RESYNC_SECONDS * 1000,
+      payload: { type: 'push-resync' },
+    },
+  ];
+}
+
+type PushJob = Job<Extract<JobOn<typeof QUEUES.clusterPush>, { type: 'push-cluster' }>>;
+
+/** Serialises the passes over one cluster across workers: two appliers must not race. */
+async function withClusterLock<T>(pool: Pool, clusterId: string, fn: () => Promise<T>) {
+  const lock = await pool.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`flotilla-push/${clusterId}`]);
+    return await fn();
+  } finally {
+    await lock
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`flotilla-push/${clusterId}`])
+      .catch(() => undefined);
+    lock.release();
+  }
+}
+
+/**
+ * `push-cluster` (one pass over a kubeconfig cluster) and `push-resync` (the drift pass of every
+ * kubeconfig cluster, and the applies Redis lost).
+ */
+export function pushJobHandlers(
+  deps: PushJobsDeps,
+): Pick<JobHandlers, 'push-cluster' | 'push-resync'> {
+  return {
+    'push-cluster': async (job: PushJob): Promise<PushResult | { skipped: string }> => {
+      const { ports } = deps;
+      if (!ports)
+        throw new UnrecoverableError('push mode is not configured on this worker (no applier)');
+      const { clusterId, mode } = job.data;
+      if ((await pushTargets(deps.pool, [clusterId])).length === 0)
+        return { skipped: 'not a live kubeconfig cluster' };
+      try {
+        return await withClusterLock(deps.pool, clusterId, () =>
+          pushCluster({ ...ports, now: deps.now }, clusterId, mode),
+        );
+      } catch (error) {
+        // A kubeconfig that cannot be opened stays so until someone stores a new one.
+        if (error instanceof KubeconfigUnavailable) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+    'push-resync': async () => {
+      if (!deps.ports) return { skipped: 'push mode is not configured' };
+      const targets = await queuePushApplies(deps);
+      const slot = timeSlot(deps.now(), deps.config.PUSH_RESYNC_SECONDS);
+      for (const t of targets) {
+        await deps.add(
+          { type: 'push-cluster', clusterId: t.clusterId, revision: t.revision, mode: 'assess' },
+          jobIds.pushAssess(t.clusterId, slot),
+        );
+      }
+      return { clusters: targets.length };
+    },
+  };
+}
+
+/**
+ * Queues an apply when a kubeconfig cluster's desired revision changes: the deliveries projection
+ * notifies {@link DESIRED_CHANNEL} with the cluster id on commit. At start (and after a lost
+ * connection) every cluster's current revision is queued, so nothing waits for the resync.
+ */
+export class PushTriggers {
+  private client: Client | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: PushJobsDeps) {}
+
+  async start(): Promise<void> {
+    if (!this.deps.ports) return;
+    await this.connect();
+    await queuePushApplies(this.deps);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.deps.config.DATABASE_URL });
+    client.on('notification', (n) => {
+      if (!n.payload) return;
+      queuePushApplies(this.deps, [n.payload]).catch((error: Error) =>
+        this.deps.logger.warn({ err: error.message, clusterId: n.payload }, 'cannot queue a push'),
+      );
+    });
+    client.on('error', (error) => {
+      this.deps.logger.warn(
+        { err: error.message },
+        'desired-state notifications lost; reconnecting',
+      );
+      void client.end().catch(() => undefined);
+      if (!this.stopped) setTimeout(() => void this.reconnect(), 1_000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${DESIRED_CHANNEL}`);
+    this.client = client;
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.connect();
+      await queuePushApplies(this.deps);
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: (error as Error).message },
+        'desired-state notifications: retrying',
+      );
+      setTimeout(() => void this.reconnect(), 2_000).unref();
+    }
+  }
+}

@@ -103,12 +103,17 @@ export class SimControllers {
     const status = controllerStatus(record.object, this.faults.get(key));
     if (status === undefined) return;
     if (JSON.stringify(record.object['status']) === JSON.stringify(status)) return;
-    this.state.replace(
-      type,
-      namespace,
-      name,
-      { ...structuredClone(record.object), status },
-      { manager: this.manager, scope: 'status' },
-    );
+    try {
+      this.state.replace(
+        type,
+        namespace,
+        name,
+        { ...structuredClone(record.object), status },
+        { manager: this.manager, scope: 'status' },
+      );
+    } catch (error) {
+      // A timer must not crash a fleet simulation; the object just keeps its old status.
+      process.emitWarning(`kube-sim controller: ${key}: ${(error as Error).message}`);
+    }
   }
 }

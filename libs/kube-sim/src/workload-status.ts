@@ -81,6 +81,7 @@ function replicatedStatus(o: KubeObject, fault: string | undefined): unknown {
         observedGeneration,
         desiredNumberScheduled: 1,
         currentNumberScheduled: 1,
+        numberMisscheduled: 0,
         updatedNumberScheduled: 1,
         numberReady: fault ? 0 : 1,
         numberAvailable: fault ? 0 : 1,
@@ -97,6 +98,29 @@ function replicatedStatus(o: KubeObject, fault: string | undefined): unknown {
           : {}),
       };
   }
+}
+
+function podStatus(o: KubeObject, fault: string | undefined): unknown {
+  if (fault) return { phase: 'Failed', reason: 'Error', message: fault };
+  // A Pod that does not restart runs to completion; the others keep running, ready.
+  const policy = spec(o)['restartPolicy'];
+  if (policy === 'Never' || policy === 'OnFailure') return { phase: 'Succeeded' };
+  const containers = Array.isArray(spec(o)['containers'])
+    ? (spec(o)['containers'] as unknown[])
+    : [];
+  return {
+    phase: 'Running',
+    conditions: [condition('Ready', 'True', ''), condition('ContainersReady', 'True', '')],
+    containerStatuses: containers.map((c) => ({
+      name: String((c as Record<string, unknown>)['name'] ?? ''),
+      image: String((c as Record<string, unknown>)['image'] ?? ''),
+      imageID: '',
+      ready: true,
+      started: true,
+      restartCount: 0,
+      state: { running: { startedAt: '1970-01-01T00:00:00Z' } },
+    })),
+  };
 }
 
 /**
@@ -118,12 +142,7 @@ export function controllerStatus(object: KubeObject, fault: string | undefined):
         ? { failed: 1, conditions: [condition('Failed', 'True', 'BackoffLimitExceeded', fault)] }
         : { succeeded: 1, conditions: [condition('Complete', 'True', 'Completed')] };
     case 'Pod':
-      return fault
-        ? { phase: 'Failed', reason: 'Error', message: fault }
-        : {
-            phase: 'Running',
-            conditions: [condition('Ready', 'True', ''), condition('ContainersReady', 'True', '')],
-          };
+      return podStatus(object, fault);
     case 'PersistentVolumeClaim':
       return { phase: fault ? 'Lost' : 'Bound' };
     case 'Service':

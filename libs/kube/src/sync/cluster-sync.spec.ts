@@ -242,6 +242,33 @@ describe('ClusterSync apply, prune and remove', () => {
   });
 });
 
+describe('ClusterSync requests', () => {
+  it('takes one request per object to re-apply an unchanged Application', async () => {
+    const sim = await startKubeSim();
+    const cluster = sim.addCluster('c1');
+    const proxy = await failingProxy(sim.url, 0);
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(cluster.kubeconfigYaml().replace(sim.url, proxy.url));
+      const sync = new ClusterSync(kc);
+      const desired = app([configMap('a'), configMap('b'), configMap('c')], {
+        namespace: 'default',
+      });
+      expect((await sync.apply(desired)).sync).toBe('Synced');
+      proxy.requests();
+      expect((await sync.apply(desired)).sync).toBe('Synced');
+      expect(proxy.requests().sort()).toEqual([
+        'PATCH /api/v1/namespaces/default/configmaps/a',
+        'PATCH /api/v1/namespaces/default/configmaps/b',
+        'PATCH /api/v1/namespaces/default/configmaps/c',
+      ]);
+    } finally {
+      proxy.server.close();
+      await sim.close();
+    }
+  });
+});
+
 function configOf(cluster: SimCluster): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfigYaml());
@@ -251,7 +278,11 @@ function configOf(cluster: SimCluster): KubeConfig {
 /** Forwards to kube-sim, answering the first `failures` PATCH requests with 503. */
 async function failingProxy(target: string, failures: number) {
   let failed = 0;
+  const seen: string[] = [];
   const server: Server = createServer((req, res) => {
+    seen.push(
+      `${req.method ?? ''} ${(req.url ?? '').replace(/^\/clusters\/[^/]+/, '').replace(/\?.*$/, '')}`,
+    );
     if (req.method === 'PATCH' && failed < failures) {
       failed += 1;
       res.writeHead(503, { 'Content-Type': 'application/json' });
@@ -273,5 +304,6 @@ async function failingProxy(target: string, failures: number) {
     server,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     failed: () => failed,
+    requests: () => seen.splice(0),
   };
 }

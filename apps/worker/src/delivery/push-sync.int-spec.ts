@@ -5,7 +5,9 @@ import { SecretBox } from '@flotilla/secrets';
 import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
+import { startKubeSim, type KubeSim } from '@flotilla/kube-sim';
 import {
+  kubeconfigApplier,
   KubeconfigUnavailable,
   openKubeconfig,
   pushCluster,
@@ -204,5 +206,63 @@ describe('push mode: one pass over a kubeconfig cluster (bundles in Postgres)', 
     expect(kc.getCurrentCluster()?.server).toBe('https://127.0.0.1:6443');
     const other = new SecretBox([{ id: 'k2', key: randomBytes(32) }]);
     await expect(openKubeconfig(pool, other, 'c-sealed')).rejects.toThrow(/c-sealed/);
+  });
+
+  it('drives the real ClusterSync over the sealed kubeconfig (kube-sim): apply, assess, remove', async () => {
+    const sim: KubeSim = await startKubeSim();
+    try {
+      const cluster = sim.addCluster('pushed');
+      const box = new SecretBox([{ id: 'k1', key: randomBytes(32) }]);
+      await pool.query(
+        `INSERT INTO cluster_kubeconfigs (cluster_id, sealed, fingerprint, key_id) VALUES ($1, $2, 'f', 'k1')`,
+        ['c-sim', box.seal(cluster.kubeconfigYaml(), 'cluster/c-sim/kubeconfig')],
+      );
+      const state: DesiredResponse = {
+        clusterId: 'c-sim',
+        revision: 'r1',
+        applications: [
+          {
+            id: APP_A,
+            name: 'web-a',
+            namespace: 'default',
+            bundleId: web.id,
+            commit: COMMIT,
+            prune: true,
+            selfHeal: false,
+          },
+        ],
+        removals: [],
+      };
+      const recorded: StatusRequest[] = [];
+      const deps: PushSyncDeps = {
+        desired: { read: () => Promise.resolve(state) },
+        bundles,
+        status: { record: (_id, report) => Promise.resolve(recorded.push(report)) },
+        applierFor: (id) => kubeconfigApplier(pool, box, id),
+        now: () => AT,
+      };
+      await pushCluster(deps, 'c-sim', 'apply');
+      const ref = { apiVersion: 'v1', kind: 'ConfigMap' };
+      expect(cluster.get(ref, 'default', 'web')?.metadata.labels).toMatchObject({
+        'flotilla.dev/application': APP_A,
+      });
+      expect(recorded[0]!.applications[0]).toMatchObject({
+        id: APP_A,
+        commit: COMMIT,
+        bundleId: web.id,
+        sync: 'Synced',
+        health: 'Healthy',
+      });
+      await pushCluster(deps, 'c-sim', 'assess');
+      expect(recorded[1]!.applications[0]).toMatchObject({ sync: 'Synced' });
+      // Deleted: the worker removes what it deployed.
+      state.applications = [];
+      state.removals = [{ id: APP_A, preserveResources: false }];
+      await pushCluster(deps, 'c-sim', 'apply');
+      expect(recorded[2]!.removed[0]).toMatchObject({ id: APP_A, removed: 2, preserved: false });
+      expect(cluster.get(ref, 'default', 'web')).toBeUndefined();
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import type {
   DesiredResponse,
   StatusRequest,
 } from '@flotilla/contracts';
-import { loadKubeConfig } from '@flotilla/kube';
+import { ClusterSync, loadKubeConfig } from '@flotilla/kube';
 import type { Bundle } from '@flotilla/render';
 import type { SecretBox } from '@flotilla/secrets';
 import type { Pool } from 'pg';
@@ -177,4 +177,18 @@ export async function openKubeconfig(
   } catch (error) {
     throw new KubeconfigUnavailable(clusterId, (error as Error).message);
   }
+}
+
+/**
+ * The applier of a kubeconfig cluster: `ClusterSync` (field manager `flotilla`, as the agent)
+ * over its sealed kubeconfig. Typed as {@link PushApplier}, so a change of either shape fails here.
+ */
+export async function kubeconfigApplier(
+  pool: Pick<Pool, 'query'>,
+  box: SecretBox,
+  clusterId: string,
+  warn: (message: string) => void = () => undefined,
+): Promise<PushApplier> {
+  const kubeConfig = await openKubeconfig(pool, box, clusterId);
+  return new ClusterSync(kubeConfig, { fieldManager: 'flotilla', logger: { warn } });
 }

@@ -158,7 +158,8 @@ export class ClusterSync implements ClusterApplier {
 
   /** @inheritdoc */
   async remove(removal: ApplicationRemoval): Promise<RemovalReport> {
-    const keys = (await this.inventory.read(removal.id)) ?? [];
+    const recorded = await this.inventory.read(removal.id);
+    const keys = recorded ?? [];
     let removed = 0;
     if (!removal.preserveResources) {
       const lives = await Promise.all(keys.map((k) => this.api.get(headerOf(k))));
@@ -168,8 +169,7 @@ export class ClusterSync implements ClusterApplier {
         if (await this.api.delete(live)) removed += 1;
       }
     }
-    if (keys.length > 0 || (await this.inventory.read(removal.id)) !== undefined)
-      await this.inventory.drop(removal.id);
+    if (recorded !== undefined) await this.inventory.drop(removal.id);
     return {
       id: removal.id,
       removed,

@@ -1,8 +1,9 @@
 import { aggregateHealth, HEALTH_ORDER, type HealthStatusCode } from '../health/health-status';
-import { assessHealth } from '../health/health';
+import { assessHealth, hasHealthRule } from '../health/health';
 import type { KubeObject } from '../kube-object';
 import { isOwnedBy, type ObjectJson } from '../ownership';
 import { driftText } from './drift';
+import { apiVersionOf } from './resource-key';
 import type {
   ApplicationReport,
   DesiredApplication,
@@ -105,7 +106,12 @@ export function buildReport(
     commit: applied ? app.commit : null,
     bundleId: applied ? app.bundleId : null,
     sync: all.every((o) => o.sync === 'Synced') ? 'Synced' : 'OutOfSync',
-    health: aggregateHealth(desired.map((o) => o.health)),
+    // Like Argo CD, a Missing resource of a kind without a health rule does not count.
+    health: aggregateHealth(
+      desired.map((o) =>
+        o.health === 'Missing' && !hasHealthRule(apiVersionOf(o.key), o.key.kind) ? null : o.health,
+      ),
+    ),
     message:
       failed.length === 0
         ? ''

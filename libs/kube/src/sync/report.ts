@@ -29,6 +29,10 @@ export interface ResourceOutcome {
 
 const MAX_LISTED = 100;
 
+/** The agent protocol's limits: 4096 characters per Application message, 1024 per resource. */
+const cut = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
 /** A live object's health: Argo CD's rules, `null` when no rule applies. */
 export function healthOf(live: ObjectJson): { status: HealthStatusCode; message: string } | null {
   try {
@@ -99,7 +103,7 @@ export function buildReport(
     .filter((o) => o.sync !== 'Synced' || (o.health !== null && o.health !== 'Healthy'))
     .sort((a, b) => rank(b) - rank(a))
     .slice(0, MAX_LISTED)
-    .map((o) => ({ ...o.key, sync: o.sync, health: o.health, message: o.message }));
+    .map((o) => ({ ...o.key, sync: o.sync, health: o.health, message: cut(o.message, 1024) }));
   const applied = desired.length === 0 || desired.some((o) => !o.failed && o.live);
   return {
     id: app.id,
@@ -115,7 +119,10 @@ export function buildReport(
     message:
       failed.length === 0
         ? ''
-        : `${failed.length} of ${desired.length} resources could not be applied: ${failed[0]?.message ?? ''}`,
+        : cut(
+            `${failed.length} of ${desired.length} resources could not be applied: ${failed[0]?.message ?? ''}`,
+            4096,
+          ),
     resourceCount: desired.length,
     problems,
     drift: (extra.drift ?? []).slice(0, MAX_LISTED),
@@ -136,7 +143,7 @@ export function unknownReport(
     bundleId: null,
     sync: 'Unknown',
     health: 'Unknown',
-    message,
+    message: cut(message, 4096),
     resourceCount: app.manifests.length,
     problems: [],
     drift: [],

@@ -76,8 +76,18 @@ export class ApplicationRenderer {
     private readonly cacheSize = 256,
   ) {}
 
-  /** Renders one Application through `git` (its tenant's view), checked against `policy`. */
-  async render(target: RenderTarget, git: GitSource, policy: TenantPolicy): Promise<RenderOutcome> {
+  /**
+   * Renders one Application through `git` (its tenant's view), checked against `policy`.
+   * `resolutions` holds the revisions already resolved in this pass (one per tenant and job):
+   * 3,000 Applications of one repository resolve its branch once, and an unreachable repository
+   * costs one failed fetch, not one per Application.
+   */
+  async render(
+    target: RenderTarget,
+    git: GitSource,
+    policy: TenantPolicy,
+    resolutions: Map<string, Promise<string>> = new Map(),
+  ): Promise<RenderOutcome> {
     const options = deliveryOptions(target.spec);
     const source = asRecord(target.spec.source) as ApplicationSource | undefined;
     const targetRevision = typeof source?.targetRevision === 'string' ? source.targetRevision : '';
@@ -95,7 +105,13 @@ export class ApplicationRenderer {
     }
     let commit: string;
     try {
-      commit = await git.resolveRevision(source.repoURL, targetRevision || 'HEAD');
+      const key = `${source.repoURL}\n${targetRevision || 'HEAD'}`;
+      let resolving = resolutions.get(key);
+      if (!resolving) {
+        resolving = git.resolveRevision(source.repoURL, targetRevision || 'HEAD');
+        resolutions.set(key, resolving);
+      }
+      commit = await resolving;
     } catch (error) {
       return { ok: false, targetRevision, commit: null, ...failure(error) };
     }

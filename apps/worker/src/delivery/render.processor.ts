@@ -86,12 +86,14 @@ export function renderProcessor(deps: RenderJobDeps) {
       let after = '00000000-0000-0000-0000-000000000000';
       let rendered = 0;
       let appended = 0;
+      // Revisions resolved in this job, per tenant (each tenant sees Git through its own rules).
+      const resolutions = new Map<string, Map<string, Promise<string>>>();
       for (;;) {
         const rows = await targets(deps.pool, job.data, repoUrls, after, BATCH);
         if (rows.length === 0) break;
         after = rows[rows.length - 1]!.application_id;
         rendered += rows.length;
-        appended += await renderBatch(deps, rows, String(job.id));
+        appended += await renderBatch(deps, rows, String(job.id), resolutions);
       }
       if (rendered > 0) deps.logger.info({ rendered, appended, job: job.data }, 'render pass');
       return { rendered, appended };
@@ -214,7 +216,12 @@ export function deliveryEventFor(
   };
 }
 
-async function renderBatch(deps: RenderJobDeps, rows: Row[], jobId: string): Promise<number> {
+async function renderBatch(
+  deps: RenderJobDeps,
+  rows: Row[],
+  jobId: string,
+  resolutions: Map<string, Map<string, Promise<string>>>,
+): Promise<number> {
   const byTenant = new Map<string, Row[]>();
   for (const row of rows) byTenant.set(row.tenant, [...(byTenant.get(row.tenant) ?? []), row]);
   const writes: { row: Row; event: RenderEvent }[] = [];
@@ -226,6 +233,8 @@ async function renderBatch(deps: RenderJobDeps, rows: Row[], jobId: string): Pro
           credentials: deps.credentials.forTenant(tenant),
         })
       : undefined;
+    const resolved = resolutions.get(tenant) ?? new Map<string, Promise<string>>();
+    resolutions.set(tenant, resolved);
     for (const row of tenantRows) {
       const target: RenderTarget = {
         applicationId: row.application_id,
@@ -238,7 +247,7 @@ async function renderBatch(deps: RenderJobDeps, rows: Row[], jobId: string): Pro
       };
       const outcome: RenderOutcome =
         policy && git
-          ? await deps.renderer.render(target, git, policy)
+          ? await deps.renderer.render(target, git, policy, resolved)
           : {
               ok: false,
               targetRevision: '',

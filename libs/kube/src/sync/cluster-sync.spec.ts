@@ -1,5 +1,3 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startKubeSim, type KubeSim, type SimCluster } from '@flotilla/kube-sim';
 import { OWNER_LABEL } from '../ownership';
@@ -225,47 +223,20 @@ describe('ClusterSync apply, prune and remove', () => {
     expect(cluster.get(CM, 'default', 'after')).toBeUndefined();
   });
 
-  it('retries transient server errors with backoff', async () => {
-    const proxy = await failingProxy(sim.url, 2);
-    try {
-      const kc = new KubeConfig();
-      kc.loadFromString(cluster.kubeconfigYaml().replace(sim.url, proxy.url));
-      const delays: number[] = [];
-      const flaky = new ClusterSync(kc, { sleep: (ms) => (delays.push(ms), Promise.resolve()) });
-      const report = await flaky.apply(app([configMap('a')], { namespace: 'default' }));
-      expect(report.sync).toBe('Synced');
-      expect(proxy.failed()).toBe(2);
-      expect(delays).toEqual([200, 400]);
-    } finally {
-      proxy.server.close();
-    }
-  });
-});
-
-describe('ClusterSync requests', () => {
-  it('takes one request per object to re-apply an unchanged Application', async () => {
-    const sim = await startKubeSim();
-    const cluster = sim.addCluster('c1');
-    const proxy = await failingProxy(sim.url, 0);
-    try {
-      const kc = new KubeConfig();
-      kc.loadFromString(cluster.kubeconfigYaml().replace(sim.url, proxy.url));
-      const sync = new ClusterSync(kc);
-      const desired = app([configMap('a'), configMap('b'), configMap('c')], {
-        namespace: 'default',
-      });
-      expect((await sync.apply(desired)).sync).toBe('Synced');
-      proxy.requests();
-      expect((await sync.apply(desired)).sync).toBe('Synced');
-      expect(proxy.requests().sort()).toEqual([
-        'PATCH /api/v1/namespaces/default/configmaps/a',
-        'PATCH /api/v1/namespaces/default/configmaps/b',
-        'PATCH /api/v1/namespaces/default/configmaps/c',
-      ]);
-    } finally {
-      proxy.server.close();
-      await sim.close();
-    }
+  it('reports Unknown when the cluster cannot be reached, and OutOfSync for a bad sync wave', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml().replace(sim.url, 'http://127.0.0.1:1'));
+    const attempts: number[] = [];
+    const away = new ClusterSync(kc, { sleep: (ms) => (attempts.push(ms), Promise.resolve()) });
+    const unreachable = await away.apply(app([configMap('a')]));
+    expect(unreachable).toMatchObject({ sync: 'Unknown', health: 'Unknown', commit: null });
+    expect(unreachable.message).not.toBe('');
+    expect(attempts).toEqual([200, 400, 800]);
+    const badWave = await sync.apply(
+      app([configMap('a', { annotations: { 'argocd.argoproj.io/sync-wave': '1.5' } })]),
+    );
+    expect(badWave.sync).toBe('OutOfSync');
+    expect(badWave.message).toMatch(/sync-wave must be an integer/);
   });
 });
 
@@ -273,37 +244,4 @@ function configOf(cluster: SimCluster): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfigYaml());
   return kc;
-}
-
-/** Forwards to kube-sim, answering the first `failures` PATCH requests with 503. */
-async function failingProxy(target: string, failures: number) {
-  let failed = 0;
-  const seen: string[] = [];
-  const server: Server = createServer((req, res) => {
-    seen.push(
-      `${req.method ?? ''} ${(req.url ?? '').replace(/^\/clusters\/[^/]+/, '').replace(/\?.*$/, '')}`,
-    );
-    if (req.method === 'PATCH' && failed < failures) {
-      failed += 1;
-      res.writeHead(503, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', code: 503, message: 'try again' }));
-      return;
-    }
-    const upstream = request(
-      `${target}${req.url ?? ''}`,
-      { method: req.method, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    req.pipe(upstream);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    server,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    failed: () => failed,
-    requests: () => seen.splice(0),
-  };
 }

@@ -46,6 +46,27 @@ describe('job contracts', () => {
     expect(jobPayload.safeParse({ type: 'kubeconfig-probe', clusterId: 'c1' }).success).toBe(false);
   });
 
+  it('gives delivery jobs ids that collapse repeated triggers', () => {
+    const ids = [
+      jobIds.render('pending', 42),
+      jobIds.pushApply('c-1', 'a'.repeat(32), 1_700_000_000_000),
+      jobIds.pushAssess('c-1', 9),
+    ];
+    expect(ids).toEqual([
+      'render/pending/42',
+      `push/c-1/${'a'.repeat(32)}/1700000000000`,
+      'push-assess/c-1/9',
+    ]);
+    for (const id of ids) expect(id).not.toContain(':');
+    // A return to an earlier revision is a new change: a new job, not the one that ran before.
+    expect(jobIds.pushApply('c-1', 'r1', 1)).not.toBe(jobIds.pushApply('c-1', 'r1', 2));
+    expect(
+      jobPayload.safeParse({ type: 'push-cluster', clusterId: 'c-1', revision: 'r', mode: 'x' })
+        .success,
+    ).toBe(false);
+    expect(JOB_QUEUE['push-cluster']).toBe('cluster-push');
+  });
+
   it('binds every job type to a queue', () => {
     const types = jobPayload.options.map((o) => o.shape.type.value);
     expect(Object.keys(JOB_QUEUE).sort()).toEqual([...types].sort());

@@ -4,7 +4,13 @@ import { pruneOrder } from '../apply-order';
 import type { KubeObject } from '../kube-object';
 import { asRecord, isOwnedBy, type ObjectJson } from '../ownership';
 import { ClusterWatch } from './cluster-watch';
-import { prepareObject, syncWaves, type PreparedObject } from './desired-objects';
+import {
+  desiredSet,
+  prepareObject,
+  skipped,
+  syncWaves,
+  type PreparedObject,
+} from './desired-objects';
 import { Inventory } from './inventory';
 import { apiMessage, KubeApi, type KindInfo } from './kube-api';
 import {
@@ -107,7 +113,7 @@ export class ClusterSync implements ClusterApplier {
         outcomes.push(...results);
         stopped = results.some((o) => o.failed);
       }
-      const desiredIds = new Set(outcomes.map((o) => keyId(o.key)));
+      const desiredIds = desiredSet(app, outcomes);
       const leftovers = prior.filter((k) => !desiredIds.has(keyId(k)));
       const pending = await this.prune(app, leftovers, app.prune && !stopped);
       const foreign = new Set(outcomes.filter((o) => o.foreign).map((o) => keyId(o.key)));
@@ -140,7 +146,7 @@ export class ClusterSync implements ClusterApplier {
           return this.applyPrepared(app, key, p.object, p.kind);
         }),
       );
-      const desiredIds = new Set(outcomes.map((o) => keyId(o.key)));
+      const desiredIds = desiredSet(app, outcomes);
       const pending = await this.prune(
         app,
         prior.filter((k) => !desiredIds.has(keyId(k))),
@@ -291,10 +297,3 @@ export class ClusterSync implements ClusterApplier {
     return this.now().toISOString();
   }
 }
-
-const skipped = (key: ResourceKey): ResourceOutcome => ({
-  key,
-  sync: 'OutOfSync',
-  health: null,
-  message: 'not applied: an earlier sync wave failed',
-});

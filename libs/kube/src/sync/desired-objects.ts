@@ -2,8 +2,8 @@ import { applyOrder, syncWave } from '../apply-order';
 import type { KubeObject } from '../kube-object';
 import { asRecord, objectRef, withOwnership, type ObjectJson } from '../ownership';
 import type { KindInfo } from './kube-api';
-import { keyOf } from './resource-key';
-import type { DesiredApplication, Manifest } from './sync.types';
+import { keyId, keyOf } from './resource-key';
+import type { DesiredApplication, Manifest, ResourceKey } from './sync.types';
 import type { ResourceOutcome } from './report';
 
 /** A manifest ready to apply (namespace defaulted, ownership added), or why it is not. */
@@ -74,4 +74,29 @@ export async function prepareObject(
     delete metadata.namespace;
   }
   return { ok: true, object: withOwnership({ ...manifest, metadata }, app.id), kind };
+}
+
+/** A manifest of a wave after a failed one. */
+export const skipped = (key: ResourceKey): ResourceOutcome => ({
+  key,
+  sync: 'OutOfSync',
+  health: null,
+  message: 'not applied: an earlier sync wave failed',
+});
+
+/**
+ * The keys of the desired objects. One that could not be prepared or was skipped carries the
+ * namespace its manifest names, maybe none: it may stand for the object in the destination
+ * namespace too, which must then not count as a leftover.
+ */
+export function desiredSet(
+  app: DesiredApplication,
+  outcomes: readonly ResourceOutcome[],
+): Set<string> {
+  const ids = new Set<string>();
+  for (const { key } of outcomes) {
+    ids.add(keyId(key));
+    if (key.namespace === '' && app.namespace) ids.add(keyId({ ...key, namespace: app.namespace }));
+  }
+  return ids;
 }

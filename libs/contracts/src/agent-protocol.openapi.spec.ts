@@ -114,7 +114,11 @@ describe('agent protocol OpenAPI document', () => {
   });
 
   it('has exactly the paths of AGENT_PATHS, each with a known method and unique operation id', () => {
-    expect(Object.keys(doc.paths).sort()).toEqual(Object.values(AGENT_PATHS).sort());
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      Object.values(AGENT_PATHS)
+        .map((p) => p.replace(/:(\w+)/g, '{$1}'))
+        .sort(),
+    );
     for (const { method } of operations) expect(METHODS).toContain(method);
     const ids = operations.map(({ op }) => (op as unknown as Json)['operationId']);
     expect(new Set(ids).size).toBe(operations.length);
@@ -177,7 +181,10 @@ describe('agent protocol OpenAPI document', () => {
 
   it('marks the reserved paths and has them answer only errors', () => {
     for (const { path, op } of operations) {
-      const reserved = path === AGENT_PATHS.desired || path === AGENT_PATHS.status;
+      const reserved =
+        path === AGENT_PATHS.desired ||
+        path === AGENT_PATHS.status ||
+        path === '/bundles/{bundleId}';
       expect({ path, reserved: op['x-flotilla-reserved'] === true }).toEqual({ path, reserved });
       if (reserved) {
         expect(op.responses['501']).toBeDefined();

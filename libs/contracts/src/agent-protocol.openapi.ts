@@ -109,7 +109,17 @@ export function agentProtocolOpenApi(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(AGENT_PATHS) as [keyof typeof AGENT_PATHS, string][]) {
     const op = AGENT_OPERATIONS[name];
-    paths[path] = { [op.method]: operationObject(op) };
+    // Express writes path parameters as `:name`; OpenAPI as `{name}`, each declared.
+    const params = [...path.matchAll(/:(\w+)/g)].map((m) => m[1] ?? '');
+    const parameters = params.map((p) => ({
+      name: p,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    paths[path.replace(/:(\w+)/g, '{$1}')] = {
+      [op.method]: { ...operationObject(op), ...(parameters.length ? { parameters } : {}) },
+    };
   }
   return {
     openapi: '3.1.0',

@@ -269,6 +269,15 @@ export const AGENT_OPERATIONS: Record<keyof typeof AGENT_PATHS, AgentOperation> 
     bearer: true,
     errors: { NOT_IMPLEMENTED: RESERVED },
   },
+  bundle: {
+    method: 'get',
+    operationId: 'getBundle',
+    summary: 'Reserved: fetch a bundle of manifests by its content id',
+    description: 'Reserved for the delivery issue; answers 501 NOT_IMPLEMENTED until then.',
+    reserved: true,
+    bearer: true,
+    errors: { NOT_IMPLEMENTED: RESERVED },
+  },
   status: {
     method: 'post',
     operationId: 'reportStatus',

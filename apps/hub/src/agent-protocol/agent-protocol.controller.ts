@@ -86,6 +86,12 @@ export class AgentProtocolController {
   }
 
   @Access('agent')
+  @Get(path(AGENT_PATHS.bundle))
+  bundle(): never {
+    throw notYet();
+  }
+
+  @Access('agent')
   @Post(path(AGENT_PATHS.status))
   status(): never {
     throw notYet();

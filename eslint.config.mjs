@@ -37,6 +37,8 @@ const LIB_GRAPH = {
   // Rendering Application sources (directories, Helm, Kustomize) into content-addressed bundles;
   // reads Git through the generators' GitSource (git: its tests read real repositories).
   render: ['domain', 'generators', 'git', 'kube'],
+  // Desired state, long-poll wake-ups and status recording of the agent protocol (hub and worker).
+  delivery: ['domain', 'event-store', 'projections', 'contracts'],
 };
 const APP_GRAPH = {
   hub: [
@@ -52,6 +54,7 @@ const APP_GRAPH = {
     'secrets',
     'git',
     'appsets',
+    'delivery',
   ],
   worker: [
     'domain',
@@ -67,6 +70,7 @@ const APP_GRAPH = {
     'git',
     'appsets',
     'render',
+    'delivery',
   ],
   agent: ['contracts', 'config', 'kube'],
   cli: ['contracts', 'config', 'generators', 'git'],

@@ -1,0 +1,87 @@
+import type { Pool } from 'pg';
+import type { DesiredResponse } from '@flotilla/contracts';
+import { CLUSTER_DESIRED_TABLE, DELIVERIES_TABLE } from '@flotilla/projections';
+
+/** The revision of a cluster that has no desired state yet (no row in cluster_desired_v1). */
+export const EMPTY_REVISION = 'empty';
+
+interface DeliveryRow {
+  id: string;
+  name: string;
+  namespace: string;
+  bundleId: string | null;
+  commit: string | null;
+  prune: boolean;
+  selfHeal: boolean;
+  deleted: boolean;
+  preserveResources: boolean;
+}
+
+/**
+ * A cluster's desired state as the agent protocol serves it, read from the deliveries read
+ * model (application_deliveries_v1 and cluster_desired_v1). Both reads run in one REPEATABLE
+ * READ snapshot so the revision always matches the lists it is served with.
+ */
+export class DesiredStateReader {
+  constructor(private readonly pool: Pool) {}
+
+  /** The desired state of `clusterId`; revision {@link EMPTY_REVISION} and empty lists when none. */
+  async read(clusterId: string): Promise<DesiredResponse> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const rev = await client.query<{ revision: string }>(
+        `SELECT revision FROM ${CLUSTER_DESIRED_TABLE} WHERE cluster_id = $1`,
+        [clusterId],
+      );
+      const { rows } = await client.query<DeliveryRow>(
+        `SELECT application_id AS id, name, namespace, bundle_id AS "bundleId", commit, prune,
+                self_heal AS "selfHeal", deleted, preserve_resources AS "preserveResources"
+           FROM ${DELIVERIES_TABLE} WHERE cluster_id = $1 ORDER BY application_id`,
+        [clusterId],
+      );
+      await client.query('COMMIT');
+      return toDesired(clusterId, rev.rows[0]?.revision ?? EMPTY_REVISION, rows);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The cluster's revision only (cheap check before building the whole answer). */
+  async revision(clusterId: string): Promise<string> {
+    const { rows } = await this.pool.query<{ revision: string }>(
+      `SELECT revision FROM ${CLUSTER_DESIRED_TABLE} WHERE cluster_id = $1`,
+      [clusterId],
+    );
+    return rows[0]?.revision ?? EMPTY_REVISION;
+  }
+
+  /**
+   * True only when a current (not deleted) Application of `clusterId` runs `bundleId`: a cluster
+   * never learns of a bundle it does not run, not even that it exists.
+   */
+  async bundleVisibleTo(clusterId: string, bundleId: string): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      `SELECT 1 FROM ${DELIVERIES_TABLE}
+        WHERE cluster_id = $1 AND bundle_id = $2 AND NOT deleted LIMIT 1`,
+      [clusterId, bundleId],
+    );
+    return rows.length > 0;
+  }
+}
+
+function toDesired(clusterId: string, revision: string, rows: DeliveryRow[]): DesiredResponse {
+  const applications: DesiredResponse['applications'] = [];
+  const removals: DesiredResponse['removals'] = [];
+  for (const r of rows) {
+    if (r.deleted) removals.push({ id: r.id, preserveResources: r.preserveResources });
+    else if (r.bundleId && r.commit) {
+      const { id, name, namespace, bundleId, commit, prune, selfHeal } = r;
+      applications.push({ id, name, namespace, bundleId, commit, prune, selfHeal });
+    }
+  }
+  return { clusterId, revision, applications, removals };
+}

@@ -1,0 +1,1 @@
+export { DesiredStateReader, EMPTY_REVISION } from './desired-state.reader';

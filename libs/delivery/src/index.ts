@@ -1,1 +1,2 @@
 export { DesiredStateReader, EMPTY_REVISION } from './desired-state.reader';
+export { DesiredWaiter, type DesiredWaiterOptions, type WaitOutcome } from './desired-waiter';

@@ -225,7 +225,8 @@ export class AppsetFleet {
 
   /**
    * Waits until the worker has nothing left: every projection at the log head, every request
-   * generated and released, no generation job waiting, running or delayed.
+   * generated and released, every current Application rendered (or failed), no generation or
+   * render job waiting, running or delayed.
    */
   async settled(worker: RunningWorker, timeoutMs = 30_000): Promise<void> {
     const queue = worker.jobs.queue(QUEUES.appsetGeneration);
@@ -235,7 +236,10 @@ export class AppsetFleet {
           `SELECT (SELECT count(*) FROM projection_checkpoints
                     WHERE position < (SELECT coalesce(max(global_position), 0) FROM events)) AS behind,
                   (SELECT count(*) FROM appset_generation_requests
-                    WHERE requested > generated OR in_flight IS NOT NULL) AS owed`,
+                    WHERE requested > generated OR in_flight IS NOT NULL)
+                + (SELECT count(*) FROM application_deliveries_v1
+                    WHERE NOT deleted AND rendered_digest IS DISTINCT FROM app_digest
+                      AND render_failed_digest IS DISTINCT FROM app_digest) AS owed`,
         );
         const counts = await queue.getJobCounts(
           'waiting',
@@ -244,6 +248,10 @@ export class AppsetFleet {
           'waiting-children',
           'prioritized',
         );
+        const rendering = await worker.jobs
+          .queue(QUEUES.delivery)
+          .getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        for (const [state, n] of Object.entries(rendering)) counts[`render-${state}`] = n;
         const busy = Object.values(counts).reduce((a, b) => a + b, 0);
         if (Number(rows[0]?.behind) > 0 || Number(rows[0]?.owed) > 0 || busy > 0)
           throw new Error(`not settled: ${JSON.stringify({ ...rows[0], ...counts })}`);

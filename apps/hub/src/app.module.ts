@@ -20,6 +20,7 @@ import { TenantResolver } from './tenants/tenant.resolver';
 import { TenantService } from './tenants/tenant.service';
 import { AgentProtocolController } from './agent-protocol/agent-protocol.controller';
 import { AgentProtocolService } from './agent-protocol/agent-protocol.service';
+import { DeliveryProtocolService } from './agent-protocol/delivery-protocol.service';
 import { FleetRuntime } from './clusters/fleet-runtime';
 import { ClusterChangeFeed } from './clusters/cluster-change.feed';
 import { ClusterResolver } from './clusters/cluster.resolver';
@@ -76,6 +77,7 @@ export class AppModule {
         ClusterChangeFeed,
         ClusterResolver,
         AgentProtocolService,
+        DeliveryProtocolService,
         RegistrationTokenService,
         RegistrationTokenResolver,
         RepositoryCredentialResolver,

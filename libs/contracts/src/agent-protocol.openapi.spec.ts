@@ -25,7 +25,7 @@ interface Operation {
       content?: Record<string, { schema: { $ref: string }; example: unknown }>;
     }
   >;
-  'x-flotilla-reserved'?: boolean;
+  parameters?: { name: string; in: string }[];
 }
 
 const doc = agentProtocolOpenApi() as {
@@ -175,21 +175,30 @@ describe('agent protocol OpenAPI document', () => {
     expect(codes(AGENT_PATHS.rotateCredential)).toEqual(
       [...body, ...server, 'UNAUTHENTICATED'].sort(),
     );
-    expect(codes(AGENT_PATHS.desired)).toEqual(['NOT_IMPLEMENTED']);
-    expect(codes(AGENT_PATHS.status)).toEqual([...body, 'NOT_IMPLEMENTED'].sort());
+    expect(codes(AGENT_PATHS.desired)).toEqual(
+      [...server, 'BAD_REQUEST', 'UNAUTHENTICATED'].sort(),
+    );
+    expect(codes('/bundles/{bundleId}')).toEqual(
+      [...server, 'BAD_REQUEST', 'UNAUTHENTICATED', 'NOT_FOUND'].sort(),
+    );
+    expect(codes(AGENT_PATHS.status)).toEqual([...body, ...server, 'UNAUTHENTICATED'].sort());
   });
 
-  it('marks the reserved paths and has them answer only errors', () => {
-    for (const { path, op } of operations) {
-      const reserved =
-        path === AGENT_PATHS.desired ||
-        path === AGENT_PATHS.status ||
-        path === '/bundles/{bundleId}';
-      expect({ path, reserved: op['x-flotilla-reserved'] === true }).toEqual({ path, reserved });
-      if (reserved) {
-        expect(op.responses['501']).toBeDefined();
-        expect(Object.keys(op.responses).every((s) => Number(s) >= 400)).toBe(true);
-      }
+  it('documents 304 and the query parameters of the long-poll and the bundle cache', () => {
+    const desired = doc.paths[AGENT_PATHS.desired]?.['get'];
+    expect(Object.keys(desired?.responses ?? {})).toContain('304');
+    expect(desired?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual([
+      'query:revision',
+      'query:waitSeconds',
+    ]);
+    const bundle = doc.paths['/bundles/{bundleId}']?.['get'];
+    expect(Object.keys(bundle?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '304', '404']),
+    );
+    expect(bundle?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:bundleId']);
+    // Nothing is reserved any more: every path has a success answer.
+    for (const { op } of operations) {
+      expect(Object.keys(op.responses).some((s) => Number(s) < 300)).toBe(true);
     }
   });
 

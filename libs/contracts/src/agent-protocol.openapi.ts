@@ -75,6 +75,7 @@ function operationObject(op: AgentOperation) {
       },
     };
   }
+  if (op.notModified) responses['304'] = { description: `Not Modified: ${op.notModified}` };
   const errors = Object.entries(op.errors) as [AgentErrorCode, ErrorDoc][];
   for (const [code, doc] of errors.sort(
     ([a], [b]) => AGENT_ERROR_STATUS[a] - AGENT_ERROR_STATUS[b],
@@ -85,7 +86,6 @@ function operationObject(op: AgentOperation) {
     operationId: op.operationId,
     summary: op.summary,
     description: op.description,
-    ...(op.reserved ? { 'x-flotilla-reserved': true } : {}),
     security: op.bearer ? [{ bearerAuth: [] }] : [],
     ...(op.request
       ? {
@@ -111,12 +111,10 @@ export function agentProtocolOpenApi(): Record<string, unknown> {
     const op = AGENT_OPERATIONS[name];
     // Express writes path parameters as `:name`; OpenAPI as `{name}`, each declared.
     const params = [...path.matchAll(/:(\w+)/g)].map((m) => m[1] ?? '');
-    const parameters = params.map((p) => ({
-      name: p,
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
+    const parameters = [
+      ...params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
+      ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false })),
+    ];
     paths[path.replace(/:(\w+)/g, '{$1}')] = {
       [op.method]: { ...operationObject(op), ...(parameters.length ? { parameters } : {}) },
     };

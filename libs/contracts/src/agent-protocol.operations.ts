@@ -1,17 +1,27 @@
 import type { z } from 'zod';
 import {
   AGENT_MAX_BODY_BYTES,
+  AGENT_MAX_STATUS_BODY_BYTES,
   type AGENT_PATHS,
   agentErrorResponse,
   agentStatusWire,
+  bundleResponse,
   clusterFactsWire,
+  DESIRED_MAX_WAIT_SECONDS,
+  desiredResponse,
   heartbeatRequest,
   heartbeatResponse,
   registerRequest,
   registerResponse,
   rotateCredentialRequest,
   rotateCredentialResponse,
+  statusRequest,
+  statusResponse,
   type AgentErrorCode,
+  type BundleResponse,
+  type DesiredResponse,
+  type StatusRequest,
+  type StatusResponse,
   type ClusterFactsWire,
   type HeartbeatRequest,
   type HeartbeatResponse,
@@ -30,12 +40,16 @@ export const REQUEST_SCHEMAS = {
   RegisterRequest: registerRequest,
   HeartbeatRequest: heartbeatRequest,
   RotateCredentialRequest: rotateCredentialRequest,
+  StatusRequest: statusRequest,
 };
 /** Response shapes, described as the hub sends them (zod output). */
 export const RESPONSE_SCHEMAS = {
   RegisterResponse: registerResponse,
   HeartbeatResponse: heartbeatResponse,
   RotateCredentialResponse: rotateCredentialResponse,
+  DesiredResponse: desiredResponse,
+  BundleResponse: bundleResponse,
+  StatusResponse: statusResponse,
   AgentError: agentErrorResponse,
 };
 /** Every component schema of the document, by name, with the zod schema it is generated from. */
@@ -60,8 +74,10 @@ export interface AgentOperation {
   operationId: string;
   summary: string;
   description: string;
-  /** Reserved for the delivery issue: answers 501 NOT_IMPLEMENTED until then. */
-  reserved?: true;
+  /** Query parameters (GET). */
+  query?: { name: string; description: string; schema: Record<string, unknown> }[];
+  /** When the call may answer 304 Not Modified (empty body), what that means. */
+  notModified?: string;
   /** False only for /register, whose token is in the body. */
   bearer: boolean;
   request?: { schema: SchemaName; example: unknown };
@@ -91,11 +107,6 @@ const BODY_ERRORS = {
   },
 } satisfies Partial<Record<AgentErrorCode, ErrorDoc>>;
 
-const INVALID_JSON: ErrorDoc = {
-  description: 'The body is not valid JSON.',
-  message: 'body: not valid JSON (Unexpected end of JSON input)',
-};
-
 /** Answers of every call that judges a credential. */
 const SERVER_ERRORS = {
   UNAVAILABLE: {
@@ -115,10 +126,10 @@ const BAD_CREDENTIAL: ErrorDoc = {
     'cluster credential is not valid (expired, rotated out, or the cluster was deregistered)',
 };
 
-const RESERVED: ErrorDoc = {
-  description: 'Reserved for delivery: this hub does not serve the path yet.',
-  message: 'reserved for delivery: this hub does not serve it yet',
-};
+const APP_ID = '3b1f4c2e-8a9d-5e6f-9a0b-1c2d3e4f5a6b';
+const BUNDLE_ID = '9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a1c3e5b7d9f1a3c5e7b9d1f';
+const COMMIT = '4d1e3f5a7b9c1d3e5f7a9b1c3d5e7f9a1b3c5d7e';
+const OBSERVED = '2026-03-25T10:00:05.000Z';
 
 /** One entry per path of {@link AGENT_PATHS}: a new path does not compile until it is described. */
 export const AGENT_OPERATIONS: Record<keyof typeof AGENT_PATHS, AgentOperation> = {
@@ -263,30 +274,176 @@ export const AGENT_OPERATIONS: Record<keyof typeof AGENT_PATHS, AgentOperation> 
   desired: {
     method: 'get',
     operationId: 'getDesiredState',
-    summary: 'Reserved: long-poll the cluster’s desired state',
-    description: 'Reserved for the delivery issue; answers 501 NOT_IMPLEMENTED until then.',
-    reserved: true,
+    summary: 'Long-poll the cluster’s desired state',
+    description:
+      'Answers at once when the cluster’s desired-state revision differs from `revision` (or ' +
+      '`revision` is absent): every Application the cluster should run, with the bundle to ' +
+      'fetch, and every deleted Application whose objects are to be removed. Otherwise the ' +
+      'hub holds the request up to `waitSeconds` and answers as soon as the revision changes, ' +
+      'or 304 when it did not. Send the answer’s `revision` back to wait for the next change.',
     bearer: true,
-    errors: { NOT_IMPLEMENTED: RESERVED },
+    query: [
+      {
+        name: 'revision',
+        description: 'The revision the agent holds (absent on the first call).',
+        schema: { type: 'string', maxLength: 128 },
+      },
+      {
+        name: 'waitSeconds',
+        description: `How long to hold the request while nothing changes (0 to ${DESIRED_MAX_WAIT_SECONDS}).`,
+        schema: { type: 'integer', minimum: 0, maximum: DESIRED_MAX_WAIT_SECONDS, default: 30 },
+      },
+    ],
+    notModified: 'Nothing changed within `waitSeconds`: ask again with the same revision.',
+    success: {
+      status: 200,
+      description: 'The cluster’s whole desired state at `revision`.',
+      schema: 'DesiredResponse',
+      example: {
+        clusterId: CLUSTER_ID,
+        revision: '5b9e0c7d3a1f4e2b8c6d0a9f7e5b3c1d',
+        applications: [
+          {
+            id: APP_ID,
+            name: 'eu-west-1-web',
+            namespace: 'web',
+            bundleId: BUNDLE_ID,
+            commit: COMMIT,
+            prune: true,
+            selfHeal: false,
+          },
+        ],
+        removals: [{ id: 'a7c5e3b1-9d7f-5b3a-8c1e-2f4a6b8c0d2e', preserveResources: false }],
+      } satisfies DesiredResponse,
+    },
+    errors: {
+      BAD_REQUEST: {
+        description: 'A query parameter is out of range; `field` names it.',
+        message: 'waitSeconds: Too big: expected number to be <=60',
+        field: 'waitSeconds',
+      },
+      UNAUTHENTICATED: BAD_CREDENTIAL,
+      ...SERVER_ERRORS,
+    },
   },
   bundle: {
     method: 'get',
     operationId: 'getBundle',
-    summary: 'Reserved: fetch a bundle of manifests by its content id',
-    description: 'Reserved for the delivery issue; answers 501 NOT_IMPLEMENTED until then.',
-    reserved: true,
+    summary: 'Fetch a bundle of manifests by its content id',
+    description:
+      'The rendered manifests of one of the cluster’s current Applications. A bundle never ' +
+      'changes: the answer carries `ETag: "<bundleId>"` and `Cache-Control: immutable`, and ' +
+      '`If-None-Match` answers 304. A bundle that no current Application of this cluster runs ' +
+      'is 404, exactly as one that does not exist.',
     bearer: true,
-    errors: { NOT_IMPLEMENTED: RESERVED },
+    notModified: 'The agent holds this bundle already (`If-None-Match`).',
+    success: {
+      status: 200,
+      description: 'The bundle.',
+      schema: 'BundleResponse',
+      example: {
+        id: BUNDLE_ID,
+        objectCount: 1,
+        manifests: [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'web-config', namespace: 'web' },
+            data: { LOG_LEVEL: 'info' },
+          },
+        ],
+      } satisfies BundleResponse,
+    },
+    errors: {
+      BAD_REQUEST: {
+        description: 'The id is not a SHA-256 hex digest.',
+        message: 'bundleId: must be a SHA-256 hex digest',
+        field: 'bundleId',
+      },
+      UNAUTHENTICATED: BAD_CREDENTIAL,
+      NOT_FOUND: {
+        description:
+          'No current Application of this cluster runs this bundle (its desired state moved on, ' +
+          'or the bundle is another cluster’s, or it does not exist): fetch /desired again.',
+        message: `bundleId: no bundle ${BUNDLE_ID} among this cluster's Applications; fetch /desired again`,
+        field: 'bundleId',
+      },
+      ...SERVER_ERRORS,
+    },
   },
   status: {
     method: 'post',
     operationId: 'reportStatus',
-    summary: 'Reserved: report per-Application sync and health status',
+    summary: 'Report per-Application sync, health, drift and removals',
     description:
-      'Reserved for the delivery issue; answers 501 NOT_IMPLEMENTED until then. The body rules ' +
-      'of every POST already apply.',
-    reserved: true,
+      'What changed on the cluster since the last accepted report: each Application’s sync ' +
+      'and health (Argo CD’s codes), the resources that are not Synced and Healthy, drift of ' +
+      'the managed fields (and whether self-heal corrected it), and what removing deleted ' +
+      'Applications did. The hub appends events only for real changes, so resending a report ' +
+      `is harmless. Bodies up to ${AGENT_MAX_STATUS_BODY_BYTES} bytes.`,
     bearer: true,
-    errors: { BAD_REQUEST: INVALID_JSON, ...BODY_ERRORS, NOT_IMPLEMENTED: RESERVED },
+    request: {
+      schema: 'StatusRequest',
+      example: {
+        revision: '5b9e0c7d3a1f4e2b8c6d0a9f7e5b3c1d',
+        applications: [
+          {
+            id: APP_ID,
+            commit: COMMIT,
+            bundleId: BUNDLE_ID,
+            sync: 'Synced',
+            health: 'Degraded',
+            message: '',
+            resourceCount: 3,
+            problems: [
+              {
+                group: 'apps',
+                version: 'v1',
+                kind: 'Deployment',
+                namespace: 'web',
+                name: 'web',
+                sync: 'Synced',
+                health: 'Degraded',
+                message: 'Deployment "web" exceeded its progress deadline',
+              },
+            ],
+            drift: [],
+            driftCorrected: false,
+            observedAt: OBSERVED,
+          },
+        ],
+        removed: [
+          {
+            id: 'a7c5e3b1-9d7f-5b3a-8c1e-2f4a6b8c0d2e',
+            removed: 4,
+            preserved: false,
+            observedAt: OBSERVED,
+          },
+        ],
+      } satisfies StatusRequest,
+    },
+    success: {
+      status: 200,
+      description: 'Recorded: how many entries were accepted and how many events they appended.',
+      schema: 'StatusResponse',
+      example: { accepted: 2, eventsAppended: 2 } satisfies StatusResponse,
+    },
+    errors: {
+      BAD_REQUEST: {
+        description:
+          'The body does not match StatusRequest, names an Application twice, or names an ' +
+          'Application that is not this cluster’s: nothing of the report is recorded.',
+        message:
+          'Application 0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f7a is not an Application of this cluster; nothing was recorded',
+        field: 'applications[0].id',
+      },
+      UNAUTHENTICATED: BAD_CREDENTIAL,
+      ...BODY_ERRORS,
+      PAYLOAD_TOO_LARGE: {
+        description: `The body is over ${AGENT_MAX_STATUS_BODY_BYTES} bytes; refused before it is parsed.`,
+        message: `body: 5000000 bytes is over the limit of ${AGENT_MAX_STATUS_BODY_BYTES}`,
+      },
+      ...SERVER_ERRORS,
+    },
   },
 };

@@ -73,10 +73,20 @@ describe('DesiredStateReader', () => {
     expect(await reader.revision('nobody')).toBe(EMPTY_REVISION);
   });
 
-  it('shows a bundle only to a cluster whose current Application runs it', async () => {
-    expect(await reader.bundleVisibleTo('c1', BUNDLE)).toBe(true);
-    expect(await reader.bundleVisibleTo('c2', BUNDLE)).toBe(false); // only a tombstone there
-    expect(await reader.bundleVisibleTo('c3', BUNDLE)).toBe(false);
-    expect(await reader.bundleVisibleTo('c1', 'b'.repeat(64))).toBe(false);
+  it('serves a bundle only to a cluster whose current Application runs it, as the wire JSON', async () => {
+    const manifests = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }];
+    await pool.query(
+      `INSERT INTO bundles (id, manifests, object_count, size_bytes) VALUES ($1, $2, 1, 10)
+       ON CONFLICT DO NOTHING`,
+      [BUNDLE, JSON.stringify(manifests)],
+    );
+    expect(JSON.parse((await reader.bundleJson('c1', BUNDLE)) ?? 'null')).toEqual({
+      id: BUNDLE,
+      objectCount: 1,
+      manifests,
+    });
+    expect(await reader.bundleJson('c2', BUNDLE)).toBeUndefined(); // only a tombstone there
+    expect(await reader.bundleJson('c3', BUNDLE)).toBeUndefined();
+    expect(await reader.bundleJson('c1', 'b'.repeat(64))).toBeUndefined();
   });
 });

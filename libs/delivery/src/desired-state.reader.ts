@@ -60,16 +60,21 @@ export class DesiredStateReader {
   }
 
   /**
-   * True only when a current (not deleted) Application of `clusterId` runs `bundleId`: a cluster
-   * never learns of a bundle it does not run, not even that it exists.
+   * The bundle's wire answer (`bundleResponse` of the agent protocol) as JSON text, when a current
+   * Application of `clusterId` runs it; undefined otherwise, exactly as for a bundle that does not
+   * exist. The stored manifests are copied into the answer as text, never parsed.
    */
-  async bundleVisibleTo(clusterId: string, bundleId: string): Promise<boolean> {
-    const { rows } = await this.pool.query(
-      `SELECT 1 FROM ${DELIVERIES_TABLE}
-        WHERE cluster_id = $1 AND bundle_id = $2 AND NOT deleted LIMIT 1`,
+  async bundleJson(clusterId: string, bundleId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ json: string }>(
+      `SELECT '{"id":' || to_json(b.id::text)::text || ',"objectCount":' || b.object_count
+              || ',"manifests":' || b.manifests::text || '}' AS json
+         FROM bundles b
+        WHERE b.id = $2 AND EXISTS (
+          SELECT 1 FROM ${DELIVERIES_TABLE} d
+           WHERE d.cluster_id = $1 AND d.bundle_id = $2 AND NOT d.deleted)`,
       [clusterId, bundleId],
     );
-    return rows.length > 0;
+    return rows[0]?.json;
   }
 }
 

@@ -27,11 +27,6 @@ export class RetryLaterError extends DomainError {
   }
 }
 
-/** A reserved path that this hub does not serve yet (501). */
-export class NotImplementedError extends Error {
-  override readonly name = 'NotImplementedError';
-}
-
 /** Maps every error of the agent protocol to `{error: {code, message, field?}}` and its status. */
 @Catch()
 export class AgentErrorFilter implements ExceptionFilter {
@@ -39,9 +34,6 @@ export class AgentErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    if (error instanceof NotImplementedError) {
-      return sendAgentError(res, 'NOT_IMPLEMENTED', error.message);
-    }
     if (error instanceof DomainError) {
       if (error instanceof RetryLaterError) {
         res.setHeader('retry-after', String(error.retryAfterSeconds));

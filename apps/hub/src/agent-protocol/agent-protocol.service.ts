@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CLOCK, HUB_CONFIG, REDIS } from '../infra/tokens';
 import { FleetRuntime } from '../clusters/fleet-runtime';
+import { DeliveryProtocolService } from './delivery-protocol.service';
 import { RegistrationRateLimit } from './registration-rate-limit';
 
 /** Who is calling, for the audit trail of what the call appends. */
@@ -46,6 +47,7 @@ export class AgentProtocolService {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(CLOCK) private readonly now: () => Date,
     @Inject(REDIS) redis: Redis,
+    private readonly delivery: DeliveryProtocolService,
   ) {
     this.rateLimit = new RegistrationRateLimit(
       redis,
@@ -120,7 +122,7 @@ export class AgentProtocolService {
     }
     return {
       clusterId,
-      desiredRevision: null,
+      desiredRevision: await this.delivery.revision(clusterId),
       heartbeatIntervalSeconds: this.config.HEARTBEAT_INTERVAL_SECONDS,
       credentialExpiresAt: state.credential!.expiresAt.toISOString(),
     };
@@ -161,7 +163,7 @@ export class AgentProtocolService {
   }
 
   /** The cluster the bearer credential opens; a body naming another cluster is refused. */
-  private authenticate(
+  authenticate(
     authorization: string | undefined,
     namedClusterId: string | undefined,
   ): AuthenticatedCluster & { credentialHash: string } {

@@ -17,6 +17,7 @@ import {
   applicationSetsProjection,
   applicationsProjection,
   clustersProjection,
+  deliveriesProjection,
   registrationTokensProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
@@ -74,6 +75,8 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
       registrationTokensProjection,
       applicationSetsProjection,
       applicationsProjection,
+      // The desired state the agent protocol serves, and its NOTIFY that wakes long-polls.
+      deliveriesProjection,
     ].map(
       (projection) =>
         new ProjectionRunner(

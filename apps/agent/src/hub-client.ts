@@ -2,14 +2,21 @@ import {
   AGENT_API_PREFIX,
   AGENT_PATHS,
   agentErrorResponse,
+  bundleResponse,
+  desiredResponse,
   heartbeatResponse,
   registerResponse,
   rotateCredentialResponse,
+  statusResponse,
+  type BundleResponse,
+  type DesiredResponse,
   type HeartbeatRequest,
   type HeartbeatResponse,
   type RegisterRequest,
   type RegisterResponse,
   type RotateCredentialResponse,
+  type StatusRequest,
+  type StatusResponse,
 } from '@flotilla/contracts';
 import type { z } from 'zod';
 import { retryAfterMs } from './backoff';
@@ -24,13 +31,28 @@ import { retryAfterMs } from './backoff';
 export type HubFailure =
   | { kind: 'retry'; message: string; retryAfterMs?: number }
   | { kind: 'unauthenticated'; message: string }
-  | { kind: 'refused'; status: number; code: string; message: string };
+  | { kind: 'refused'; status: number; code: string; message: string; field?: string };
 
 /** A hub answer, validated against the contract schema, or a failure. */
 export type HubAnswer<T> = { ok: true; value: T } | { ok: false; failure: HubFailure };
 
+/** `GET /desired`: nothing changed within the wait (304), or the whole new desired state. */
+export type DesiredAnswer = { changed: false } | { changed: true; desired: DesiredResponse };
+
 /** How long one call may take before its answer counts as lost. */
 const CALL_TIMEOUT_MS = 15_000;
+
+interface Call<T> {
+  method: 'GET' | 'POST';
+  /** Below {@link AGENT_API_PREFIX}, with its query. */
+  path: string;
+  schema: z.ZodType<T>;
+  credential?: string;
+  body?: unknown;
+  timeoutMs?: number;
+  /** 304 is an answer (long-poll without change) rather than a broken one. */
+  notModified?: boolean;
+}
 
 /** The agent protocol from the agent's side; every answer is checked against the contracts. */
 export class HubClient {
@@ -53,30 +75,92 @@ export class HubClient {
     return this.post(AGENT_PATHS.rotateCredential, {}, rotateCredentialResponse, credential);
   }
 
+  /**
+   * Long-polls the cluster's desired state: answers at once when the hub's revision differs from
+   * `revision` (or none is held), else after up to `waitSeconds` with `{ changed: false }`. The
+   * call may take the whole wait, so its timeout is the wait plus the usual allowance.
+   */
+  async desired(
+    credential: string,
+    revision: string | undefined,
+    waitSeconds: number,
+  ): Promise<HubAnswer<DesiredAnswer>> {
+    const query = new URLSearchParams({ waitSeconds: String(waitSeconds) });
+    if (revision !== undefined) query.set('revision', revision);
+    const answer = await this.call({
+      method: 'GET',
+      path: `${AGENT_PATHS.desired}?${query.toString()}`,
+      schema: desiredResponse,
+      credential,
+      timeoutMs: waitSeconds * 1000 + CALL_TIMEOUT_MS,
+      notModified: true,
+    });
+    if (!answer.ok) return answer;
+    return {
+      ok: true,
+      value: answer.value ? { changed: true, desired: answer.value } : { changed: false },
+    };
+  }
+
+  /** A bundle's manifests (immutable: the agent caches them by id). */
+  async bundle(credential: string, bundleId: string): Promise<HubAnswer<BundleResponse>> {
+    const path = AGENT_PATHS.bundle.replace(':bundleId', encodeURIComponent(bundleId));
+    const answer = await this.call({ method: 'GET', path, schema: bundleResponse, credential });
+    if (!answer.ok) return answer;
+    if (answer.value?.id !== bundleId)
+      return retry(`GET ${path} answered bundle ${answer.value?.id ?? 'none'} instead`);
+    return { ok: true, value: answer.value };
+  }
+
+  /** Reports what changed on the cluster. */
+  status(credential: string, body: StatusRequest): Promise<HubAnswer<StatusResponse>> {
+    return this.post(AGENT_PATHS.status, body, statusResponse, credential);
+  }
+
   private async post<T>(
     path: string,
     body: unknown,
     schema: z.ZodType<T>,
     credential?: string,
   ): Promise<HubAnswer<T>> {
-    const url = new URL(`${AGENT_API_PREFIX}${path}`, this.hubUrl).toString();
+    const answer = await this.call({
+      method: 'POST',
+      path,
+      schema,
+      body,
+      ...(credential ? { credential } : {}),
+    });
+    // Without `notModified`, call() never answers ok with no value.
+    return answer as HubAnswer<T>;
+  }
+
+  /** One call; the value is undefined only for a 304 the caller allowed. */
+  private async call<T>(call: Call<T>): Promise<HubAnswer<T | undefined>> {
+    const url = new URL(`${AGENT_API_PREFIX}${call.path}`, this.hubUrl).toString();
+    const what = `${call.method} ${call.path.split('?')[0] ?? call.path}`;
     let res: Response;
     let text: string;
     try {
       res = await this.fetchFn(url, {
-        method: 'POST',
+        method: call.method,
         headers: {
-          'content-type': 'application/json',
-          ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+          accept: 'application/json',
+          ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(call.credential ? { authorization: `Bearer ${call.credential}` } : {}),
         },
-        body: JSON.stringify(body),
-        signal: AbortSignal.any([this.stopSignal, AbortSignal.timeout(CALL_TIMEOUT_MS)]),
+        ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+        signal: AbortSignal.any([
+          this.stopSignal,
+          AbortSignal.timeout(call.timeoutMs ?? CALL_TIMEOUT_MS),
+        ]),
       });
       text = await res.text();
     } catch (error) {
       const e = error as Error & { cause?: { code?: string } };
-      return retry(`POST ${url} failed: ${e.cause?.code ?? e.message}`);
+      return retry(`${call.method} ${url} failed: ${e.cause?.code ?? e.message}`);
     }
+    if (res.status === 304 && call.notModified) return { ok: true, value: undefined };
+    if (res.status >= 300 && res.status < 400) return retry(`${what} answered ${res.status}`);
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : null;
@@ -84,13 +168,13 @@ export class HubClient {
       json = undefined;
     }
     if (res.ok) {
-      const parsed = schema.safeParse(json);
+      const parsed = call.schema.safeParse(json);
       if (parsed.success) return { ok: true, value: parsed.data };
-      return retry(`POST ${path} answered ${res.status} with a body that breaks the protocol`);
+      return retry(`${what} answered ${res.status} with a body that breaks the protocol`);
     }
     const error = agentErrorResponse.safeParse(json);
     const code = error.success ? error.data.error.code : `HTTP_${res.status}`;
-    const message = `POST ${path} answered ${res.status} ${code}: ${
+    const message = `${what} answered ${res.status} ${code}: ${
       error.success ? error.data.error.message : text.slice(0, 200)
     }`;
     if (res.status === 401) return { ok: false, failure: { kind: 'unauthenticated', message } };
@@ -98,7 +182,11 @@ export class HubClient {
       const after = retryAfterMs(res.headers.get('retry-after'), this.nowMs());
       return retry(message, after);
     }
-    return { ok: false, failure: { kind: 'refused', status: res.status, code, message } };
+    const field = error.success ? error.data.error.field : undefined;
+    return {
+      ok: false,
+      failure: { kind: 'refused', status: res.status, code, message, ...(field ? { field } : {}) },
+    };
   }
 }
 

@@ -71,6 +71,8 @@ describe('the agent against a hub that follows the protocol contract', () => {
       now: clock.now,
       sleep: clock.sleep,
       random: () => 0.5,
+      // Heartbeats, registration and rotation only: delivery-loop.spec.ts covers delivery.
+      delivery: false,
       ...extra,
     });
     running.push(a);

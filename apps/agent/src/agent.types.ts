@@ -1,3 +1,4 @@
+import type { ClusterApplier } from '@flotilla/kube';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { BackoffOptions } from './backoff';
 import type { CredentialStore } from './credential.store';
@@ -38,6 +39,14 @@ export interface AgentOptions {
   agentVersion?: string;
   /** How long reading the facts may take before it counts as failed (default 20 s). */
   factsTimeoutMs?: number;
+  /** Pull, apply and report the desired state (default true; false: heartbeats only). */
+  delivery?: boolean;
+  /** What applies to the cluster (default: `ClusterSync` on `kubeConfig`, field manager flotilla-agent). */
+  applier?: ClusterApplier;
+  /** How long the hub may hold `GET /desired` open (default 30, at most 60). */
+  desiredWaitSeconds?: number;
+  /** How often every Application is assessed for health and drift (default 180). */
+  driftIntervalSeconds?: number;
 }
 
 /** What the agent is doing. */
@@ -63,6 +72,17 @@ export interface AgentSnapshot {
   kubernetesVersion?: string;
   /** The status sent with the last heartbeat: Degraded while the Kubernetes API fails. */
   status?: 'Running' | 'Degraded';
+  /** The desired-state revision held (the last `GET /desired` answer). */
+  desiredRevision?: string;
+  /** The revision whose every Application was applied or reported failed; sent in heartbeats. */
+  appliedRevision?: string;
+  /** Applications in the desired state held. */
+  applications: number;
+  /** `POST /status` calls the hub accepted. */
+  statusReports: number;
+  /** Delivery failures of any kind (hub calls, missing bundles, removals). */
+  deliveryErrors: number;
+  lastDeliveryError?: string;
 }
 
 /** A running agent. */

@@ -51,6 +51,8 @@ describe('startAgent against a scripted hub', () => {
       kubeConfig: loadKubeConfig(sim.cluster('east')?.kubeconfigYaml() ?? ''),
       store,
       random: () => 0,
+      // The script answers heartbeats and registration only.
+      delivery: false,
       fetch: (input) => {
         calls.push({ path: new URL(String(input)).pathname, at: Date.now() });
         return Promise.resolve(answers.shift() ?? json(503, {}));

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { AgentStatusWire } from '@flotilla/contracts';
+import { DESIRED_MAX_WAIT_SECONDS, type AgentStatusWire } from '@flotilla/contracts';
+import { ClusterSync } from '@flotilla/kube';
 import { Backoff, heartbeatDelayMs } from './backoff';
 import { ClusterFactsReader } from './cluster-facts.reader';
 import { rotationDue } from './credential-rotation';
 import type { StoredCredential } from './credential.store';
 import { HubClient, type HubFailure } from './hub-client';
+import { DeliveryLoop } from './delivery-loop';
 import { credentialRefusal, registrationRefusal } from './refusals';
 import {
   AGENT_VERSION,
@@ -17,6 +19,8 @@ import {
 
 const silent: AgentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const DEFAULT_FACTS_TIMEOUT_MS = 20_000;
+const DEFAULT_DESIRED_WAIT_SECONDS = 30;
+const DEFAULT_DRIFT_INTERVAL_SECONDS = 180;
 
 /**
  * Starts an agent loop: load the stored credential or register (storing the credential before
@@ -53,7 +57,8 @@ class AgentRun {
   private credential: StoredCredential | undefined;
   private readonly facts: ClusterFactsReader;
   private intervalSeconds = 30;
-  private state: AgentSnapshot;
+  private state: Omit<AgentSnapshot, keyof ReturnType<DeliveryLoop['snapshot']>>;
+  private readonly delivery: DeliveryLoop | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.log = options.logger ?? silent;
@@ -81,10 +86,43 @@ class AgentRun {
       rotations: 0,
       failures: 0,
     };
+    this.delivery = options.delivery === false ? undefined : this.deliveryLoop();
   }
 
   snapshot(): AgentSnapshot {
-    return { ...this.state };
+    const delivery = this.delivery?.snapshot() ?? {
+      applications: 0,
+      statusReports: 0,
+      deliveryErrors: 0,
+    };
+    return { ...this.state, ...delivery };
+  }
+
+  private deliveryLoop(): DeliveryLoop {
+    const options = this.options;
+    const log = this.log;
+    return new DeliveryLoop({
+      hub: this.hub,
+      applier:
+        options.applier ??
+        new ClusterSync(options.kubeConfig, {
+          fieldManager: 'flotilla-agent',
+          now: () => new Date(this.now()),
+          logger: { warn: (message) => log.warn({}, `agent: ${message}`) },
+        }),
+      credential: () => this.credential?.credential,
+      signal: this.controller.signal,
+      sleep: (ms, signal) => (options.sleep ?? defaultSleep)(ms, signal),
+      now: this.now,
+      random: this.random,
+      logger: log,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      desiredWaitSeconds: Math.min(
+        options.desiredWaitSeconds ?? DEFAULT_DESIRED_WAIT_SECONDS,
+        DESIRED_MAX_WAIT_SECONDS,
+      ),
+      driftIntervalSeconds: options.driftIntervalSeconds ?? DEFAULT_DRIFT_INTERVAL_SECONDS,
+    });
   }
 
   abort(): void {
@@ -98,7 +136,13 @@ class AgentRun {
   async run(): Promise<void> {
     try {
       this.credential = (await this.loadCredential()) ?? (await this.registerAndStore());
-      while (this.credential && !this.stopped) await this.sleep(await this.beat());
+      // Delivery runs beside the heartbeats from here on, with whatever credential is current.
+      const delivery = this.credential && !this.stopped ? this.delivery?.run() : undefined;
+      try {
+        while (this.credential && !this.stopped) await this.sleep(await this.beat());
+      } finally {
+        await delivery;
+      }
     } finally {
       this.state.phase = 'stopped';
     }
@@ -219,12 +263,17 @@ class AgentRun {
     const status: AgentStatusWire = read.ok
       ? { state: 'Running' }
       : { state: 'Degraded', message: read.message.slice(0, 1024) };
-    const answer = await this.hub.heartbeat(credential.credential, { facts, status });
+    const answer = await this.hub.heartbeat(credential.credential, {
+      facts,
+      status,
+      ...(this.delivery ? { appliedRevision: this.delivery.appliedRevision ?? null } : {}),
+    });
     if (!answer.ok) {
       if (!this.stopped) this.state.heartbeatsFailed++;
       return this.fail(credentialRefusal(answer.failure, this.options.store.location));
     }
     this.backoff.reset();
+    this.delivery?.noteDesiredRevision(answer.value.desiredRevision);
     this.intervalSeconds = answer.value.heartbeatIntervalSeconds;
     if (this.state.phase !== 'running')
       this.log.info(

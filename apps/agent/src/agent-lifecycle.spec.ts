@@ -164,7 +164,10 @@ describe('the agent against a hub that follows the protocol contract', () => {
       );
       expect(last?.facts.kubernetesVersion).toBe('v1.30.2');
       expect(hub.clusters.get(id)?.heartbeats.length).toBeGreaterThan(beatsBefore);
-      expect(c.snapshot()).toMatchObject({ phase: 'running', status: 'Degraded' });
+      // The hub records a heartbeat before its answer reaches the agent.
+      await eventually(() =>
+        expect(c.snapshot()).toMatchObject({ phase: 'running', status: 'Degraded' }),
+      );
     } finally {
       await c.stop();
       cluster = sim.addCluster('east-1', {

@@ -136,7 +136,8 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
       appliedRevision: revision,
       applications: 1,
     });
-    expect(agent.snapshot().statusReports).toBeGreaterThanOrEqual(1);
+    // The hub records a report before its answer reaches the agent.
+    await eventually(() => expect(agent.snapshot().statusReports).toBeGreaterThanOrEqual(1));
   });
 
   it('applies a new bundle and prunes the object that left it', async () => {
@@ -321,7 +322,7 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
     await eventually(() =>
       expect(hub.requests.filter((r) => r.path === 'status' && r.status === 400)).toHaveLength(1),
     );
-    expect(agent.snapshot().lastDeliveryError).toMatch(/400/);
+    await eventually(() => expect(agent.snapshot().lastDeliveryError).toMatch(/400/));
     const second = hub.putBundle([configMap('a', 'two')]);
     hub.setDesired(clusterId, { applications: [application(A, second)], removals: [] });
     await eventually(() => expect(latest(A)?.bundleId).toBe(second));
@@ -340,6 +341,23 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
     const calls = hub.requests.filter((r) => r.path === 'bundle' || r.path === 'status');
     expect(calls.length).toBeGreaterThanOrEqual(2);
     expect(calls.every((r) => r.credential === current && r.status === 200)).toBe(true);
+  });
+
+  it('wakes from a long backoff when a heartbeat names a new desired revision', async () => {
+    // Waits of a minute or more last until stopped (or woken): only a wake can end this one.
+    const longSleep: AgentOptions['sleep'] = (ms, signal) =>
+      ms >= 60_000
+        ? new Promise((resolve) => signal.addEventListener('abort', () => resolve()))
+        : fastSleep(Math.min(ms, 20), signal);
+    hub.failNext('desired', 500);
+    const { clusterId, latest, agent } = await start({
+      sleep: longSleep,
+      backoff: { baseMs: 20 * 60_000, capMs: 20 * 60_000 },
+    });
+    await eventually(() => expect(agent.snapshot().lastDeliveryError).toMatch(/500/));
+    const bundle = hub.putBundle([configMap('a')]);
+    hub.setDesired(clusterId, { applications: [application(A, bundle)], removals: [] });
+    await eventually(() => expect(latest(A)?.sync).toBe('Synced'));
   });
 
   it('stops at once during a long-poll, abandoning the held request', async () => {

@@ -205,6 +205,9 @@ export class DeliveryLoop {
       else this.apps.set(wire.id, { wire });
     }
     this.state.applications = this.apps.size;
+    // Only removals the hub still lists need remembering.
+    const listed = new Set(desired.removals.map((r) => r.id));
+    for (const id of this.removedIds) if (!listed.has(id)) this.removedIds.delete(id);
     this.removals = desired.removals.filter((r) => !this.removedIds.has(r.id));
   }
 

@@ -173,6 +173,15 @@ describe('agent against a real hub and a simulated cluster', () => {
     const restarted = agent();
     await eventually(() => expect(restarted.snapshot().heartbeats).toBeGreaterThanOrEqual(2));
     expect(restarted.snapshot()).toMatchObject({ clusterId: id, registered: false, failures: 0 });
+    // Delivery speaks the real hub's protocol: its (empty) desired state is held and applied.
+    await eventually(() =>
+      expect(restarted.snapshot()).toMatchObject({
+        desiredRevision: expect.any(String) as string,
+        appliedRevision: restarted.snapshot().desiredRevision,
+        applications: 0,
+        deliveryErrors: 0,
+      }),
+    );
     expect(registerCalls).toHaveLength(1);
   });
 

@@ -56,10 +56,7 @@ export interface WorkerSeams {
   probeTimeoutMs?: number;
   /** Application writes per generation chunk job (and the most written inline). Default: 250. */
   generationChunkSize?: number;
-  /**
-   * Push mode's ports (desired state, bundles, status, appliers). Until libs/delivery and
-   * ClusterSync are wired here by default, push mode runs only when given.
-   */
+  /** Push mode's ports (desired state, bundles, status, appliers). Default: the real ones. */
   push?: PushPorts;
 }
 

@@ -10,7 +10,7 @@ import {
 import { liveTarget } from '@flotilla/event-store';
 import { CLUSTER_DESIRED_TABLE, clustersProjection, DESIRED_CHANNEL } from '@flotilla/projections';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { Client, type Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { JobHandlers, JobSchedule } from '../fleet/fleet-jobs';
 import {
@@ -22,6 +22,8 @@ import {
 
 const CLUSTERS = liveTarget(clustersProjection).table('clusters');
 const UNDEFINED_TABLE = '42P01';
+/** How long desired-state notifications are gathered before their applies are queued (ms). */
+const COALESCE_MS = 250;
 
 /** What push mode needs from libs/delivery and libs/kube (see push-sync.ts). */
 export type PushPorts = Omit<PushSyncDeps, 'now'>;
@@ -93,17 +95,56 @@ export function pushSchedules(config: WorkerConfig): JobSchedule[] {
 
 type PushJob = Job<Extract<JobOn<typeof QUEUES.clusterPush>, { type: 'push-cluster' }>>;
 
-/** Serialises the passes over one cluster across workers: two appliers must not race. */
-async function withClusterLock<T>(pool: Pool, clusterId: string, fn: () => Promise<T>) {
-  const lock = await pool.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`flotilla-push/${clusterId}`]);
-    return await fn();
-  } finally {
-    await lock
-      .query('SELECT pg_advisory_unlock(hashtext($1))', [`flotilla-push/${clusterId}`])
-      .catch(() => undefined);
-    lock.release();
+/**
+ * Serialises the passes over one cluster, across workers, so two appliers never race: in this
+ * process a chain per cluster, across processes a Postgres advisory lock taken with
+ * `pg_try_advisory_lock` on one shared connection (polled while another worker holds it). A
+ * connection per running pass would starve the pool the passes themselves read through.
+ */
+export class ClusterLocks {
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly conn: Pool;
+
+  constructor(
+    databaseUrl: string,
+    private readonly pollMs = 200,
+  ) {
+    // One session, never closed while idle: a session lock lives as long as its connection.
+    this.conn = new Pool({ connectionString: databaseUrl, max: 1, idleTimeoutMillis: 0 });
+    this.conn.on('error', () => undefined);
+  }
+
+  async run<T>(clusterId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(clusterId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
+    this.chains.set(clusterId, mine);
+    await previous;
+    const key = `flotilla-push/${clusterId}`;
+    try {
+      for (;;) {
+        const { rows } = await this.conn.query<{ ok: boolean }>(
+          'SELECT pg_try_advisory_lock(hashtext($1)) AS ok',
+          [key],
+        );
+        if (rows[0]?.ok) break;
+        await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+      }
+      try {
+        return await fn();
+      } finally {
+        await this.conn
+          .query('SELECT pg_advisory_unlock(hashtext($1))', [key])
+          .catch(() => undefined);
+      }
+    } finally {
+      release();
+      if (this.chains.get(clusterId) === mine) this.chains.delete(clusterId);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.conn.end().catch(() => undefined);
   }
 }
 
@@ -113,6 +154,7 @@ async function withClusterLock<T>(pool: Pool, clusterId: string, fn: () => Promi
  */
 export function pushJobHandlers(
   deps: PushJobsDeps,
+  locks: ClusterLocks,
 ): Pick<JobHandlers, 'push-cluster' | 'push-resync'> {
   return {
     'push-cluster': async (job: PushJob): Promise<PushResult | { skipped: string }> => {
@@ -123,7 +165,7 @@ export function pushJobHandlers(
       if ((await pushTargets(deps.pool, [clusterId])).length === 0)
         return { skipped: 'not a live kubeconfig cluster' };
       try {
-        return await withClusterLock(deps.pool, clusterId, () =>
+        return await locks.run(clusterId, () =>
           pushCluster({ ...ports, now: deps.now }, clusterId, mode),
         );
       } catch (error) {
@@ -155,6 +197,9 @@ export function pushJobHandlers(
 export class PushTriggers {
   private client: Client | null = null;
   private stopped = false;
+  /** Clusters notified since the last flush: a burst of changes queues one apply each. */
+  private readonly pending = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: PushJobsDeps) {}
 
@@ -166,16 +211,26 @@ export class PushTriggers {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.flushTimer);
     await this.client?.end().catch(() => undefined);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (this.stopped || this.pending.size === 0) return;
+    const clusterIds = [...this.pending];
+    this.pending.clear();
+    queuePushApplies(this.deps, clusterIds).catch((error: Error) =>
+      this.deps.logger.warn({ err: error.message, clusterIds }, 'cannot queue pushes'),
+    );
   }
 
   private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.deps.config.DATABASE_URL });
     client.on('notification', (n) => {
       if (!n.payload) return;
-      queuePushApplies(this.deps, [n.payload]).catch((error: Error) =>
-        this.deps.logger.warn({ err: error.message, clusterId: n.payload }, 'cannot queue a push'),
-      );
+      this.pending.add(n.payload);
+      this.flushTimer ??= setTimeout(() => this.flush(), COALESCE_MS);
     });
     client.on('error', (error) => {
       this.deps.logger.warn(

@@ -1,3 +1,5 @@
+import { DesiredStateReader, StatusRecorder } from '@flotilla/delivery';
+import { BundleStore } from '@flotilla/render';
 import type { WorkerConfig } from '@flotilla/config';
 import {
   JOB_SCHEDULERS,
@@ -16,11 +18,13 @@ import type { Pool } from 'pg';
 import { appsetGit, appsetJobHandlers, appsetSchedules } from '../appsets/appset-jobs';
 import { deliveryJobHandlers, deliverySchedules, RenderTriggers } from '../delivery/delivery-jobs';
 import {
+  ClusterLocks,
   pushJobHandlers,
   pushSchedules,
   PushTriggers,
   type PushPorts,
 } from '../delivery/push-jobs';
+import { kubeconfigApplier } from '../delivery/push-sync';
 import type { GenerationRequests } from '../appsets/generation-requests';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
@@ -78,7 +82,7 @@ export interface FleetRuntimeDeps {
   bindQueues: (jobs: FleetJobs) => void;
   /** Writes per generation chunk job. */
   generationChunkSize?: number;
-  /** Push mode's desired state, bundles, status recording and appliers; absent: push mode off. */
+  /** Push mode's desired state, bundles, status recording and appliers (tests); default: the real ones. */
   push?: PushPorts;
 }
 
@@ -111,9 +115,18 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     logger,
     now,
     add: delivery.add,
-    ...(deps.push ? { ports: deps.push } : {}),
+    ports: deps.push ?? {
+      desired: new DesiredStateReader(pool),
+      bundles: new BundleStore(pool),
+      status: new StatusRecorder(pool, deps.store),
+      applierFor: (clusterId: string) =>
+        kubeconfigApplier(pool, box, clusterId, (message) =>
+          logger.warn({ clusterId }, `push: ${message}`),
+        ),
+    },
   };
   const pushTriggers = new PushTriggers(push);
+  const pushLocks = new ClusterLocks(config.DATABASE_URL);
   const handlers: JobHandlers = {
     'connectivity-sweep': connectivitySweepProcessor(
       { pool, inventory, heartbeats, now, logger },
@@ -143,7 +156,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     }),
     'secrets-reseal': secretsResealProcessor({ pool, box, logger }),
     ...deliveryJobHandlers(delivery),
-    ...pushJobHandlers(push),
+    ...pushJobHandlers(push, pushLocks),
     ...appsetJobHandlers({
       config,
       pool,
@@ -174,6 +187,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
   jobs.onClose(() => renderTriggers.stop());
   await pushTriggers.start();
   jobs.onClose(() => pushTriggers.stop());
+  jobs.onClose(() => pushLocks.close());
   if (box.activeKeyId) {
     const keyId = box.activeKeyId;
     await jobs.add(

@@ -43,7 +43,7 @@ export interface AgentOptions {
   delivery?: boolean;
   /** What applies to the cluster (default: `ClusterSync` on `kubeConfig`, field manager flotilla-agent). */
   applier?: ClusterApplier;
-  /** How long the hub may hold `GET /desired` open (default 30, at most 60). */
+  /** How long the hub may hold `GET /desired` open (default 30; 1 to 60). */
   desiredWaitSeconds?: number;
   /** How often every Application is assessed for health and drift (default 180). */
   driftIntervalSeconds?: number;

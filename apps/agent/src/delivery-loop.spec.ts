@@ -249,6 +249,21 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
     expect(hub.requests.filter((r) => r.path === 'bundle')).toHaveLength(1);
   });
 
+  it('reports a new commit of the same bundle without applying again', async () => {
+    const { clusterId, calls, latest } = await start();
+    const bundle = hub.putBundle([configMap('a')]);
+    hub.setDesired(clusterId, { applications: [application(A, bundle)], removals: [] });
+    await eventually(() => expect(latest(A)?.sync).toBe('Synced'));
+    const next = 'd'.repeat(40);
+    hub.setDesired(clusterId, {
+      applications: [application(A, bundle, { commit: next })],
+      removals: [],
+    });
+    await eventually(() => expect(latest(A)).toMatchObject({ commit: next, sync: 'Synced' }));
+    expect(calls.apply).toEqual([A]);
+    expect(calls.assess).toEqual([A]);
+  });
+
   it('fetches a bundle shared by two Applications once', async () => {
     const { clusterId, latest } = await start();
     cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });

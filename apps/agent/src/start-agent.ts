@@ -117,9 +117,12 @@ class AgentRun {
       random: this.random,
       logger: log,
       ...(options.backoff ? { backoff: options.backoff } : {}),
-      desiredWaitSeconds: Math.min(
-        options.desiredWaitSeconds ?? DEFAULT_DESIRED_WAIT_SECONDS,
-        DESIRED_MAX_WAIT_SECONDS,
+      desiredWaitSeconds: Math.max(
+        1,
+        Math.min(
+          options.desiredWaitSeconds ?? DEFAULT_DESIRED_WAIT_SECONDS,
+          DESIRED_MAX_WAIT_SECONDS,
+        ),
       ),
       driftIntervalSeconds: options.driftIntervalSeconds ?? DEFAULT_DRIFT_INTERVAL_SECONDS,
     });

@@ -37,12 +37,24 @@ const application = (
 
 /** The real applier, with every call counted. */
 function countingApplier(inner: ClusterApplier) {
-  const calls = { apply: [] as string[], assess: [] as string[], remove: [] as string[] };
+  const calls = {
+    apply: [] as string[],
+    assess: [] as string[],
+    remove: [] as string[],
+    watching: 0,
+  };
   const applier: ClusterApplier = {
     apply: (app) => (calls.apply.push(app.id), inner.apply(app)),
     assess: (app) => (calls.assess.push(app.id), inner.assess(app)),
     remove: (removal) => (calls.remove.push(removal.id), inner.remove(removal)),
-    watch: (onChange) => inner.watch(onChange),
+    watch: async (onChange) => {
+      const stop = await inner.watch(onChange);
+      calls.watching++;
+      return () => {
+        calls.watching--;
+        stop();
+      };
+    },
   };
   return { applier, calls };
 }
@@ -391,12 +403,14 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
     };
     await hub.close();
     hub = await startContractHub({ now, heartbeatIntervalSeconds: 1 }); // holds the full wait
-    const { agent } = await start({ fetch: countingFetch, desiredWaitSeconds: 60 });
+    const { agent, calls } = await start({ fetch: countingFetch, desiredWaitSeconds: 60 });
     // The first poll answers at once (no revision held); the second is held.
     await eventually(() => expect(desired).toMatchObject({ started: 2, settled: 1 }));
+    await eventually(() => expect(calls.watching).toBe(1));
     const answered = hub.requests.filter((r) => r.path === 'desired').length;
     await agent.stop();
     expect(desired).toEqual({ started: 2, settled: 2, aborted: 1 });
+    expect(calls.watching).toBe(0);
     expect(hub.requests.filter((r) => r.path === 'desired')).toHaveLength(answered);
     expect(agent.snapshot().phase).toBe('stopped');
   }, 20_000);

@@ -141,6 +141,8 @@ class AgentRun {
       this.credential = (await this.loadCredential()) ?? (await this.registerAndStore());
       // Delivery runs beside the heartbeats from here on, with whatever credential is current.
       const delivery = this.credential && !this.stopped ? this.delivery?.run() : undefined;
+      if (delivery)
+        this.log.info({ clusterId: this.credential?.clusterId }, 'agent: delivery started');
       try {
         while (this.credential && !this.stopped) await this.sleep(await this.beat());
       } finally {

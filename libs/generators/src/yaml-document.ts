@@ -9,6 +9,9 @@ import {
 
 type YamlOptions = ParseOptions & DocumentOptions & SchemaOptions & ToJSOptions;
 
+/** The `yaml` package's YAML 1.1 float pattern (replaced below). */
+const FLOAT_1_1 = '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$';
+
 /**
  * Options that make the `yaml` package decode like `sigs.k8s.io/yaml` (go-yaml v2 behind a
  * YAML-to-JSON step), which is what kubectl and Argo CD use: YAML 1.1 scalars (`yes`/`on` are
@@ -22,7 +25,18 @@ export const GO_YAML_OPTIONS: YamlOptions = {
   intAsBigInt: false,
   maxAliasCount: 100,
   customTags: (tags) =>
-    tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+    tags
+      .filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp')
+      .map((t) =>
+        // The 1.1 float of the yaml package takes a lone `.` (and `-.`) for a float, which
+        // parses to NaN and so JSON null; go-yaml wants a digit (`path: .` is a string).
+        typeof t !== 'string' &&
+        t.tag === 'tag:yaml.org,2002:float' &&
+        !t.format &&
+        t.test?.source === FLOAT_1_1
+          ? { ...t, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ }
+          : t,
+      ),
 };
 
 /** Parses one YAML (or JSON) document the way Argo CD's `sigs.k8s.io/yaml` does. */

@@ -4,6 +4,7 @@ import {
   type ParseOptions,
   type DocumentOptions,
   type SchemaOptions,
+  type ScalarTag,
   type ToJSOptions,
 } from 'yaml';
 
@@ -34,7 +35,10 @@ export const GO_YAML_OPTIONS: YamlOptions = {
         t.tag === 'tag:yaml.org,2002:float' &&
         !t.format &&
         t.test?.source === FLOAT_1_1
-          ? { ...t, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ }
+          ? ({
+              ...(t as ScalarTag),
+              test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/,
+            } satisfies ScalarTag)
           : t,
       ),
 };

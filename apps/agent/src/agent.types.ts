@@ -41,7 +41,7 @@ export interface AgentOptions {
   factsTimeoutMs?: number;
   /** Pull, apply and report the desired state (default true; false: heartbeats only). */
   delivery?: boolean;
-  /** What applies to the cluster (default: `ClusterSync` on `kubeConfig`, field manager flotilla-agent). */
+  /** What applies to the cluster (default: `ClusterSync` on `kubeConfig`, field manager flotilla, as push mode). */
   applier?: ClusterApplier;
   /** How long the hub may hold `GET /desired` open (default 30; 1 to 60). */
   desiredWaitSeconds?: number;

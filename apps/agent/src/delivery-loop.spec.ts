@@ -84,14 +84,16 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
     await sim.close();
   });
 
-  const start = async (extra: Partial<AgentOptions> = {}) => {
+  const start = async (extra: Partial<AgentOptions> = {}, blind = false) => {
     const kubeConfig = loadKubeConfig(cluster.kubeconfigYaml());
     const sync = new ClusterSync(kubeConfig, {
-      fieldManager: 'flotilla-agent',
+      fieldManager: 'flotilla',
       sleep: () => Promise.resolve(),
       watchDebounceMs: 20,
     });
     const { applier, calls } = countingApplier(sync);
+    // A blind applier sees no watch events: only the loop's own timing looks again.
+    if (blind) applier.watch = () => Promise.resolve(() => undefined);
     const store = memoryCredentialStore();
     const agent = startAgent({
       hubUrl: hub.url,
@@ -150,6 +152,31 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
     });
     // The hub records a report before its answer reaches the agent.
     await eventually(() => expect(agent.snapshot().statusReports).toBeGreaterThanOrEqual(1));
+  });
+
+  it('looks again soon at an Application still rolling out, with no watch event and no drift pass due', async () => {
+    cluster.disableControllers();
+    cluster.enableControllers({ readyAfterMs: 400 });
+    const { clusterId, reports, latest } = await start({}, true);
+    const bundle = hub.putBundle([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+          },
+        },
+      },
+    ]);
+    hub.setDesired(clusterId, { applications: [application(A, bundle)], removals: [] });
+    await eventually(() => expect(reports(A)[0]?.health).toBe('Progressing'));
+    await eventually(() => expect(latest(A)?.health).toBe('Healthy'), 10_000);
+    expect(reports(A).map((r) => r.health)).toEqual(['Progressing', 'Healthy']);
   });
 
   it('applies a new bundle and prunes the object that left it', async () => {

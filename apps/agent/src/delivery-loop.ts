@@ -43,6 +43,8 @@ export interface DeliverySnapshot {
 }
 
 const DEFAULT_WATCH_SETTLE_MS = 250;
+/** The longest wait before an Application still settling is looked at again. */
+const SETTLING_MAX_MS = 30_000;
 /** The pause after a long-poll that came back early without news (a hub shutting down). */
 const EARLY_ANSWER_PAUSE_MS = 1_000;
 
@@ -62,6 +64,8 @@ export class DeliveryLoop {
   private nextDriftAt: number;
   private readonly dirty = new Set<string>();
   private dirtyAt: number | undefined;
+  /** Follow-ups of Applications still settling since the last apply (1 s, 2 s, 4 s, …). */
+  private settlingRound = 0;
   private serial: Promise<unknown> = Promise.resolve();
   private readonly wakers: { poll?: AbortController; local?: AbortController } = {};
   private statusReports = 0;
@@ -149,12 +153,16 @@ export class DeliveryLoop {
       const value = answer.value;
       const complete = await this.guard(() =>
         this.exclusive(async () => {
-          if (value.changed) this.desired.adopt(value.desired);
+          if (value.changed) {
+            this.desired.adopt(value.desired);
+            this.settlingRound = 0;
+          }
           const done = await this.desired.reconcile();
           await this.flush();
           return done;
         }),
       );
+      this.followSettling();
       retrying = !complete;
       if (complete) this.pollBackoff.reset();
       if (!complete) await this.pause('poll', this.pollBackoff.next());
@@ -185,6 +193,7 @@ export class DeliveryLoop {
             await this.flush();
           }),
         );
+        this.followSettling();
         if (!assessed) await this.pause('local', this.reportBackoff.next());
       } else if (this.reports.waiting && now >= this.reportNotBefore) {
         if (!(await this.guard(() => this.exclusive(() => this.flush()))))
@@ -232,6 +241,24 @@ export class DeliveryLoop {
       this.wake('local');
       return;
     }
+  }
+
+  /**
+   * Applications still settling (a rollout in progress) are assessed again soon, backing off up
+   * to 30 s: their health comes back without waiting for the drift pass, even when no watch
+   * event says so.
+   */
+  private followSettling(): void {
+    if (this.desired.settling.size === 0) {
+      this.settlingRound = 0;
+      return;
+    }
+    for (const id of this.desired.settling) this.dirty.add(id);
+    const delay = Math.min(1000 * 2 ** this.settlingRound, SETTLING_MAX_MS, this.driftIntervalMs);
+    this.settlingRound = Math.min(this.settlingRound + 1, 16);
+    const at = this.options.now() + delay;
+    this.dirtyAt = Math.min(this.dirtyAt ?? Infinity, at);
+    this.wake('local');
   }
 
   private changedBehindOurBack(applicationId: string): void {

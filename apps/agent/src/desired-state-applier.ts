@@ -4,7 +4,12 @@ import type {
   DesiredApplicationWire,
   DesiredResponse,
 } from '@flotilla/contracts';
-import type { ClusterApplier, DesiredApplication, Manifest } from '@flotilla/kube';
+import type {
+  ApplicationReport,
+  ClusterApplier,
+  DesiredApplication,
+  Manifest,
+} from '@flotilla/kube';
 import { BundleCache } from './bundle-cache';
 import type { StatusReports } from './status-reports';
 
@@ -52,6 +57,12 @@ export class DesiredStateApplier {
   revision: string | undefined;
   /** The revision whose every Application was applied or reported failed, removals done. */
   appliedRevision: string | undefined;
+  /**
+   * Applications whose last report was still on its way (Progressing, or Missing right after
+   * an apply): the loop looks again soon rather than at the next drift pass, as a watch can miss
+   * a rollout that finished before it was watching its kind.
+   */
+  readonly settling = new Set<string>();
 
   constructor(private readonly options: DesiredStateApplierOptions) {
     this.bundles = new BundleCache(options.bundleCacheSize);
@@ -76,6 +87,7 @@ export class DesiredStateApplier {
     for (const id of this.apps.keys())
       if (!ids.has(id)) {
         this.apps.delete(id);
+        this.settling.delete(id);
         this.options.reports.forget(id);
       }
     for (const wire of desired.applications) {
@@ -122,7 +134,7 @@ export class DesiredStateApplier {
       const applier = this.options.applier;
       const report = action === 'apply' ? await applier.apply(app) : await applier.assess(app);
       held.applied = app;
-      this.options.reports.offer(report);
+      this.offer(report);
     }
     if (complete && this.revision !== undefined) this.appliedRevision = this.revision;
     return complete;
@@ -135,8 +147,15 @@ export class DesiredStateApplier {
       const held = this.apps.get(id);
       // One not applied yet, or changed meanwhile, is for the next reconcile to apply.
       if (!held?.applied || actionFor(held)) continue;
-      this.options.reports.offer(await this.options.applier.assess(held.applied));
+      this.offer(await this.options.applier.assess(held.applied));
     }
+  }
+
+  private offer(report: ApplicationReport): void {
+    if (report.health === 'Progressing' || report.health === 'Missing')
+      this.settling.add(report.id);
+    else this.settling.delete(report.id);
+    this.options.reports.offer(report);
   }
 
   /** The removals not done yet; false when one failed (the cluster is unreachable). */

@@ -106,7 +106,7 @@ class AgentRun {
       applier:
         options.applier ??
         new ClusterSync(options.kubeConfig, {
-          fieldManager: 'flotilla-agent',
+          fieldManager: 'flotilla',
           now: () => new Date(this.now()),
           logger: { warn: (message) => log.warn({}, `agent: ${message}`) },
         }),

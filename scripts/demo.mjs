@@ -22,8 +22,16 @@ const port = Number(process.env.PORT ?? 4000);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const step = (text) => console.log(`\n▸ ${text}`);
+let stopping = false;
+const children = [];
+const stopAll = () => {
+  stopping = true;
+  for (const c of children) c.kill('SIGTERM');
+};
 const fail = (text) => {
   console.error(`\n✗ ${text}`);
+  // The hub, worker and fleet this run started stop with it (their logs stay in .demo/).
+  stopAll();
   process.exit(1);
 };
 
@@ -136,12 +144,6 @@ async function graphql(query, token, variables = {}) {
   return res.json();
 }
 
-let stopping = false;
-const children = [];
-const stopAll = () => {
-  stopping = true;
-  for (const c of children) c.kill('SIGTERM');
-};
 process.on('SIGINT', () => {
   stopAll();
   process.exit(0);
@@ -176,6 +178,8 @@ const env = {
   HEARTBEAT_INTERVAL_SECONDS: process.env.HEARTBEAT_INTERVAL_SECONDS ?? '10',
   SWEEP_INTERVAL_SECONDS: process.env.SWEEP_INTERVAL_SECONDS ?? '5',
   MIGRATE_ON_START: 'false',
+  // The delivery step renders from a local repository under .demo/repos.
+  GIT_ALLOW_FILE_URLS: 'true',
   PORT: String(port),
   HOST: '127.0.0.1',
 };
@@ -188,10 +192,12 @@ const token = run(['scripts/dev-token.ts'], { AUTH_JWT_SECRET: secret }).trim();
 const aliceToken = run(['scripts/dev-token.ts', 'alice', 'team-a-admins'], {
   AUTH_JWT_SECRET: secret,
 }).trim();
+// Local Git repositories the demo writes (file:// URLs are allowed for the demo's hub and worker).
+const demoRepos = join(logDir, 'repos');
 const sampleTenant = (name, repo) => ({
   name,
   description: `sample tenant ${name}`,
-  sourceRepos: [repo],
+  sourceRepos: [repo, `file://${demoRepos}/${name}-*`],
   destinations: [{ clusterSelector: { matchLabels: { team: name } }, namespaces: [`${name}-*`] }],
   clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
   roles: [
@@ -222,6 +228,15 @@ for (const [name, repo] of [
   const code = created.errors?.[0]?.extensions?.code;
   if (code && code !== 'CONFLICT')
     fail(`creating ${name} failed: ${JSON.stringify(created.errors)}`);
+  if (code === 'CONFLICT') {
+    // An earlier run created it: bring its rules to this run's (the demo repositories' path).
+    const updated = await graphql(
+      'mutation($spec: TenantSpecInput!) { updateTenant(spec: $spec) { name } }',
+      token,
+      { spec: sampleTenant(name, repo) },
+    );
+    if (updated.errors) fail(`updating ${name} failed: ${JSON.stringify(updated.errors)}`);
+  }
   console.log(`  ${name}: ${code === 'CONFLICT' ? 'already there' : 'created'}`);
 }
 const asAlice = await graphql('{ tenants { totalCount edges { node { name } } } }', aliceToken);
@@ -443,6 +458,126 @@ console.log(
     : `  preview of env=prod only: ${p1.deleted.length} deletions`,
 );
 
+step('delivery: render from Git, agents apply with server-side apply, status and health come back');
+const shopRepo = join(demoRepos, 'team-a-shop');
+mkdirSync(shopRepo, { recursive: true });
+const git = (...args) =>
+  execFileSync('git', ['-C', shopRepo, ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'demo',
+      GIT_AUTHOR_EMAIL: 'demo@flotilla.dev',
+      GIT_COMMITTER_NAME: 'demo',
+      GIT_COMMITTER_EMAIL: 'demo@flotilla.dev',
+    },
+  }).trim();
+if (!existsSync(join(shopRepo, '.git'))) git('init', '-q', '-b', 'main');
+writeFileSync(
+  join(shopRepo, 'shop.yaml'),
+  `apiVersion: v1
+kind: Namespace
+metadata:
+  name: team-a-shop
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shop-config
+data:
+  greeting: hello from Git
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+  annotations:
+    argocd.argoproj.io/sync-wave: "1"
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: shop }
+  template:
+    metadata:
+      labels: { app: shop }
+    spec:
+      containers:
+        - name: shop
+          image: nginx:1.27
+`,
+);
+git('add', '-A');
+if (git('status', '--porcelain') !== '') git('commit', '-q', '-m', 'shop');
+const shopCommit = git('rev-parse', 'HEAD');
+const shopSet = `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: shop
+spec:
+  goTemplate: true
+  generators:
+    - clusters:
+        selector:
+          matchLabels: { env: prod }
+  template:
+    metadata:
+      name: 'shop-{{.name}}'
+    spec:
+      project: default
+      source:
+        repoURL: file://${shopRepo}
+        targetRevision: main
+        path: .
+      destination:
+        server: '{{.server}}'
+        namespace: team-a-shop
+      syncPolicy:
+        automated: { prune: true, selfHeal: true }
+`;
+const shop = await graphql(
+  'mutation($tenant: String!, $manifest: String!) { createApplicationSet(tenant: $tenant, manifest: $manifest) { id } }',
+  aliceToken,
+  { tenant: 'team-a', manifest: shopSet },
+);
+const shopId =
+  shop.data?.createApplicationSet?.id ??
+  (
+    await graphql(
+      '{ applicationSets(filter: { tenant: "team-a", search: "shop" }) { edges { node { id name } } } }',
+      aliceToken,
+    )
+  ).data.applicationSets.edges.find((e) => e.node.name === 'shop')?.node.id;
+if (!shopId) fail(`createApplicationSet shop failed: ${JSON.stringify(shop.errors)}\n${shopSet}`);
+const SHOP_STATUS = `query($id: ID!) { applications(filter: { applicationSetId: $id }, first: 100) {
+  totalCount edges { node { name cluster { name } delivery { commit renderFailure { code message }
+    status { commit sync health } } } } } }`;
+for (const deadline = Date.now() + 90_000; ;) {
+  const res = await graphql(SHOP_STATUS, aliceToken, { id: shopId });
+  const nodes = res.data?.applications?.edges?.map((e) => e.node) ?? [];
+  const failed = nodes.find((n) => n.delivery.renderFailure);
+  if (failed) fail(`rendering failed: ${JSON.stringify(failed.delivery.renderFailure)}`);
+  const done = nodes.filter(
+    (n) =>
+      n.delivery.status?.commit === shopCommit &&
+      n.delivery.status.sync === 'Synced' &&
+      n.delivery.status.health === 'Healthy',
+  );
+  if (nodes.length > 0 && done.length === nodes.length) {
+    console.log(
+      `  shop ${shopCommit.slice(0, 8)} is Synced and Healthy on ${done.length} prod clusters, e.g. ${done
+        .slice(0, 3)
+        .map((n) => n.cluster.name)
+        .join(', ')}`,
+    );
+    break;
+  }
+  if (Date.now() > deadline)
+    fail(
+      `only ${done.length} of ${nodes.length} shop Applications reached Synced and Healthy in 90 s; see .demo/worker.log and .demo/fleet.log`,
+    );
+  await new Promise((r) => setTimeout(r, 500));
+}
+
 const examples = join(root, 'examples');
 if (existsSync(examples)) {
   step('rendering the example ApplicationSets offline (flotilla appset generate)');
@@ -491,6 +626,9 @@ Try:
   curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
     -H 'content-type: application/json' \\
     -d '{"query":"{ applicationSets { edges { node { name applicationCount status { lastGeneration { created updated deleted unchanged } heldDeletions { deletions } } } } } applications(filter: {selector: \\"env=prod\\"}, first: 5) { totalCount edges { node { name namespace cluster { name labels } } } } }"}'
+  curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
+    -H 'content-type: application/json' \\
+    -d '{"query":"{ applications(filter: {search: \\"shop\\"}, first: 5) { edges { node { name cluster { name } delivery { commit bundleId renderFailure { code message } status { sync health problems { kind name message } } lastDrift { corrected resources { kind name diff } } } history(first: 5) { edges { node { type actor recordedAt } } } } } } }"}'
 `);
 if (check) {
   stopAll();

@@ -32,6 +32,11 @@ export interface FleetOptions {
   namePrefix?: string;
   /** Progress and status lines (default: console.log). */
   log?: (line: string) => void;
+  /**
+   * Simulated controllers in every cluster, so that applied workloads become Healthy as under
+   * a real control plane (default on; off for fleets that only heartbeat).
+   */
+  controllers?: boolean;
 }
 
 /** Counts over the fleet's agents. */
@@ -82,7 +87,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   let stopped = false;
   const startOne = (i: number): RunningAgent => {
     const spec = simulatedCluster(i, options.namePrefix);
-    const cluster = sim.addCluster(spec.name, { version: spec.version, nodes: spec.nodes });
+    const cluster = sim.addCluster(spec.name, {
+      version: spec.version,
+      nodes: spec.nodes,
+      ...(options.controllers === false ? {} : { controllers: {} }),
+    });
     const labels = options.tenantLabel
       ? { ...spec.labels, team: options.tenantLabel }
       : spec.labels;

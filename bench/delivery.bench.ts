@@ -1,0 +1,257 @@
+// npm run bench -- delivery [--clusters 2000]
+// Delivery across a simulated fleet: a hub and a worker as their own processes, --clusters
+// kube-sim clusters with one real agent each in this process (simulated controllers make
+// workloads Ready). An ApplicationSet puts one Application (a ConfigMap, a Deployment and
+// a Service from a local Git repository) on every cluster; once all are Synced and Healthy, a new
+// commit is pushed and announced by webhook. Measures: push until every cluster is Synced and
+// Healthy at the new commit; per cluster, the hub knowing the revision (ApplicationRendered
+// recorded) until the agent applied it (the observedAt of its status at that commit); and how
+// many bundles are stored (one per distinct manifest set, not per cluster).
+import { runMigrations } from '@flotilla/database';
+import {
+  createTestRepository,
+  E2E_JWT_SECRET,
+  startHubProcess,
+  startWorkerProcess,
+  userToken,
+} from '@flotilla/testing';
+import { Client } from 'pg';
+import { createFleetToken, startFleet } from '../scripts/fleet';
+import { median, percentile, writeBenchResults } from './lib/results';
+
+const args = new Map<string, string>();
+for (let i = 3; i < process.argv.length; i += 2) args.set(process.argv[i - 1]!, process.argv[i]!);
+const CLUSTERS = Number(args.get('--clusters') ?? 2_000);
+const TIMEOUT_MS = 600_000;
+const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
+
+const server = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla').replace(
+  /\/[^/]*$/,
+  '',
+);
+const dbName = 'flotilla_bench_delivery';
+const url = `${server}/${dbName}`;
+
+async function admin(sql: string): Promise<void> {
+  const c = new Client({ connectionString: `${server}/postgres` });
+  await c.connect();
+  await c.query(sql).finally(() => c.end());
+}
+
+const files = (version: string) => ({
+  'app/namespace.yaml': `apiVersion: v1
+kind: Namespace
+metadata:
+  name: web
+`,
+  'app/config.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  version: "${version}"
+`,
+  'app/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+      annotations: { bench/version: "${version}" }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+`,
+  'app/service.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: { app: web }
+  ports:
+    - port: 80
+`,
+});
+
+const appSet = (repoURL: string) => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+spec:
+  goTemplate: true
+  generators:
+    - clusters: {}
+  template:
+    metadata:
+      name: 'web-{{.name}}'
+    spec:
+      project: default
+      source:
+        repoURL: ${repoURL}
+        targetRevision: main
+        path: app
+      destination:
+        server: '{{.server}}'
+        namespace: web
+      syncPolicy:
+        automated: { prune: true, selfHeal: false }
+`;
+
+const elapsed = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+/** Polls `probe` until it returns true, printing `label` progress every 2 s. */
+async function until(label: string, probe: () => Promise<[boolean, string]>): Promise<void> {
+  const started = Date.now();
+  let printed = 0;
+  for (;;) {
+    const [done, progress] = await probe();
+    if (done) return;
+    if (Date.now() - printed > 2_000) {
+      console.log(`  ${label}: ${progress} (${elapsed(started)})`);
+      printed = Date.now();
+    }
+    if (Date.now() - started > TIMEOUT_MS)
+      throw new Error(`${label}: not done after ${TIMEOUT_MS / 1000} s (${progress})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`delivery bench: ${CLUSTERS} clusters`);
+  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${dbName}`);
+  await runMigrations(url);
+  const repo = createTestRepository('apps');
+  const first = repo.commit(files('1'), 'version 1');
+  const env = {
+    GIT_ALLOW_FILE_URLS: 'true',
+    GIT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    HEARTBEAT_INTERVAL_SECONDS: '300',
+    LOG_LEVEL: 'warn',
+    REGISTER_FAILURES_PER_MINUTE: '100000',
+  };
+  const [hub, worker] = await Promise.all([
+    startHubProcess(url, env),
+    startWorkerProcess(url, env),
+  ]);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
+  try {
+    const root = await userToken('root', ['flotilla:platform-admins']);
+    await hub.graphql(
+      root,
+      'mutation($spec: TenantSpecInput!) { createTenant(spec: $spec) { name } }',
+      {
+        spec: {
+          name: 'bench',
+          sourceRepos: ['*'],
+          destinations: [{ clusterSelector: {}, namespaces: ['web'] }],
+          clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+          roles: [{ name: 'admin', groups: ['bench-admins'] }],
+        },
+      },
+    );
+    const token = await createFleetToken(hub.url, E2E_JWT_SECRET, 'bench', CLUSTERS);
+    const joined = Date.now();
+    fleet = await startFleet({
+      hubUrl: hub.url,
+      token,
+      clusters: CLUSTERS,
+      log: () => undefined,
+    });
+    const f = fleet;
+    await until('registering', async () => {
+      const s = f.stats();
+      return [s.registered >= CLUSTERS, `${s.registered}/${CLUSTERS}`];
+    });
+    console.log(`  ${CLUSTERS} agents registered in ${elapsed(joined)}`);
+
+    await hub.graphql(
+      root,
+      'mutation($tenant: String!, $manifest: String!) { createApplicationSet(tenant: $tenant, manifest: $manifest) { id } }',
+      { tenant: 'bench', manifest: appSet(repo.url) },
+    );
+    const healthyAt = async (commit: string): Promise<[boolean, string]> => {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM application_deliveries_v1
+          WHERE NOT deleted AND status_commit = $1 AND sync = 'Synced' AND health = 'Healthy'`,
+        [commit],
+      );
+      const n = rows[0]?.n ?? 0;
+      return [n >= CLUSTERS, `${n}/${CLUSTERS} Synced and Healthy`];
+    };
+    const created = Date.now();
+    await until('first delivery', () => healthyAt(first));
+    console.log(`  first revision on every cluster in ${elapsed(created)}`);
+
+    const second = repo.commit(files('2'), 'version 2');
+    const pushed = Date.now();
+    const hook = await fetch(`${hub.url}/api/webhooks/git`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-gitlab-event': 'Push Hook',
+        'x-gitlab-token': WEBHOOK_SECRET,
+      },
+      body: JSON.stringify({
+        object_kind: 'push',
+        ref: 'refs/heads/main',
+        after: second,
+        project: { git_http_url: repo.url },
+        repository: { git_http_url: repo.url },
+      }),
+    });
+    if (!hook.ok) throw new Error(`webhook refused: ${hook.status} ${await hook.text()}`);
+    await until('new revision', () => healthyAt(second));
+    const revisionToAllHealthySeconds = (Date.now() - pushed) / 1000;
+    console.log(
+      `  new revision Synced and Healthy everywhere ${revisionToAllHealthySeconds.toFixed(2)} s after the push`,
+    );
+
+    // Per cluster: ApplicationRendered of the new commit recorded → the agent's first status at it.
+    const { rows } = await db.query<{ ms: number }>(
+      `WITH rendered AS (
+         SELECT stream_id, min(recorded_at) AS at FROM events
+          WHERE type = 'ApplicationRendered' AND data->>'commit' = $1 GROUP BY stream_id),
+       applied AS (
+         SELECT stream_id, min((data->>'observedAt')::timestamptz) AS at FROM events
+          WHERE type = 'ApplicationStatusChanged' AND data->>'commit' = $1 GROUP BY stream_id)
+       SELECT extract(epoch FROM applied.at - rendered.at) * 1000 AS ms
+         FROM rendered JOIN applied USING (stream_id)`,
+      [second],
+    );
+    const latencies = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
+    const bundles = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bundles');
+    const results = {
+      clusters: CLUSTERS,
+      revisionToAllHealthySeconds: Number(revisionToAllHealthySeconds.toFixed(3)),
+      deliveryP50Ms: Number(median(latencies).toFixed(1)),
+      deliveryP99Ms: Number(percentile(latencies, 99).toFixed(1)),
+      deliveriesMeasured: latencies.length,
+      bundlesStored: bundles.rows[0]?.n ?? 0,
+    };
+    console.log(results);
+    writeBenchResults('delivery', results);
+  } finally {
+    await fleet?.stop();
+    await db.end();
+    await Promise.all([hub.stop(), worker.stop()]);
+    repo.remove();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`delivery bench failed: ${(error as Error).stack ?? String(error)}`);
+    console.error('Check that Postgres and Redis answer (npm test checks both) and rerun.');
+    process.exit(1);
+  },
+);

@@ -114,10 +114,15 @@ const policies = [
       { to: { element: { type: ['app', 'migrations'] } } },
     ],
   },
-  // Benchmarks measure the apps as they run, so they may start them (like the tests do).
+  // Benchmarks measure the apps as they run, so they may start them (like the tests do), and
+  // the simulated fleet of scripts/fleet.ts (the demo's).
   {
     from: { element: { type: 'bench' } },
-    allow: [viaAlias({ element: { type: 'lib' } }), { to: app('*') }],
+    allow: [
+      viaAlias({ element: { type: 'lib' } }),
+      { to: app('*') },
+      { to: { element: { type: 'scripts' } } },
+    ],
   },
   // Tooling scripts (print-schema, the demo) drive the whole system from outside.
   {

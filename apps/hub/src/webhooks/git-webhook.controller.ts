@@ -61,7 +61,7 @@ export class GitWebhookController {
     const repositories = new Map<string, string>();
     for (const url of push.repoURLs) {
       try {
-        const repo = parseRepositoryURL(url);
+        const repo = parseRepositoryURL(url, { allowFileUrls: this.config.GIT_ALLOW_FILE_URLS });
         if (!repositories.has(repo.key)) repositories.set(repo.key, repo.url);
       } catch (error) {
         if (!isGitError(error, 'UrlRefused')) throw error;

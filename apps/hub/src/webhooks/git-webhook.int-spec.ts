@@ -136,6 +136,36 @@ describe('POST /api/webhooks/git', () => {
     ]);
   });
 
+  it('takes file:// repositories only from a hub that allows them (GIT_ALLOW_FILE_URLS)', async () => {
+    const local = (after: string) =>
+      Buffer.from(
+        JSON.stringify({
+          object_kind: 'push',
+          ref: 'refs/heads/main',
+          after,
+          project: { git_http_url: 'file:///srv/git/config' },
+        }),
+      );
+    expect(await fromGitLab(hub, local(commit('e')))).toEqual({
+      status: 202,
+      body: { accepted: true, repositories: 0 },
+    });
+    expect(await jobs()).toEqual([]);
+    const allowing = await startTestHub(db.url, {
+      GIT_WEBHOOK_SECRET: SECRET,
+      GIT_ALLOW_FILE_URLS: 'true',
+    });
+    try {
+      expect(await fromGitLab(allowing, local(commit('f')))).toEqual({
+        status: 202,
+        body: { accepted: true, repositories: 1 },
+      });
+      expect((await jobs()).map((j) => j.data.repoURL)).toEqual(['file:///srv/git/config']);
+    } finally {
+      await allowing.close();
+    }
+  });
+
   it('answers every forged delivery with the same 401 and queues nothing', async () => {
     const body = githubPush(commit('d'));
     const tampered = Buffer.from(body.toString().replace('refs/heads/main', 'refs/heads/mainx'));

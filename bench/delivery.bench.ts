@@ -133,13 +133,18 @@ async function main(): Promise<void> {
     GIT_ALLOW_FILE_URLS: 'true',
     GIT_WEBHOOK_SECRET: WEBHOOK_SECRET,
     HEARTBEAT_INTERVAL_SECONDS: '300',
-    LOG_LEVEL: 'warn',
     REGISTER_FAILURES_PER_MINUTE: '100000',
   };
-  const [hub, worker] = await Promise.all([
+  const started = await Promise.allSettled([
     startHubProcess(url, env),
     startWorkerProcess(url, env),
   ]);
+  if (started[0].status === 'rejected' || started[1].status === 'rejected') {
+    for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+    const failure = started.find((s) => s.status === 'rejected');
+    throw (failure as PromiseRejectedResult).reason;
+  }
+  const [hub, worker] = [started[0].value, started[1].value];
   const db = new Client({ connectionString: url });
   await db.connect();
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;

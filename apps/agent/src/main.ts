@@ -3,7 +3,6 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import pino from 'pino';
-import { z } from 'zod';
 import type { CredentialStore } from './credential.store';
 import { fileCredentialStore } from './file-credential.store';
 import { secretCredentialStore } from './secret-credential.store';
@@ -13,14 +12,6 @@ import { startAgent } from './start-agent';
  * Delivery settings. They belong in agentConfigSchema (libs/config); until they move there,
  * they are parsed here, through the same loader, so a bad value is reported the same way.
  */
-const deliveryConfigSchema = z.object({
-  /** How often every Application is assessed for health and drift. */
-  DRIFT_INTERVAL_SECONDS: z.coerce
-    .number({ message: 'must be a number of seconds' })
-    .int('must be a whole number of seconds')
-    .min(5, 'must be at least 5')
-    .default(180),
-});
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -60,7 +51,6 @@ function storeOf(config: AgentConfig, kc: KubeConfig): CredentialStore {
 
 function main(): void {
   const config = loadConfigOrExit('agent', agentConfigSchema);
-  const delivery = loadConfigOrExit('agent', deliveryConfigSchema);
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'agent' } });
   const kubeConfig = kubeConfigOf(config);
   const tokenFile = config.FLOTILLA_REGISTRATION_TOKEN_FILE;
@@ -74,7 +64,7 @@ function main(): void {
     kubeConfig,
     store: storeOf(config, kubeConfig),
     logger,
-    driftIntervalSeconds: delivery.DRIFT_INTERVAL_SECONDS,
+    driftIntervalSeconds: config.DRIFT_INTERVAL_SECONDS,
   });
   logger.info(
     { hub: config.FLOTILLA_HUB_URL, cluster: config.FLOTILLA_CLUSTER_NAME },

@@ -131,6 +131,17 @@ describe('configuration', () => {
       expect(parseConfig(agentConfigSchema, base).FLOTILLA_CLUSTER_LABELS).toEqual({});
     });
 
+    it('assesses drift every 180 s unless DRIFT_INTERVAL_SECONDS says otherwise (at least 5)', () => {
+      expect(parseConfig(agentConfigSchema, base).DRIFT_INTERVAL_SECONDS).toBe(180);
+      expect(
+        parseConfig(agentConfigSchema, { ...base, DRIFT_INTERVAL_SECONDS: '30' })
+          .DRIFT_INTERVAL_SECONDS,
+      ).toBe(30);
+      expect(problems({ DRIFT_INTERVAL_SECONDS: '1' })).toEqual([
+        { variable: 'DRIFT_INTERVAL_SECONDS', message: 'must be at least 5' },
+      ]);
+    });
+
     it.each([
       ['region', /entry 1 must be key=value/],
       ['a=b,,c=d', /entry 2 must be key=value/],

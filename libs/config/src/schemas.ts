@@ -220,6 +220,12 @@ export const agentConfigSchema = z
     KUBECONFIG: z.string().min(1).optional(),
     /** Set by Kubernetes in every pod: how the agent knows it runs in a cluster. */
     KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+    /** How often every applied Application is assessed for health and drift (also on watch). */
+    DRIFT_INTERVAL_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(5, 'must be at least 5')
+      .default(180),
     LOG_LEVEL: logLevel,
   })
   .superRefine((c, ctx) => {

@@ -74,7 +74,7 @@ export interface AgentSnapshot {
   status?: 'Running' | 'Degraded';
   /** The desired-state revision held (the last `GET /desired` answer). */
   desiredRevision?: string;
-  /** The revision whose every Application was applied or reported failed; sent in heartbeats. */
+  /** The revision whose every Application was applied (Synced) or has no bundle; sent in heartbeats. */
   appliedRevision?: string;
   /** Applications in the desired state held. */
   applications: number;

@@ -36,6 +36,9 @@ const application = (
 });
 
 /** The real applier, with every call counted. */
+/** Applies that fail (as against an API server resetting connections) before the real ones. */
+let failingApplies = 0;
+
 function countingApplier(inner: ClusterApplier) {
   const calls = {
     apply: [] as string[],
@@ -44,7 +47,26 @@ function countingApplier(inner: ClusterApplier) {
     watching: 0,
   };
   const applier: ClusterApplier = {
-    apply: (app) => (calls.apply.push(app.id), inner.apply(app)),
+    apply: (app) => {
+      calls.apply.push(app.id);
+      if (failingApplies > 0) {
+        failingApplies--;
+        return Promise.resolve({
+          id: app.id,
+          commit: null,
+          bundleId: null,
+          sync: 'Unknown' as const,
+          health: 'Unknown' as const,
+          message: 'request failed, reason: read ECONNRESET',
+          resourceCount: 0,
+          problems: [],
+          drift: [],
+          driftCorrected: false,
+          observedAt: new Date().toISOString(),
+        });
+      }
+      return inner.apply(app);
+    },
     assess: (app) => (calls.assess.push(app.id), inner.assess(app)),
     remove: (removal) => (calls.remove.push(removal.id), inner.remove(removal)),
     watch: async (onChange) => {
@@ -74,6 +96,7 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
 
   beforeEach(async () => {
     offset = 0;
+    failingApplies = 0;
     sim = await startKubeSim();
     cluster = sim.addCluster('east-1', { controllers: {} });
     hub = await startContractHub({ now, heartbeatIntervalSeconds: 1, maxHoldMs: 50 });
@@ -346,6 +369,20 @@ describe('the delivery loop against the contract hub and a simulated cluster', (
       expect(latest(A)).toMatchObject({ sync: 'Synced', bundleId: missingId }),
     );
     expect(liveData('late')).toBeDefined();
+  });
+
+  it('applies again, backing off, when an apply did not take (the API server reset connections)', async () => {
+    const { clusterId, latest, calls, agent } = await start();
+    const bundle = hub.putBundle([configMap('a', 'one')]);
+    failingApplies = 2;
+    const { revision } = hub.setDesired(clusterId, {
+      applications: [application(A, bundle)],
+      removals: [],
+    });
+    await eventually(() => expect(latest(A)).toMatchObject({ sync: 'Synced', health: 'Healthy' }));
+    expect(calls.apply.filter((id) => id === A)).toHaveLength(3);
+    expect(liveData('a')).toEqual({ key: 'one' });
+    await eventually(() => expect(agent.snapshot().appliedRevision).toBe(revision));
   });
 
   it('retries a report the hub failed to take, losing nothing', async () => {

@@ -37,6 +37,11 @@ interface HeldApplication {
   wire: DesiredApplicationWire;
   /** What was last applied (with its manifests); undefined until it could be. */
   applied?: DesiredApplication;
+  /**
+   * The last apply did not leave it Synced (an object refused, the API server unreachable or
+   * resetting connections): it is applied again on the next pass, which the loop backs off.
+   */
+  retryApply?: boolean;
 }
 
 const BUNDLE_FETCHES_AT_ONCE = 4;
@@ -55,7 +60,7 @@ export class DesiredStateApplier {
   private readonly bundles: BundleCache;
   /** The revision held (the last one `GET /desired` answered). */
   revision: string | undefined;
-  /** The revision whose every Application was applied or reported failed, removals done. */
+  /** The revision whose every Application was applied (Synced) or has no bundle, removals done. */
   appliedRevision: string | undefined;
   /**
    * Applications whose last report was still on its way (Progressing, or Missing right after
@@ -134,6 +139,10 @@ export class DesiredStateApplier {
       const applier = this.options.applier;
       const report = action === 'apply' ? await applier.apply(app) : await applier.assess(app);
       held.applied = app;
+      if (action === 'apply') {
+        held.retryApply = report.sync !== 'Synced';
+        if (held.retryApply) complete = false;
+      }
       this.offer(report);
     }
     if (complete && this.revision !== undefined) this.appliedRevision = this.revision;
@@ -212,14 +221,15 @@ export class DesiredStateApplier {
 }
 
 /**
- * What an Application needs: `apply` when it is new (every one after a start) or its bundle,
- * namespace or policy changed; `assess` when only its commit or name did (same manifests, so
+ * What an Application needs: `apply` when it is new (every one after a start), its bundle,
+ * namespace or policy changed, or its last apply did not take; `assess` when only its commit or name did (same manifests, so
  * the report names the new commit without writing to the cluster).
  */
 function actionFor(held: HeldApplication): 'apply' | 'assess' | undefined {
   const { applied, wire } = held;
   if (
     !applied ||
+    held.retryApply ||
     applied.bundleId !== wire.bundleId ||
     applied.namespace !== wire.namespace ||
     applied.prune !== wire.prune ||

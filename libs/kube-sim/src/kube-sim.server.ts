@@ -70,6 +70,11 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       sendJson(res, 500, { ...status.toStatus(), code: 500, reason: 'InternalError' });
     });
   });
+  // Idle keep-alive connections stay open as long as a real API server keeps them (Go's idle
+  // timeout is minutes), not Node's 5 s: a client reusing a socket the server is just closing
+  // gets ECONNRESET, which a busy fleet of thousands of clients in one process hits often.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

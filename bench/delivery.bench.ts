@@ -1,4 +1,4 @@
-// npm run bench -- delivery [--clusters 2000]
+// npm run bench -- delivery [--clusters 2000] (2,000 needs `ulimit -n` of about 25,000)
 // Delivery across a simulated fleet: a hub and a worker as their own processes, --clusters
 // kube-sim clusters with one real agent each in this process (simulated controllers make
 // workloads Ready). An ApplicationSet puts one Application (a ConfigMap, a Deployment and
@@ -15,6 +15,7 @@ import {
   startWorkerProcess,
   userToken,
 } from '@flotilla/testing';
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
 import { median, percentile, writeBenchResults } from './lib/results';
@@ -122,8 +123,35 @@ async function until(label: string, probe: () => Promise<[boolean, string]>): Pr
   }
 }
 
+/**
+ * Every simulated cluster costs this process about 11 file descriptors: both ends of the agent's
+ * four watches (one per kind it applied) and of its keep-alive connection to kube-sim, plus its
+ * long-poll to the hub.
+ */
+const FDS_PER_CLUSTER = 11;
+
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isFinite(soft) ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`delivery bench: ${CLUSTERS} clusters`);
+  const limit = openFileLimit();
+  if (limit !== undefined && CLUSTERS * FDS_PER_CLUSTER > limit * 0.9) {
+    throw new Error(
+      `${CLUSTERS} clusters need about ${CLUSTERS * FDS_PER_CLUSTER} open files in this process, ` +
+        `over its limit of ${limit} (agents and kube-sim share it): raise it (ulimit -n) or run ` +
+        `with --clusters ${Math.floor((limit * 0.9) / FDS_PER_CLUSTER)}`,
+    );
+  }
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${dbName}`);
   await runMigrations(url);

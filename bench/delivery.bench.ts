@@ -242,7 +242,23 @@ async function main(): Promise<void> {
       }),
     });
     if (!hook.ok) throw new Error(`webhook refused: ${hook.status} ${await hook.text()}`);
+    // When each agent first holds a desired state other than the one it applied the first
+    // commit from: the hub's share of delivery (render → NOTIFY → long-poll answer), apart
+    // from the applying that follows.
+    const before = new Map(f.snapshots().map((a) => [a.clusterId, a.desiredRevision]));
+    const received = new Map<string, number>();
+    const watching = setInterval(() => {
+      const at = Date.now();
+      for (const a of f.snapshots())
+        if (
+          a.clusterId &&
+          !received.has(a.clusterId) &&
+          a.desiredRevision !== before.get(a.clusterId)
+        )
+          received.set(a.clusterId, at);
+    }, 20);
     await until('new revision', () => healthyAt(second));
+    clearInterval(watching);
     const revisionToAllHealthySeconds = (Date.now() - pushed) / 1000;
     console.log(
       `  new revision Synced and Healthy everywhere ${revisionToAllHealthySeconds.toFixed(2)} s after the push`,
@@ -261,6 +277,18 @@ async function main(): Promise<void> {
       [second],
     );
     const latencies = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
+    const renderedAt = await db.query<{ cluster_id: string; at: Date }>(
+      `SELECT d.cluster_id, min(e.recorded_at) AS at
+         FROM events e JOIN application_deliveries_v1 d
+           ON e.stream_id = 'delivery-' || d.application_id
+        WHERE e.type = 'ApplicationRendered' AND e.data->>'commit' = $1
+        GROUP BY d.cluster_id`,
+      [second],
+    );
+    const pulled = renderedAt.rows
+      .filter((r) => received.has(r.cluster_id))
+      .map((r) => received.get(r.cluster_id)! - r.at.getTime())
+      .sort((a, b) => a - b);
     const bundles = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bundles');
     const results = {
       clusters: CLUSTERS,
@@ -268,6 +296,8 @@ async function main(): Promise<void> {
       deliveryP50Ms: Number(median(latencies).toFixed(1)),
       deliveryP99Ms: Number(percentile(latencies, 99).toFixed(1)),
       deliveriesMeasured: latencies.length,
+      desiredReceivedP50Ms: Number(median(pulled).toFixed(1)),
+      desiredReceivedP99Ms: Number(percentile(pulled, 99).toFixed(1)),
       bundlesStored: bundles.rows[0]?.n ?? 0,
     };
     console.log(results);

@@ -5,7 +5,12 @@ import { loadKubeConfig } from '@flotilla/kube';
 import { startKubeSim, type SimNode } from '@flotilla/kube-sim';
 import { SignJWT } from 'jose';
 import { memoryCredentialStore } from '../apps/agent/src/credential.store';
-import { timerSleep, type AgentPhase, type RunningAgent } from '../apps/agent/src/agent.types';
+import {
+  timerSleep,
+  type AgentPhase,
+  type AgentSnapshot,
+  type RunningAgent,
+} from '../apps/agent/src/agent.types';
 import { startAgent } from '../apps/agent/src/start-agent';
 
 const REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
@@ -56,6 +61,8 @@ export interface Fleet {
   /** Stops every agent, then the simulated API server. */
   stop(): Promise<void>;
   stats(): FleetStats;
+  /** Each agent's own view (benchmarks time what each agent holds). */
+  snapshots(): AgentSnapshot[];
 }
 
 /** The deterministic shape of cluster `i`: name, labels, version and nodes. */
@@ -170,6 +177,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
   return {
     stats,
+    snapshots: () => agents.map((a) => a.snapshot()),
     async stop() {
       stopped = true;
       await ramp;

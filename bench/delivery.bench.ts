@@ -1,7 +1,7 @@
-// npm run bench -- delivery [--clusters 2000] (2,000 needs `ulimit -n` of about 25,000)
+// npm run bench -- delivery [--clusters 2000]
 // Delivery across a simulated fleet: a hub and a worker as their own processes, --clusters
-// kube-sim clusters with one real agent each in this process (simulated controllers make
-// workloads Ready). An ApplicationSet puts one Application (a ConfigMap, a Deployment and
+// kube-sim clusters (in a child process, simulated controllers make workloads Ready) with one
+// real agent each in this process. An ApplicationSet puts one Application (a ConfigMap, a Deployment and
 // a Service from a local Git repository) on every cluster; once all are Synced and Healthy, a new
 // commit is pushed and announced by webhook. Measures: push until every cluster is Synced and
 // Healthy at the new commit; per cluster, the hub knowing the revision (ApplicationRendered
@@ -124,11 +124,11 @@ async function until(label: string, probe: () => Promise<[boolean, string]>): Pr
 }
 
 /**
- * Every simulated cluster costs this process about 11 file descriptors: both ends of the agent's
- * four watches (one per kind it applied) and of its keep-alive connection to kube-sim, plus its
- * long-poll to the hub.
+ * Every simulated cluster costs this process about 6 file descriptors: its end of the agent's
+ * four watches (one per kind it applied) and keep-alive connection to kube-sim (which runs in a
+ * child process, holding the other ends), and its long-poll to the hub.
  */
-const FDS_PER_CLUSTER = 11;
+const FDS_PER_CLUSTER = 6;
 
 function openFileLimit(): number | undefined {
   try {
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   if (limit !== undefined && CLUSTERS * FDS_PER_CLUSTER > limit * 0.9) {
     throw new Error(
       `${CLUSTERS} clusters need about ${CLUSTERS * FDS_PER_CLUSTER} open files in this process, ` +
-        `over its limit of ${limit} (agents and kube-sim share it): raise it (ulimit -n) or run ` +
+        `over its limit of ${limit}: raise it (ulimit -n) or run ` +
         `with --clusters ${Math.floor((limit * 0.9) / FDS_PER_CLUSTER)}`,
     );
   }
@@ -197,6 +197,7 @@ async function main(): Promise<void> {
       hubUrl: hub.url,
       token,
       clusters: CLUSTERS,
+      simulatorProcess: true,
       log: () => undefined,
     });
     const f = fleet;

@@ -2,7 +2,9 @@
 // versions and node counts, spread deterministically), and one in-process agent per cluster
 // with an in-memory credential store. Used by `npm run fleet` and the demo.
 import { loadKubeConfig } from '@flotilla/kube';
-import { startKubeSim, type SimNode } from '@flotilla/kube-sim';
+import { startKubeSim, type SimClusterOptions, type SimNode } from '@flotilla/kube-sim';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { memoryCredentialStore } from '../apps/agent/src/credential.store';
 import {
@@ -42,6 +44,12 @@ export interface FleetOptions {
    * a real control plane (default on; off for fleets that only heartbeat).
    */
   controllers?: boolean;
+  /**
+   * Run the simulated API servers in a child process (scripts/kube-sim-process.ts) rather than
+   * this one: each cluster then costs this process one end of its connections, not both, which
+   * large fleets need to stay under the open-file limit (default: in this process).
+   */
+  simulatorProcess?: boolean;
 }
 
 /** Counts over the fleet's agents. */
@@ -87,14 +95,14 @@ export function simulatedCluster(i: number, prefix = '') {
  */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const sim = await startKubeSim();
+  const sim = options.simulatorProcess ? await simulatorProcess() : await inProcessSimulator();
   const agents: RunningAgent[] = [];
   // Unreferenced: an embedding process (the demo, a benchmark) exits when its own work is done.
   const sleep = timerSleep({ unref: true });
   let stopped = false;
-  const startOne = (i: number): RunningAgent => {
+  const startOne = async (i: number): Promise<RunningAgent> => {
     const spec = simulatedCluster(i, options.namePrefix);
-    const cluster = sim.addCluster(spec.name, {
+    const kubeconfig = await sim.addCluster(spec.name, {
       version: spec.version,
       nodes: spec.nodes,
       ...(options.controllers === false ? {} : { controllers: {} }),
@@ -107,7 +115,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       clusterName: spec.name,
       labels,
       registrationToken: () => Promise.resolve(options.token),
-      kubeConfig: loadKubeConfig(cluster.kubeconfigYaml()),
+      kubeConfig: loadKubeConfig(kubeconfig),
       store: memoryCredentialStore(),
       sleep,
     });
@@ -127,7 +135,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const ramp = (async () => {
     for (let i = 0; i < options.clusters && !stopped; i++) {
       while (!stopped && joining() >= MAX_JOINING) await sleep(20, new AbortController().signal);
-      if (!stopped) agents.push(startOne(i));
+      if (!stopped) agents.push(await startOne(i));
     }
   })();
 
@@ -186,6 +194,60 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       await Promise.all(agents.map((a) => a.stop()));
       await sim.close();
     },
+  };
+}
+
+/** What the fleet needs of a simulator: add a cluster (its kubeconfig), close. */
+interface Simulator {
+  addCluster(name: string, options: SimClusterOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function inProcessSimulator(): Promise<Simulator> {
+  const sim = await startKubeSim();
+  return {
+    addCluster: (name, options) => Promise.resolve(sim.addCluster(name, options).kubeconfigYaml()),
+    close: () => sim.close(),
+  };
+}
+
+/** kube-sim in a child process, driven over IPC (see scripts/kube-sim-process.ts). */
+async function simulatorProcess(): Promise<Simulator> {
+  const child = fork(join(__dirname, 'kube-sim-process.ts'), [], {
+    execArgv: ['-r', '@swc-node/register'],
+    env: { ...process.env, SWC_NODE_PROJECT: process.env['SWC_NODE_PROJECT'] ?? 'tsconfig.json' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, { resolve: (k: string) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the kube-sim process exited (${code})`)));
+    child.on(
+      'message',
+      (m: { ready?: boolean; id?: number; kubeconfig?: string; error?: string }) => {
+        if (m.ready) return resolve();
+        const waiter = m.id === undefined ? undefined : pending.get(m.id);
+        if (!waiter || m.id === undefined) return;
+        pending.delete(m.id);
+        if (m.error !== undefined) waiter.reject(new Error(m.error));
+        else waiter.resolve(m.kubeconfig ?? '');
+      },
+    );
+  });
+  return {
+    addCluster: (name, options) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        child.send({ id, name, options });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
   };
 }
 

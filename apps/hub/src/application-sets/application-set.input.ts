@@ -1,3 +1,4 @@
+import { HealthStatus, SyncStatus } from './application-delivery.model';
 import { Field, ID, InputType } from '@nestjs/graphql';
 
 @InputType()
@@ -20,4 +21,14 @@ export class ApplicationFilter {
   selector?: string | null;
   @Field(() => String, { nullable: true, description: 'Part of the Application name.' })
   search?: string | null;
+  @Field(() => SyncStatus, {
+    nullable: true,
+    description: 'Sync status its cluster reports (not reported yet counts as Unknown).',
+  })
+  sync?: SyncStatus | null;
+  @Field(() => HealthStatus, {
+    nullable: true,
+    description: 'Health its cluster reports (not reported yet counts as Unknown).',
+  })
+  health?: HealthStatus | null;
 }

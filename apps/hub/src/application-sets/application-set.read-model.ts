@@ -84,6 +84,10 @@ export interface ApplicationQuery {
   /** A label selector on the Application's cluster. */
   selector?: string;
   search?: string;
+  /** Reported sync status; an Application not reported yet counts as Unknown. */
+  sync?: string;
+  /** Reported health; an Application not reported yet counts as Unknown. */
+  health?: string;
 }
 
 const SETS = liveTarget(applicationSetsProjection).table('application_sets');
@@ -178,6 +182,7 @@ export class ApplicationSetReadModel {
     const { where, params } = applicationWhere(query);
     const total = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${APPS} a LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id
+       LEFT JOIN ${DELIVERIES} d ON d.application_id = a.id AND d.cluster_id = a.cluster_id
        WHERE ${where}`,
       params,
     );
@@ -270,6 +275,14 @@ function applicationWhere(query: ApplicationQuery): { where: string; params: unk
   if (query.search) {
     params.push(like(query.search));
     conditions.push(`a.name ILIKE $${params.length}`);
+  }
+  if (query.sync !== undefined) {
+    params.push(query.sync);
+    conditions.push(`coalesce(d.sync, 'Unknown') = $${params.length}`);
+  }
+  if (query.health !== undefined) {
+    params.push(query.health);
+    conditions.push(`coalesce(d.health, 'Unknown') = $${params.length}`);
   }
   return { where: conditions.join(' AND '), params };
 }

@@ -55,6 +55,8 @@ export class ApplicationResolver {
         ...(filter?.clusterId != null ? { clusterId: filter.clusterId } : {}),
         ...(filter?.selector != null ? { selector: filter.selector } : {}),
         ...(filter?.search != null ? { search: filter.search } : {}),
+        ...(filter?.sync != null ? { sync: filter.sync } : {}),
+        ...(filter?.health != null ? { health: filter.health } : {}),
       },
       page.first + 1,
       page.after,

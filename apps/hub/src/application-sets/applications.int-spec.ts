@@ -484,5 +484,26 @@ describe('Applications and previews through GraphQL', () => {
     // Another tenant sees none of it.
     const other = await hub.graphql(DELIVERY, { id }, users.mallory);
     expect(code(other)).toBe('NOT_FOUND');
+
+    // Filtered by what clusters report: not reported yet counts as Unknown.
+    const LIST = `query($filter: ApplicationFilter) { applications(filter: $filter, first: 100) {
+      totalCount edges { node { name } } } }`;
+    const names = async (filter: Record<string, unknown>, token = users.alice) =>
+      data<{ totalCount: number; edges: { node: { name: string } }[] }>(
+        await hub.graphql(LIST, { filter }, token),
+        'applications',
+      );
+    const all = await names({});
+    expect(await names({ health: 'Degraded' })).toEqual({
+      totalCount: 1,
+      edges: [{ node: { name: 'a-eu-prod-web' } }],
+    });
+    expect(await names({ sync: 'OutOfSync', health: 'Degraded' })).toMatchObject({ totalCount: 1 });
+    expect((await names({ sync: 'Synced' })).totalCount).toBe(0);
+    expect((await names({ health: 'Unknown' })).totalCount).toBe(all.totalCount - 1);
+    // Another tenant filtering on the same health finds nothing of team-a's.
+    expect((await names({ health: 'Degraded' }, users.mallory)).totalCount).toBe(0);
+    const bad = await hub.graphql(LIST, { filter: { health: 'Great' } }, users.alice);
+    expect(JSON.stringify(bad.body.errors)).toContain('Great');
   });
 });

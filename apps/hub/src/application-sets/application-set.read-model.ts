@@ -9,6 +9,7 @@ import {
   type ApplicationSetStatusRow,
 } from '@flotilla/projections';
 import type { Pool } from 'pg';
+import type { ApplicationCountRow } from '../clusters/fleet-summary';
 import { labelSelectorSql } from '../clusters/label-selector.sql';
 import { PG_POOL } from '../infra/tokens';
 import { isUuid } from './application-set.service';
@@ -119,6 +120,28 @@ const like = (search: string) => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}
 @Injectable()
 export class ApplicationSetReadModel {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /**
+   * Live Applications of `tenants` counted by ApplicationSet and reported sync and health (not
+   * reported yet: Unknown), and by the value of the cluster label `groupBy` when given.
+   */
+  async applicationCounts(tenants: string[], groupBy?: string): Promise<ApplicationCountRow[]> {
+    const { rows } = await this.pool.query<ApplicationCountRow & { n: string }>(
+      `SELECT a.tenant, a.application_set_id AS "applicationSetId",
+              s.name AS "applicationSetName",
+              ${groupBy === undefined ? 'NULL' : 'c.labels ->> $2'} AS "group",
+              coalesce(d.sync, 'Unknown') AS sync, coalesce(d.health, 'Unknown') AS health,
+              count(*) AS n
+         FROM ${APPS} a
+         JOIN ${SETS} s ON s.id = a.application_set_id
+         LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id
+         LEFT JOIN ${DELIVERIES} d ON d.application_id = a.id AND d.cluster_id = a.cluster_id
+        WHERE a.tenant = ANY($1::text[])
+        GROUP BY 1, 2, 3, 4, 5, 6`,
+      groupBy === undefined ? [tenants] : [tenants, groupBy],
+    );
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
 
   /** The live ApplicationSet with this id, or null. */
   async getSet(id: string): Promise<ApplicationSetRow | null> {

@@ -505,5 +505,44 @@ describe('Applications and previews through GraphQL', () => {
     expect((await names({ health: 'Degraded' }, users.mallory)).totalCount).toBe(0);
     const bad = await hub.graphql(LIST, { filter: { health: 'Great' } }, users.alice);
     expect(JSON.stringify(bad.body.errors)).toContain('Great');
+
+    // The fleet summary counts them: overall, per ApplicationSet, and per region.
+    const SUMMARY = `{ fleetSummary(groupBy: "region") {
+      overall { applications { total byHealth { status count } bySync { status count } } }
+      applicationSets { name tenant applications { total byHealth { status count } } }
+      groups { value clusters applications { total byHealth { status count } } } } }`;
+    const summary = async (token: string) =>
+      data<{
+        overall: { applications: Counts & { bySync: { status: string; count: number }[] } };
+        applicationSets: { name: string; tenant: string; applications: Counts }[];
+        groups: { value: string | null; clusters: number; applications: Counts }[];
+      }>(await hub.graphql(SUMMARY, {}, token), 'fleetSummary');
+    type Counts = { total: number; byHealth: { status: string; count: number }[] };
+    const health = (c: Counts) =>
+      Object.fromEntries(c.byHealth.filter((h) => h.count > 0).map((h) => [h.status, h.count]));
+    const mine = await summary(users.alice);
+    expect(mine.overall.applications.total).toBe(4);
+    expect(health(mine.overall.applications)).toEqual({ Degraded: 1, Unknown: 3 });
+    expect(mine.overall.applications.bySync.map((b) => b.status)).toEqual([
+      'Synced',
+      'OutOfSync',
+      'Unknown',
+    ]);
+    expect(
+      mine.applicationSets.map((a) => [a.name, a.applications.total, health(a.applications)]),
+    ).toEqual([
+      ['api', 1, { Unknown: 1 }],
+      ['web', 3, { Degraded: 1, Unknown: 2 }],
+    ]);
+    expect(
+      mine.groups.map((g) => [g.value, g.clusters, g.applications.total, health(g.applications)]),
+    ).toEqual([
+      ['eu', 2, 3, { Degraded: 1, Unknown: 2 }],
+      ['us', 1, 1, { Unknown: 1 }],
+    ]);
+    // Another tenant's summary holds only its own ApplicationSet.
+    const theirs = await summary(users.mallory);
+    expect(theirs.applicationSets.map((a) => a.name)).toEqual(['shop']);
+    expect(health(theirs.overall.applications)).toEqual({ Unknown: 1 });
   });
 });

@@ -1,3 +1,4 @@
+import { HealthStatus, SyncStatus } from '../application-sets/application-delivery.model';
 import {
   Field,
   Float,
@@ -122,6 +123,30 @@ export class VersionCount {
   @Field(() => Int) count!: number;
 }
 
+@ObjectType()
+export class SyncCount {
+  @Field(() => SyncStatus) status!: SyncStatus;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType()
+export class HealthCount {
+  @Field(() => HealthStatus) status!: HealthStatus;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType({
+  description:
+    'Live Applications by what their clusters report (not reported yet counts as Unknown).',
+})
+export class ApplicationCounts {
+  @Field(() => Int) total!: number;
+  @Field(() => [SyncCount], { description: 'Every sync status, zero counts included.' })
+  bySync!: SyncCount[];
+  @Field(() => [HealthCount], { description: 'Every health status, zero counts included.' })
+  byHealth!: HealthCount[];
+}
+
 @ObjectType({ description: 'Cluster counts of one tenant, or of the whole visible fleet.' })
 export class FleetCounts {
   @Field(() => Int) clusters!: number;
@@ -129,6 +154,8 @@ export class FleetCounts {
   byConnectivity!: ConnectivityCount[];
   @Field(() => [VersionCount]) byKubernetesVersion!: VersionCount[];
   @Field(() => [VersionCount]) byKubernetesMinor!: VersionCount[];
+  @Field(() => ApplicationCounts, { description: 'The Applications on these clusters.' })
+  applications!: ApplicationCounts;
 }
 
 @ObjectType()
@@ -136,10 +163,35 @@ export class TenantFleetCounts extends FleetCounts {
   @Field(() => String) tenant!: string;
 }
 
+@ObjectType({ description: 'Counts of the clusters that carry one value of the grouping label.' })
+export class GroupFleetCounts extends FleetCounts {
+  @Field(() => String, {
+    nullable: true,
+    description: 'The label value; null for the clusters that do not carry the label.',
+  })
+  value!: string | null;
+}
+
+@ObjectType({ description: "One ApplicationSet's Applications by reported sync and health." })
+export class ApplicationSetFleetCounts {
+  @Field(() => ID) applicationSetId!: string;
+  @Field(() => String) tenant!: string;
+  @Field(() => String) name!: string;
+  @Field(() => ApplicationCounts) applications!: ApplicationCounts;
+}
+
 @ObjectType({ description: 'Counts over the live clusters you may see, overall and per tenant.' })
 export class FleetSummary {
   @Field(() => FleetCounts) overall!: FleetCounts;
   @Field(() => [TenantFleetCounts]) tenants!: TenantFleetCounts[];
+  @Field(() => [ApplicationSetFleetCounts], { description: 'By tenant and name.' })
+  applicationSets!: ApplicationSetFleetCounts[];
+  @Field(() => [GroupFleetCounts], {
+    nullable: true,
+    description:
+      'With `groupBy`: one entry per value of that cluster label (sorted; clusters without it last, as null).',
+  })
+  groups!: GroupFleetCounts[] | null;
 }
 
 @ObjectType({ description: 'Something happened to a cluster (one event of its stream).' })

@@ -12,6 +12,7 @@ import {
 import {
   compileLabelSelector,
   DomainError,
+  labelKeyErrors,
   parseLabelSelector,
   type ClusterLabels,
 } from '@flotilla/domain';
@@ -39,6 +40,7 @@ import {
 } from './cluster.model';
 import { KubeconfigClusterService } from './kubeconfig-cluster.service';
 import { ClusterService, type ClusterRow } from './cluster.service';
+import { ApplicationSetReadModel } from '../application-sets/application-set.read-model';
 import { fleetSummaryOf } from './fleet-summary';
 import { FleetRuntime } from './fleet-runtime';
 
@@ -54,6 +56,7 @@ export class ClusterResolver {
     private readonly feed: ClusterChangeFeed,
     private readonly kubeconfigs: KubeconfigClusterService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly applications: ApplicationSetReadModel,
   ) {}
 
   @Access('authenticated')
@@ -106,14 +109,36 @@ export class ClusterResolver {
 
   @Access('authenticated')
   @Query(() => FleetSummary, {
-    description: 'Cluster counts by connectivity and Kubernetes version, overall and per tenant.',
+    description:
+      'Cluster counts by connectivity and Kubernetes version, and Application counts by reported ' +
+      'sync and health: overall, per tenant, per ApplicationSet, and per value of a cluster label.',
   })
   async fleetSummary(
     @Context() context: RequestContext,
     @Args('tenant', { type: () => String, nullable: true }) tenant: string | null,
+    @Args('groupBy', {
+      type: () => String,
+      nullable: true,
+      description: 'A cluster label key (e.g. region): adds `groups`, one per value.',
+    })
+    groupBy: string | null | undefined,
   ): Promise<FleetSummary> {
+    if (groupBy != null) {
+      const problems = labelKeyErrors(groupBy);
+      if (problems.length > 0)
+        throw new DomainError(
+          'BAD_USER_INPUT',
+          `groupBy: ${JSON.stringify(groupBy)} is not a label key: ${problems.join('; ')}`,
+          'groupBy',
+        );
+    }
     const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
-    return fleetSummaryOf(tenants, await this.service.counts(tenants));
+    const by = groupBy ?? undefined;
+    const [clusters, applications] = await Promise.all([
+      this.service.counts(tenants, by),
+      this.applications.applicationCounts(tenants, by),
+    ]);
+    return fleetSummaryOf(tenants, clusters, applications, by !== undefined);
   }
 
   @Access({

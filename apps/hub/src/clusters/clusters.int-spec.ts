@@ -218,6 +218,38 @@ describe('clusters through GraphQL', () => {
     });
   });
 
+  it('groups the summary by a cluster label, clusters without it as null, only what the caller sees', async () => {
+    const GROUPED = `query($groupBy: String) { fleetSummary(groupBy: $groupBy) {
+      groups { value clusters byConnectivity { connectivity count } applications { total } } } }`;
+    const groups = async (groupBy: string | null, token = users.root) =>
+      (
+        (await hub.graphql(GROUPED, { groupBy }, token)).body.data?.['fleetSummary'] as {
+          groups: { value: string | null; clusters: number; applications: { total: number } }[];
+        }
+      ).groups;
+    expect(
+      (await groups('region')).map((g) => [g.value, g.clusters, g.applications.total]),
+    ).toEqual([
+      ['eu', 3, 0],
+      ['us', 1, 0],
+      [null, 1, 0],
+    ]);
+    expect((await groups('canary')).map((g) => [g.value, g.clusters])).toEqual([
+      ['true', 1],
+      [null, 4],
+    ]);
+    expect(await groups(null)).toBeNull();
+    // team-b's admin groups only team-b's clusters.
+    expect((await groups('region', users.mallory)).map((g) => [g.value, g.clusters])).toEqual([
+      ['eu', 1],
+    ]);
+    const bad = await hub.graphql(GROUPED, { groupBy: 'not a key!' }, users.root);
+    expect(bad.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'groupBy',
+    });
+  });
+
   it('streams changes over graphql-ws to authorised subscribers only, and deregistration revokes the credential at once', async () => {
     const client = (token: string | null) =>
       createClient({

@@ -11,6 +11,10 @@ export interface DesiredWaiterOptions {
   /** Delays between reconnect attempts of the LISTEN connection (ms). */
   reconnectDelaysMs?: readonly number[];
   onError?: (err: Error) => void;
+  /** Called for each notification: that cluster's desired state may have changed. */
+  onNotify?: (clusterId: string) => void;
+  /** Called when notifications may have been missed (the connection was lost, or is back). */
+  onReset?: () => void;
 }
 
 type Waker = (outcome: WaitOutcome) => void;
@@ -58,6 +62,11 @@ export class DesiredWaiter {
     });
   }
 
+  /** Whether notifications are being received now (what they say can be relied on). */
+  get listening(): boolean {
+    return this.client !== undefined && !this.stopped;
+  }
+
   /** How many long-polls are waiting (for metrics and tests). */
   get waiting(): number {
     let n = 0;
@@ -87,7 +96,9 @@ export class DesiredWaiter {
   private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.options.databaseUrl });
     client.on('notification', (msg) => {
-      if (msg.channel === DESIRED_CHANNEL && msg.payload) this.wake(msg.payload);
+      if (msg.channel !== DESIRED_CHANNEL || !msg.payload) return;
+      this.options.onNotify?.(msg.payload);
+      this.wake(msg.payload);
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
@@ -101,6 +112,7 @@ export class DesiredWaiter {
   private lost(client: Client, err: Error): void {
     if (this.stopped || this.client !== client) return;
     this.client = undefined;
+    this.options.onReset?.();
     this.options.onError?.(err);
     client.end().catch(() => undefined);
     const delays = this.options.reconnectDelaysMs ?? [100, 500, 1000, 2000, 5000];
@@ -110,7 +122,10 @@ export class DesiredWaiter {
       this.attempt += 1;
       setTimeout(() => {
         this.connect().then(
-          () => this.wakeAll(),
+          () => {
+            this.options.onReset?.();
+            this.wakeAll();
+          },
           (e: unknown) => {
             this.options.onError?.(e instanceof Error ? e : new Error(String(e)));
             retry();

@@ -183,6 +183,8 @@ describe('delivery over the agent protocol', () => {
     expect(woken.status).toBe(200);
     expect(woken.body.revision).not.toBe(revision);
     expect(woken.body.applications[0].bundleId).toBe(bundleOf(3));
+    // Heartbeats name revisions from memory; the same notice that woke the poll renewed it.
+    expect((await heartbeat(hub, east.credential)).body.desiredRevision).toBe(woken.body.revision);
   });
 
   it('checks the query, naming the field', async () => {

@@ -11,7 +11,12 @@ import type {
   StatusRequest,
   StatusResponse,
 } from '@flotilla/contracts';
-import { DesiredStateReader, DesiredWaiter, StatusRecorder } from '@flotilla/delivery';
+import {
+  DesiredStateReader,
+  DesiredWaiter,
+  RevisionCache,
+  StatusRecorder,
+} from '@flotilla/delivery';
 import { DomainError } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import type { FlotillaEvent } from '@flotilla/projections';
@@ -38,6 +43,8 @@ export class DeliveryProtocolService implements OnModuleInit, BeforeApplicationS
   readonly reader: DesiredStateReader;
   private readonly waiter: DesiredWaiter;
   private readonly recorder: StatusRecorder;
+  /** Heartbeats name the revision from memory: no Postgres read per heartbeat. */
+  private readonly revisions: RevisionCache;
 
   constructor(
     @Inject(HUB_CONFIG) config: HubConfig,
@@ -52,7 +59,13 @@ export class DeliveryProtocolService implements OnModuleInit, BeforeApplicationS
       safetyRecheckMs: 30_000,
       onError: (err) =>
         logger.warn({ err: err.message }, 'desired-state notifications interrupted; reconnecting'),
+      onNotify: (clusterId) => this.revisions.notify(clusterId),
+      onReset: () => this.revisions.reset(),
     });
+    this.revisions = new RevisionCache(
+      (clusterId) => this.reader.revision(clusterId),
+      () => this.waiter.listening,
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -119,8 +132,8 @@ export class DeliveryProtocolService implements OnModuleInit, BeforeApplicationS
     });
   }
 
-  /** The revision a heartbeat answer carries. */
+  /** The revision a heartbeat answer carries (from memory while notifications arrive). */
   revision(clusterId: string): Promise<string> {
-    return this.reader.revision(clusterId);
+    return this.revisions.get(clusterId);
   }
 }

@@ -215,3 +215,4 @@ export {
   type ResourceRefValue,
   type SyncStatusCode,
 } from './delivery/delivery.events';
+export { CLUSTER_SCOPED_KINDS } from './delivery/cluster-scoped-kinds';

@@ -1,31 +1,5 @@
-import type { DeploymentRequest, TenantPolicy } from '@flotilla/domain';
+import { CLUSTER_SCOPED_KINDS, type DeploymentRequest, type TenantPolicy } from '@flotilla/domain';
 import type { ManifestObject } from './manifest-documents';
-
-/** Built-in cluster-scoped kinds, by `group/kind` (`''` is the core group). */
-const CLUSTER_SCOPED = new Set([
-  '/Namespace',
-  '/Node',
-  '/PersistentVolume',
-  '/ComponentStatus',
-  'rbac.authorization.k8s.io/ClusterRole',
-  'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-  'apiregistration.k8s.io/APIService',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'storage.k8s.io/StorageClass',
-  'storage.k8s.io/CSIDriver',
-  'storage.k8s.io/CSINode',
-  'storage.k8s.io/VolumeAttachment',
-  'scheduling.k8s.io/PriorityClass',
-  'node.k8s.io/RuntimeClass',
-  'networking.k8s.io/IngressClass',
-  'certificates.k8s.io/CertificateSigningRequest',
-  'flowcontrol.apiserver.k8s.io/FlowSchema',
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
-]);
 
 const asRecord = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -82,7 +56,7 @@ export function bundlePolicyViolation(
     const metadata = asRecord(object.metadata);
     const name = typeof metadata?.name === 'string' ? metadata.name : '';
     const key = `${group}/${kind}`;
-    const namespaced = !CLUSTER_SCOPED.has(key) && !customClusterScoped.has(key);
+    const namespaced = !CLUSTER_SCOPED_KINDS.has(key) && !customClusterScoped.has(key);
     const own = typeof metadata?.namespace === 'string' ? metadata.namespace : '';
     const namespace = namespaced ? own || destination.namespace : destination.namespace;
     const decision = policy.checkDeployment({

@@ -9,6 +9,7 @@ import {
   type ApplicationSetStatusRow,
 } from '@flotilla/projections';
 import type { Pool } from 'pg';
+import { CLUSTER_SCOPED_KINDS } from '@flotilla/domain';
 import type { ApplicationCountRow } from '../clusters/fleet-summary';
 import { labelSelectorSql } from '../clusters/label-selector.sql';
 import { PG_POOL } from '../infra/tokens';
@@ -91,6 +92,41 @@ export interface ApplicationQuery {
   health?: string;
 }
 
+/** Filters of the deployed objects list, as validated GraphQL input. */
+export interface ResourceQuery {
+  tenants: string[];
+  kind: string;
+  group?: string;
+  namespace?: string;
+  name?: string;
+  selector?: string;
+}
+
+/** Where a page of objects ends: tenant, Application name and id, group, kind, namespace, name. */
+export type ResourceCursor = [string, string, string, string, string, string, string];
+
+/** One object an Application deploys, with the cluster's report of it when it has a problem. */
+export interface ResourceRow {
+  application_id: string;
+  tenant: string;
+  app_name: string;
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  problem: {
+    group: string;
+    version: string;
+    kind: string;
+    namespace: string;
+    name: string;
+    sync: string;
+    health: string | null;
+    message: string;
+  } | null;
+}
+
 const SETS = liveTarget(applicationSetsProjection).table('application_sets');
 const APPS = liveTarget(applicationsProjection).table('applications');
 const CLUSTERS = liveTarget(clustersProjection).table('clusters');
@@ -141,6 +177,96 @@ export class ApplicationSetReadModel {
       groupBy === undefined ? [tenants] : [tenants, groupBy],
     );
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+
+  /**
+   * Objects the live Applications of `query.tenants` put on their clusters, from the bundles
+   * they run: each distinct bundle is expanded once, then joined to the Applications running it.
+   * Ordered by tenant, Application name and id, then group, kind, namespace and name.
+   */
+  async listResources(
+    query: ResourceQuery,
+    first: number,
+    after?: ResourceCursor,
+  ): Promise<{ rows: ResourceRow[]; totalCount: number }> {
+    const params: unknown[] = [query.tenants, query.kind, [...CLUSTER_SCOPED_KINDS]];
+    const appConditions = [
+      'NOT d.deleted',
+      'd.bundle_id IS NOT NULL',
+      'd.tenant = ANY($1::text[])',
+    ];
+    if (query.selector !== undefined) {
+      const s = labelSelectorSql(query.selector, 'c.labels', params.length + 1);
+      appConditions.push(`c.id IS NOT NULL AND ${s.sql}`);
+      params.push(...s.params);
+    }
+    const objConditions: string[] = [];
+    for (const [column, value] of [
+      ['o."group"', query.group],
+      ['o.namespace', query.namespace],
+      ['o.name', query.name],
+    ] as const) {
+      if (value === undefined) continue;
+      params.push(value);
+      objConditions.push(`${column} = $${params.length}`);
+    }
+    const base = `
+      WITH apps AS (
+        SELECT d.application_id, d.cluster_id, d.tenant, a.name AS app_name, d.namespace AS dest,
+               d.bundle_id, d.problems
+          FROM ${DELIVERIES} d
+          JOIN ${APPS} a ON a.id = d.application_id
+          LEFT JOIN ${CLUSTERS} c ON c.id = d.cluster_id
+         WHERE ${appConditions.join(' AND ')}),
+      expanded AS (
+        SELECT b.id AS bundle_id, m->>'apiVersion' AS api_version, m->>'kind' AS kind,
+               m->'metadata'->>'name' AS name, m->'metadata'->>'namespace' AS own_namespace
+          FROM bundles b CROSS JOIN LATERAL jsonb_array_elements(b.manifests) m
+         WHERE b.id IN (SELECT DISTINCT bundle_id FROM apps) AND m->>'kind' = $2),
+      o AS (
+        SELECT apps.application_id, apps.tenant, apps.app_name, apps.problems, e.kind, e.name,
+               CASE WHEN position('/' in e.api_version) > 0
+                    THEN split_part(e.api_version, '/', 1) ELSE '' END AS "group",
+               CASE WHEN position('/' in e.api_version) > 0
+                    THEN split_part(e.api_version, '/', 2) ELSE e.api_version END AS version,
+               e.own_namespace, apps.dest
+          FROM apps JOIN expanded e USING (bundle_id)),
+      r AS (
+        SELECT o.*, CASE
+                 WHEN (o."group" || '/' || o.kind) = ANY($3::text[]) THEN ''
+                 ELSE coalesce(o.own_namespace, o.dest) END AS namespace
+          FROM o)
+      SELECT * FROM r o ${objConditions.length ? `WHERE ${objConditions.join(' AND ')}` : ''}`;
+    const total = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM (${base}) x`,
+      params,
+    );
+    const n = params.length;
+    const cursor = after ?? ['', '', '00000000-0000-0000-0000-000000000000', '', '', '', ''];
+    const { rows } = await this.pool.query<ResourceRow>(
+      `SELECT application_id, tenant, app_name, "group", version, kind, namespace, name,
+              (SELECT p FROM jsonb_array_elements(coalesce(x.problems, '[]'::jsonb)) p
+                WHERE p->>'group' = x."group" AND p->>'kind' = x.kind
+                  AND p->>'namespace' = x.namespace AND p->>'name' = x.name LIMIT 1) AS problem
+         FROM (${base}) x
+        WHERE (tenant, app_name, application_id, "group", kind, namespace, name)
+            > ($${n + 1}, $${n + 2}, $${n + 3}::uuid, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7})
+        ORDER BY tenant, app_name, application_id, "group", kind, namespace, name
+        LIMIT $${n + 8}`,
+      [...params, ...cursor, first],
+    );
+    return { rows, totalCount: Number(total.rows[0]?.n ?? 0) };
+  }
+
+  /** Live Applications by id (one statement). */
+  async getApplications(ids: readonly string[]): Promise<ApplicationRow[]> {
+    const valid = [...new Set(ids)].filter(isUuid);
+    if (valid.length === 0) return [];
+    const { rows } = await this.pool.query<ApplicationRow>(
+      `${APP_SELECT} WHERE a.id = ANY($1::uuid[])`,
+      [valid],
+    );
+    return rows;
   }
 
   /** The live ApplicationSet with this id, or null. */

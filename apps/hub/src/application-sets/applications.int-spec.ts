@@ -545,4 +545,151 @@ describe('Applications and previews through GraphQL', () => {
     expect(theirs.applicationSets.map((a) => a.name)).toEqual(['shop']);
     expect(health(theirs.overall.applications)).toEqual({ Unknown: 1 });
   });
+
+  it('lists which Applications put which objects on which clusters, only within your tenants', async () => {
+    const pool = poolOf(hub);
+    const bundle = 'c'.repeat(64);
+    await pool.query(
+      `INSERT INTO bundles (id, manifests, object_count, size_bytes) VALUES ($1, $2, 3, 100)
+       ON CONFLICT DO NOTHING`,
+      [
+        bundle,
+        JSON.stringify([
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'other' } },
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } },
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRole',
+            metadata: { name: 'reader' },
+          },
+        ]),
+      ],
+    );
+    const render = async (app: string, clusterName: string, tenant: string) => {
+      const id = apps[app]!;
+      const { rows } = await pool.query<{ digest: string }>(
+        'SELECT digest FROM applications_v1 WHERE id = $1',
+        [id],
+      );
+      const events: DeliveryEvent[] = [
+        {
+          type: 'ApplicationRendered',
+          data: {
+            clusterId: clusters[clusterName]!,
+            digest: rows[0]!.digest,
+            targetRevision: 'v1',
+            commit: 'd'.repeat(40),
+            bundleId: bundle,
+            sourceType: 'Directory',
+            objectCount: 3,
+            namespace: 'web',
+            prune: true,
+            selfHeal: false,
+          },
+        },
+        {
+          type: 'ApplicationStatusChanged',
+          data: {
+            clusterId: clusters[clusterName]!,
+            commit: 'd'.repeat(40),
+            bundleId: bundle,
+            sync: 'Synced',
+            health: 'Progressing',
+            message: '',
+            resourceCount: 3,
+            problems: [
+              {
+                group: 'apps',
+                version: 'v1',
+                kind: 'Deployment',
+                namespace: 'web',
+                name: 'web',
+                sync: 'Synced',
+                health: 'Progressing',
+                message: 'rollout in progress',
+              },
+            ],
+            observedAt: '2026-11-29T02:00:00.000Z',
+            reporter: 'agent',
+          },
+        },
+      ];
+      await storeOf(hub).append(deliveryStream(id), 'any', events, {
+        actor: 'system:renderer',
+        tenantId: tenant,
+      });
+    };
+    await render('a-us-prod-web', 'a-us-prod', 'team-a');
+    await render('b-eu-prod-shop', 'b-eu-prod', 'team-b');
+    await settle(hub);
+    const RESOURCES = `query($filter: ResourceFilter!, $first: Int, $after: String) {
+      resources(filter: $filter, first: $first, after: $after) { totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { node { group version kind namespace name problem { health message }
+          application { name cluster { name } } } } } }`;
+    type Page = {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      edges: {
+        node: {
+          group: string;
+          version: string;
+          kind: string;
+          namespace: string;
+          name: string;
+          problem: { health: string; message: string } | null;
+          application: { name: string; cluster: { name: string } };
+        };
+      }[];
+    };
+    const resources = async (filter: Record<string, unknown>, token = users.alice, more = {}) =>
+      data<Page>(await hub.graphql(RESOURCES, { filter, ...more }, token), 'resources');
+    const roles = await resources({ kind: 'ClusterRole' });
+    expect(roles.edges.map((e) => e.node)).toEqual([
+      {
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        kind: 'ClusterRole',
+        namespace: '',
+        name: 'reader',
+        problem: null,
+        application: { name: 'a-us-prod-web', cluster: { name: 'a-us-prod' } },
+      },
+    ]);
+    // The Deployment lands in the destination namespace, and carries what the cluster reports.
+    const deployments = await resources({ kind: 'Deployment', selector: 'region=us' });
+    expect(deployments.edges.map((e) => [e.node.namespace, e.node.problem])).toEqual([
+      ['web', { health: 'Progressing', message: 'rollout in progress' }],
+    ]);
+    expect((await resources({ kind: 'Deployment', selector: 'region=eu' })).totalCount).toBe(0);
+    expect(
+      (await resources({ kind: 'ConfigMap', namespace: 'other', name: 'cfg' })).totalCount,
+    ).toBe(1);
+    expect((await resources({ kind: 'ConfigMap', namespace: 'web' })).totalCount).toBe(0);
+    // The other tenant sees only its own Application's objects; the first only its own.
+    const theirs = await resources({ kind: 'ClusterRole' }, users.mallory);
+    expect(theirs.edges.map((e) => e.node.application.name)).toEqual(['b-eu-prod-shop']);
+    expect(
+      (await resources({ kind: 'ClusterRole', tenant: 'team-b' }, users.alice)).totalCount,
+    ).toBe(0);
+    // Pages follow the cursor; bad input names the field.
+    const first = await resources({ kind: 'ClusterRole' }, users.root, { first: 1 });
+    expect(first).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true } });
+    const second = await resources({ kind: 'ClusterRole' }, users.root, {
+      first: 1,
+      after: first.pageInfo.endCursor,
+    });
+    expect([...first.edges, ...second.edges].map((e) => e.node.application.name)).toEqual([
+      'a-us-prod-web',
+      'b-eu-prod-shop',
+    ]);
+    const bad = await hub.graphql(RESOURCES, { filter: { kind: ' ' } }, users.alice);
+    expect(bad.body.errors?.[0]?.extensions).toMatchObject({ field: 'filter.kind' });
+    const badCursor = await hub.graphql(
+      RESOURCES,
+      { filter: { kind: 'ClusterRole' }, after: 'nope' },
+      users.alice,
+    );
+    expect(badCursor.body.errors?.[0]?.extensions).toMatchObject({ field: 'after' });
+  });
 });

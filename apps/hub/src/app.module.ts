@@ -23,6 +23,7 @@ import { AgentProtocolService } from './agent-protocol/agent-protocol.service';
 import { DeliveryProtocolService } from './agent-protocol/delivery-protocol.service';
 import { FleetRuntime } from './clusters/fleet-runtime';
 import { ClusterChangeFeed } from './clusters/cluster-change.feed';
+import { ApplicationStatusFeed } from './application-sets/application-status.feed';
 import { ClusterResolver } from './clusters/cluster.resolver';
 import { ClusterService } from './clusters/cluster.service';
 import { KubeconfigClusterService } from './clusters/kubeconfig-cluster.service';
@@ -86,6 +87,7 @@ export class AppModule {
         ApplicationSetReadModel,
         ApplicationSetResolver,
         ApplicationResolver,
+        ApplicationStatusFeed,
         ApplicationSetPreviewService,
         ApplicationSetPreviewResolver,
       ],

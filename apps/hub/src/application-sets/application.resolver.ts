@@ -1,6 +1,22 @@
 import { Inject } from '@nestjs/common';
-import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { applicationStream, deliveryStream, DomainError } from '@flotilla/domain';
+import {
+  Args,
+  Context,
+  ID,
+  Int,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
+import {
+  applicationStream,
+  compileLabelSelector,
+  deliveryStream,
+  DomainError,
+  parseLabelSelector,
+} from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import { Access } from '../auth/access.decorator';
 import { AuditEventConnection } from '../audit/audit-event.model';
@@ -19,6 +35,8 @@ import {
 import { HealthStatus, SyncStatus } from './application-delivery.model';
 import { Application, ApplicationConnection } from './application.model';
 import { DeployedResourceConnection, ResourceFilter } from './deployed-resource.model';
+import { ApplicationStatusFeed } from './application-status.feed';
+import { ApplicationStatusChange } from './application-status.model';
 import { visibleTenants } from './tenant-visibility';
 
 const cursorOf = (a: { tenant: string; name: string; id: string }) =>
@@ -56,7 +74,49 @@ export class ApplicationResolver {
     private readonly reads: ApplicationSetReadModel,
     private readonly tenants: TenantService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly statusFeed: ApplicationStatusFeed,
   ) {}
+
+  @Access('authenticated')
+  @Subscription(() => ApplicationStatusChange, {
+    description:
+      'Applications whose cluster reported a new status, as it commits; throttled: within each ' +
+      '`throttleMs` window an Application is sent once, with its latest status.',
+    resolve: (change: ApplicationStatusChange) => change,
+  })
+  applicationStatusChanged(
+    @Context() context: RequestContext,
+    @Args('tenant', { type: () => String, nullable: true }) tenant: string | null,
+    @Args('applicationSetId', { type: () => ID, nullable: true }) applicationSetId: string | null,
+    @Args('selector', {
+      type: () => String,
+      nullable: true,
+      description: 'A label selector on the cluster.',
+    })
+    selector: string | null,
+    @Args('health', { type: () => HealthStatus, nullable: true }) health: HealthStatus | null,
+    @Args('throttleMs', { type: () => Int, defaultValue: 1000 }) throttleMs: number,
+  ): AsyncGenerator<ApplicationStatusChange> {
+    if (!Number.isInteger(throttleMs) || throttleMs < 0 || throttleMs > 60_000)
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        'throttleMs: must be between 0 and 60000',
+        'throttleMs',
+      );
+    const authz = authzOf(context);
+    const matcher = selector
+      ? compileLabelSelector(parseLabelSelector(selector, 'selector'), { field: 'selector' })
+      : null;
+    return this.statusFeed.changes(
+      (c) =>
+        (tenant == null || c.tenant === tenant) &&
+        (applicationSetId == null || c.applicationSetId === applicationSetId) &&
+        (health == null || c.health === health) &&
+        authz.can('applications', 'get', objectOf(c)) &&
+        (matcher === null || matcher.matches(c.clusterLabels)),
+      throttleMs,
+    );
+  }
 
   @Access('authenticated')
   @Query(() => ApplicationConnection, {

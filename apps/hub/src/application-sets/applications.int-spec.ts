@@ -1,6 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
 import { createTenants, fleetTokens, issueToken, registerAgent } from '../testing/fleet-fixture';
 import { startTestHub, type TestHub } from '../testing/test-hub';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { ApplicationStatusFeed } from './application-status.feed';
 import { deliveryStream, type DeliveryEvent } from '@flotilla/domain';
 import {
   appendApplication,
@@ -691,5 +694,93 @@ describe('Applications and previews through GraphQL', () => {
       users.alice,
     );
     expect(badCursor.body.errors?.[0]?.extensions).toMatchObject({ field: 'after' });
+  });
+
+  it('streams status changes to subscribers who may see the Application, throttled to the latest', async () => {
+    const subscribe = (token: string, query: string) => {
+      const seen: unknown[] = [];
+      const client = createClient({
+        url: hub.url.replace('http', 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: true,
+      });
+      const stop = client.subscribe(
+        { query },
+        {
+          next: (m) => seen.push(m.data),
+          error: (e) => seen.push({ error: String((e as Error)?.message ?? JSON.stringify(e)) }),
+          complete: () => undefined,
+        },
+      );
+      return {
+        seen,
+        close: async () => {
+          stop();
+          await client.dispose();
+        },
+      };
+    };
+    const SUB = `subscription { applicationStatusChanged(selector: "region=eu", throttleMs: 300) {
+      name tenant clusterName sync health message } }`;
+    const alice = subscribe(users.alice, SUB);
+    const mallory = subscribe(users.mallory, SUB);
+    const feed = hub.app.get(ApplicationStatusFeed);
+    for (const until = Date.now() + 5_000; feed.subscribers < 2 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(feed.subscribers).toBe(2);
+    const report = (
+      app: string,
+      cluster: string,
+      health: 'Progressing' | 'Healthy',
+    ): DeliveryEvent => ({
+      type: 'ApplicationStatusChanged',
+      data: {
+        clusterId: clusters[cluster]!,
+        commit: 'e'.repeat(40),
+        bundleId: 'f'.repeat(64),
+        sync: 'Synced',
+        health,
+        message: health === 'Healthy' ? '' : 'rolling out',
+        resourceCount: 1,
+        problems: [],
+        observedAt: new Date().toISOString(),
+        reporter: 'agent',
+      },
+    });
+    const append = (app: string, tenant: string, events: DeliveryEvent[]) =>
+      storeOf(hub).append(deliveryStream(apps[app]!), 'any', events, {
+        actor: 'agent:test',
+        tenantId: tenant,
+      });
+    // Two changes of one Application within the window: only the latest is sent.
+    await append('a-eu-dev-web', 'team-a', [report('a-eu-dev-web', 'a-eu-dev', 'Progressing')]);
+    await append('a-eu-dev-web', 'team-a', [report('a-eu-dev-web', 'a-eu-dev', 'Healthy')]);
+    // Outside the selector (region=us): not sent.
+    await append('a-us-prod-web', 'team-a', [report('a-us-prod-web', 'a-us-prod', 'Healthy')]);
+    // team-b's, in region=eu: only its own tenant's subscriber sees it.
+    await append('b-eu-prod-shop', 'team-b', [report('b-eu-prod-shop', 'b-eu-prod', 'Healthy')]);
+    const deadline = Date.now() + 5_000;
+    while ((alice.seen.length < 1 || mallory.seen.length < 1) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
+    await alice.close();
+    await mallory.close();
+    expect(alice.seen).toEqual([
+      {
+        applicationStatusChanged: {
+          name: 'a-eu-dev-web',
+          tenant: 'team-a',
+          clusterName: 'a-eu-dev',
+          sync: 'Synced',
+          health: 'Healthy',
+          message: '',
+        },
+      },
+    ]);
+    expect(mallory.seen).toEqual([
+      { applicationStatusChanged: expect.objectContaining({ name: 'b-eu-prod-shop' }) },
+    ]);
   });
 });

@@ -1,0 +1,135 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { HubConfig } from '@flotilla/config';
+import { deliveryApplicationIdOf } from '@flotilla/domain';
+import {
+  EventNotifier,
+  LogSubscription,
+  type EventStore,
+  type StoredOf,
+} from '@flotilla/event-store';
+import type { FlotillaEvent } from '@flotilla/projections';
+import { EventEmitter } from 'node:events';
+import { EVENT_STORE, HUB_CONFIG } from '../infra/tokens';
+import { HealthStatus, SyncStatus } from './application-delivery.model';
+import { ApplicationSetReadModel } from './application-set.read-model';
+import type { ApplicationStatusChange } from './application-status.model';
+
+type StatusEvent = Extract<FlotillaEvent, { type: 'ApplicationStatusChanged' }>;
+
+/**
+ * `ApplicationStatusChanged` events as they commit, described with their Application (tenant,
+ * ApplicationSet, cluster and its labels), for the `applicationStatusChanged` subscription. Every
+ * replica follows the log itself (woken by NOTIFY), like the cluster feed.
+ */
+@Injectable()
+export class ApplicationStatusFeed implements OnModuleInit, OnApplicationShutdown {
+  private readonly emitter = new EventEmitter();
+  private subscription: LogSubscription<StatusEvent> | null = null;
+  private readonly notifier: EventNotifier;
+  private stopping = false;
+  private starting: Promise<void> = Promise.resolve();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore<FlotillaEvent>,
+    @Inject(HUB_CONFIG) config: HubConfig,
+    private readonly reads: ApplicationSetReadModel,
+  ) {
+    this.emitter.setMaxListeners(0);
+    this.notifier = new EventNotifier(config.DATABASE_URL);
+  }
+
+  onModuleInit(): void {
+    this.starting = this.startWhenPossible();
+  }
+
+  private async startWhenPossible(): Promise<void> {
+    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await this.notifier.start();
+        const from = await this.store.headPosition();
+        this.subscription = new LogSubscription<StatusEvent>(
+          this.store as unknown as EventStore<StatusEvent>,
+          this.notifier,
+          {
+            from,
+            types: ['ApplicationStatusChanged'],
+            idlePollMs: 1_000,
+            handle: (events) => this.publish(events),
+          },
+        );
+        this.subscription.start();
+        return;
+      } catch {
+        await this.notifier.stop().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.starting;
+    await this.subscription?.stop();
+    await this.notifier.stop();
+  }
+
+  /** How many subscribers are listening on this replica. */
+  get subscribers(): number {
+    return this.emitter.listenerCount('change');
+  }
+
+  /**
+   * The changes `accept` lets through until the subscriber leaves, throttled: what arrives within
+   * `throttleMs` of the first change is sent together, each Application once, with its latest.
+   */
+  async *changes(
+    accept: (change: ApplicationStatusChange) => boolean,
+    throttleMs: number,
+  ): AsyncGenerator<ApplicationStatusChange> {
+    const pending = new Map<string, ApplicationStatusChange>();
+    let wake: (() => void) | undefined;
+    const listener = (change: ApplicationStatusChange) => {
+      if (!accept(change)) return;
+      pending.set(change.applicationId, change);
+      wake?.();
+    };
+    this.emitter.on('change', listener);
+    try {
+      for (;;) {
+        if (pending.size === 0) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        if (throttleMs > 0) await new Promise((resolve) => setTimeout(resolve, throttleMs));
+        const batch = [...pending.values()];
+        pending.clear();
+        for (const change of batch) yield change;
+      }
+    } finally {
+      this.emitter.off('change', listener);
+    }
+  }
+
+  private async publish(events: StoredOf<StatusEvent>[]): Promise<void> {
+    const ids = events.map((e) => deliveryApplicationIdOf(e.streamId));
+    const apps = new Map((await this.reads.getApplications(ids)).map((a) => [a.id, a]));
+    for (const e of events) {
+      const app = apps.get(deliveryApplicationIdOf(e.streamId));
+      if (!app) continue;
+      const d = e.data;
+      this.emitter.emit('change', {
+        applicationId: app.id,
+        name: app.name,
+        tenant: app.tenant,
+        applicationSetId: app.application_set_id,
+        clusterId: d.clusterId,
+        clusterName: app.cluster_name,
+        clusterLabels: (app.cluster_labels ?? {}) as Record<string, string>,
+        commit: d.commit,
+        sync: d.sync as SyncStatus,
+        health: d.health as HealthStatus,
+        message: d.message,
+        observedAt: new Date(d.observedAt),
+        position: e.globalPosition.toString(),
+      } satisfies ApplicationStatusChange);
+    }
+  }
+}

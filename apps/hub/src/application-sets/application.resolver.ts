@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import {
   Args,
   Context,
+  GraphQLISODateTime,
   ID,
   Int,
   Parent,
@@ -18,6 +19,8 @@ import {
   parseLabelSelector,
 } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
+import type { FlotillaEvent } from '@flotilla/projections';
+import { isUuid } from './application-set.service';
 import { Access } from '../auth/access.decorator';
 import { AuditEventConnection } from '../audit/audit-event.model';
 import { toAuditEventConnection } from '../audit/audit-event.mapper';
@@ -36,6 +39,7 @@ import { HealthStatus, SyncStatus } from './application-delivery.model';
 import { Application, ApplicationConnection } from './application.model';
 import { DeployedResourceConnection, ResourceFilter } from './deployed-resource.model';
 import { ApplicationStatusFeed } from './application-status.feed';
+import { applicationAsOf } from './application-as-of';
 import { ApplicationStatusChange } from './application-status.model';
 import { visibleTenants } from './tenant-visibility';
 
@@ -246,11 +250,42 @@ export class ApplicationResolver {
   async application(
     @Context() context: RequestContext,
     @Args('id', { type: () => ID }) id: string,
+    @Args('asOf', {
+      type: () => GraphQLISODateTime,
+      nullable: true,
+      description:
+        'The Application as it was at that moment (from the log), also one deleted since.',
+    })
+    asOf: Date | null,
   ): Promise<Application> {
+    if (asOf) return this.applicationAsOf(authzOf(context), id, asOf);
     const row = await this.reads.getApplication(id);
     if (!row || !authzOf(context).can('applications', 'get', objectOf(row)))
       throw new DomainError('NOT_FOUND', `application ${id} not found`);
     return toApplication(row);
+  }
+
+  private async applicationAsOf(
+    authz: ReturnType<typeof authzOf>,
+    id: string,
+    asOf: Date,
+  ): Promise<Application> {
+    if (asOf.getTime() > Date.now())
+      throw new DomainError('BAD_USER_INPUT', 'asOf: must not be in the future', 'asOf');
+    const found = isUuid(id)
+      ? await applicationAsOf(this.store as EventStore<FlotillaEvent>, id, asOf, async (setId) => {
+          return (await this.reads.getSet(setId))?.name ?? null;
+        })
+      : ({ kind: 'absent' } as const);
+    const when = asOf.toISOString();
+    if (found.kind === 'found' && authz.can('applications', 'get', objectOf(found.row)))
+      return toApplication(found.row);
+    if (found.kind === 'deleted' && authz.can('applications', 'get', objectOf(found)))
+      throw new DomainError(
+        'NOT_FOUND',
+        `application ${id} was deleted at ${found.at.toISOString()}, before ${when}`,
+      );
+    throw new DomainError('NOT_FOUND', `application ${id} not found at ${when}`);
   }
 
   @Access('authenticated')

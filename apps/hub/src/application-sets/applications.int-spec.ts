@@ -4,7 +4,7 @@ import { startTestHub, type TestHub } from '../testing/test-hub';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ApplicationStatusFeed } from './application-status.feed';
-import { deliveryStream, type DeliveryEvent } from '@flotilla/domain';
+import { applicationStream, deliveryStream, type DeliveryEvent } from '@flotilla/domain';
 import {
   appendApplication,
   applicationSetEventCount,
@@ -782,5 +782,91 @@ describe('Applications and previews through GraphQL', () => {
     expect(mallory.seen).toEqual([
       { applicationStatusChanged: expect.objectContaining({ name: 'b-eu-prod-shop' }) },
     ]);
+  });
+
+  it('answers an Application as it was at a moment, from the log, also after its deletion', async () => {
+    const AS_OF = `query($id: ID!, $asOf: DateTime) { application(id: $id, asOf: $asOf) {
+      name namespace cluster { name labels } delivery { status { health message } } } }`;
+    const at = async (id: string, asOf: Date | null, token = users.alice) =>
+      hub.graphql(AS_OF, { id, asOf: asOf?.toISOString() ?? null }, token);
+    const pause = () => new Promise((r) => setTimeout(r, 30));
+    const id = apps['a-eu-prod-api']!;
+    const status = (health: 'Progressing' | 'Healthy'): DeliveryEvent => ({
+      type: 'ApplicationStatusChanged',
+      data: {
+        clusterId: clusters['a-eu-prod']!,
+        commit: 'e'.repeat(40),
+        bundleId: 'f'.repeat(64),
+        sync: 'Synced',
+        health,
+        message: health,
+        resourceCount: 1,
+        problems: [],
+        observedAt: new Date().toISOString(),
+        reporter: 'agent',
+      },
+    });
+    const meta = { actor: 'agent:test', tenantId: 'team-a' };
+    await pause();
+    const beforeStatus = new Date();
+    await pause();
+    await storeOf(hub).append(deliveryStream(id), 'any', [status('Progressing')], meta);
+    await pause();
+    const progressing = new Date();
+    await pause();
+    await storeOf(hub).append(deliveryStream(id), 'any', [status('Healthy')], meta);
+    await pause();
+    const health = async (when: Date | null) =>
+      (
+        data<{ delivery: { status: { health: string } | null } }>(await at(id, when), 'application')
+          .delivery.status ?? { health: null }
+      ).health;
+    expect(await health(beforeStatus)).toBeNull();
+    expect(await health(progressing)).toBe('Progressing');
+    expect(await health(new Date())).toBe('Healthy');
+    expect(await health(null)).toBe('Healthy');
+    const shown = data<{ name: string; cluster: { name: string; labels: unknown } }>(
+      await at(id, progressing),
+      'application',
+    );
+    expect(shown).toMatchObject({
+      name: 'a-eu-prod-api',
+      cluster: { name: 'a-eu-prod', labels: { env: 'prod', region: 'eu' } },
+    });
+
+    // Deleted since: still answered as it was, and refused after, saying when it went.
+    const deletedApp = apps['a-eu-prod-web']!;
+    await storeOf(hub).append(
+      applicationStream(deletedApp),
+      'any',
+      [
+        {
+          type: 'ApplicationDeleted',
+          data: { applicationSetId: sets['web']!, preserveResources: false, reason: 'Pruned' },
+        },
+      ],
+      meta,
+    );
+    await settle(hub);
+    expect(code(await hub.graphql(AS_OF, { id: deletedApp }, users.alice))).toBe('NOT_FOUND');
+    expect(data<{ name: string }>(await at(deletedApp, progressing), 'application').name).toBe(
+      'a-eu-prod-web',
+    );
+    const gone = await at(deletedApp, new Date());
+    expect(code(gone)).toBe('NOT_FOUND');
+    expect(gone.body.errors?.[0]?.message).toMatch(/was deleted at/);
+
+    // Before it existed, another tenant, the future, a made-up id: refused alike or by field.
+    expect(code(await at(id, new Date('2020-01-01T00:00:00Z')))).toBe('NOT_FOUND');
+    const theirs = await at(deletedApp, progressing, users.mallory);
+    expect(code(theirs)).toBe('NOT_FOUND');
+    expect(theirs.body.errors?.[0]?.message).not.toMatch(/deleted/);
+    expect(
+      (await at(id, new Date(Date.now() + 3_600_000))).body.errors?.[0]?.extensions,
+    ).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'asOf',
+    });
+    expect(code(await at('not-an-id', progressing))).toBe('NOT_FOUND');
   });
 });

@@ -1,6 +1,7 @@
 import {
   Args,
   Context,
+  GraphQLISODateTime,
   Int,
   Mutation,
   Parent,
@@ -19,6 +20,7 @@ import {
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Inject } from '@nestjs/common';
 import type { EventStore } from '@flotilla/event-store';
+import type { FlotillaEvent } from '@flotilla/projections';
 import { Access } from '../auth/access.decorator';
 import { AuditEventConnection } from '../audit/audit-event.model';
 import { toAuditEventConnection } from '../audit/audit-event.mapper';
@@ -41,6 +43,7 @@ import {
 import { KubeconfigClusterService } from './kubeconfig-cluster.service';
 import { ClusterService, type ClusterRow } from './cluster.service';
 import { ApplicationSetReadModel } from '../application-sets/application-set.read-model';
+import { clusterAsOf } from './cluster-as-of';
 import { fleetSummaryOf } from './fleet-summary';
 import { FleetRuntime } from './fleet-runtime';
 
@@ -103,8 +106,22 @@ export class ClusterResolver {
   async cluster(
     @Context() context: RequestContext,
     @Args('id', { type: () => String }) id: string,
+    @Args('asOf', {
+      type: () => GraphQLISODateTime,
+      nullable: true,
+      description:
+        'The cluster as it was at that moment (from the log): labels, facts, connectivity. ' +
+        'Fields read from live heartbeats (status, lastHeartbeatAt) stay current.',
+    })
+    asOf: Date | null,
   ): Promise<Cluster> {
-    return toCluster(await this.visible(authzOf(context), id, 'get'));
+    if (!asOf) return toCluster(await this.visible(authzOf(context), id, 'get'));
+    if (asOf.getTime() > Date.now())
+      throw new DomainError('BAD_USER_INPUT', 'asOf: must not be in the future', 'asOf');
+    const row = await clusterAsOf(this.store as EventStore<FlotillaEvent>, id, asOf);
+    if (!row || !authzOf(context).can('clusters', 'get', objectOf(row)))
+      throw new DomainError('NOT_FOUND', `cluster ${id} not found at ${asOf.toISOString()}`);
+    return toCluster(row);
   }
 
   @Access('authenticated')

@@ -338,4 +338,55 @@ describe('clusters through GraphQL', () => {
     expect(refused).toBe('refused');
     await anonymous.dispose();
   });
+
+  it('answers a cluster as it was at a moment, from the log', async () => {
+    const AS_OF = `query($id: String!, $asOf: DateTime) { cluster(id: $id, asOf: $asOf) {
+      name labels connectivity deregisteredAt version } }`;
+    const at = (id: string, asOf: Date | null, token = users.alice) =>
+      hub.graphql(AS_OF, { id, asOf: asOf?.toISOString() ?? null }, token);
+    const pause = () => new Promise((r) => setTimeout(r, 30));
+    const target = ids['a-eu-dev']!.clusterId;
+    const current = (
+      (await at(target, null)).body.data?.['cluster'] as {
+        labels: Record<string, string>;
+      }
+    ).labels;
+    await pause();
+    const before = new Date();
+    await pause();
+    const relabel = await hub.graphql(
+      LABELS,
+      { id: target, labels: { ...current, tier: 'gold' } },
+      users.alice,
+    );
+    expect(relabel.body.errors).toBeUndefined();
+    const then = (await at(target, before)).body.data?.['cluster'] as {
+      labels: unknown;
+      version: number;
+    };
+    const now = (await at(target, new Date())).body.data?.['cluster'] as {
+      labels: unknown;
+      version: number;
+    };
+    expect(then.labels).toEqual(current);
+    expect(now.labels).toEqual({ ...current, tier: 'gold' });
+    expect(now.version).toBe(then.version + 1);
+    // What the read model says now is what the log says now.
+    expect((await at(target, null)).body.data?.['cluster']).toEqual(
+      (await at(target, new Date())).body.data?.['cluster'],
+    );
+    // A deregistered cluster keeps what it had, with when it left.
+    const gone = (await at(ids['a-us-prod']!.clusterId, new Date())).body.data?.['cluster'] as {
+      deregisteredAt: string | null;
+      labels: Record<string, string>;
+    };
+    expect(gone.deregisteredAt).not.toBeNull();
+    expect(gone.labels).toMatchObject({ region: 'us' });
+    // Before it registered, another tenant, the future: refused.
+    expect(code(await at(target, new Date('2020-01-01T00:00:00Z')))).toBe('NOT_FOUND');
+    expect(code(await at(target, new Date(), users.mallory))).toBe('NOT_FOUND');
+    expect(
+      (await at(target, new Date(Date.now() + 3_600_000))).body.errors?.[0]?.extensions,
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'asOf' });
+  });
 });

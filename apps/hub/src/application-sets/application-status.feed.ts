@@ -14,7 +14,10 @@ import { HealthStatus, SyncStatus } from './application-delivery.model';
 import { ApplicationSetReadModel } from './application-set.read-model';
 import type { ApplicationStatusChange } from './application-status.model';
 
-type StatusEvent = Extract<FlotillaEvent, { type: 'ApplicationStatusChanged' }>;
+type StatusEvent = Extract<
+  FlotillaEvent,
+  { type: 'ApplicationStatusChanged' | 'ApplicationCreated' | 'ApplicationDeleted' }
+>;
 
 /**
  * `ApplicationStatusChanged` events as they commit, described with their Application (tenant,
@@ -52,7 +55,7 @@ export class ApplicationStatusFeed implements OnModuleInit, OnApplicationShutdow
           this.notifier,
           {
             from,
-            types: ['ApplicationStatusChanged'],
+            types: ['ApplicationStatusChanged', 'ApplicationCreated', 'ApplicationDeleted'],
             idlePollMs: 1_000,
             handle: (events) => this.publish(events),
           },
@@ -108,10 +111,23 @@ export class ApplicationStatusFeed implements OnModuleInit, OnApplicationShutdow
     }
   }
 
+  /** Calls `listener` with the tenant of every Application created, deleted or reported on. */
+  onFleetChange(listener: (tenant: string) => void): () => void {
+    this.emitter.on('fleet', listener);
+    return () => this.emitter.off('fleet', listener);
+  }
+
   private async publish(events: StoredOf<StatusEvent>[]): Promise<void> {
-    const ids = events.map((e) => deliveryApplicationIdOf(e.streamId));
+    for (const e of events)
+      if (e.metadata.tenantId) this.emitter.emit('fleet', e.metadata.tenantId);
+    const statuses = events.filter(
+      (e): e is StoredOf<Extract<StatusEvent, { type: 'ApplicationStatusChanged' }>> =>
+        e.type === 'ApplicationStatusChanged',
+    );
+    if (statuses.length === 0) return;
+    const ids = statuses.map((e) => deliveryApplicationIdOf(e.streamId));
     const apps = new Map((await this.reads.getApplications(ids)).map((a) => [a.id, a]));
-    for (const e of events) {
+    for (const e of statuses) {
       const app = apps.get(deliveryApplicationIdOf(e.streamId));
       if (!app) continue;
       const d = e.data;

@@ -74,6 +74,13 @@ export class ClusterChangeFeed implements OnModuleInit, OnApplicationShutdown {
     await this.notifier.stop();
   }
 
+  /** Calls `listener` with the tenant of every cluster change. */
+  onFleetChange(listener: (tenant: string) => void): () => void {
+    const forward = (change: ClusterChange) => listener(change.tenant);
+    this.emitter.on('change', forward);
+    return () => this.emitter.off('change', forward);
+  }
+
   /** How many subscribers are listening on this replica. */
   get subscribers(): number {
     return this.emitter.listenerCount('change');

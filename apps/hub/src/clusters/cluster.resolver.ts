@@ -43,6 +43,7 @@ import {
 import { KubeconfigClusterService } from './kubeconfig-cluster.service';
 import { ClusterService, type ClusterRow } from './cluster.service';
 import { ApplicationSetReadModel } from '../application-sets/application-set.read-model';
+import { ApplicationStatusFeed } from '../application-sets/application-status.feed';
 import { clusterAsOf } from './cluster-as-of';
 import { fleetSummaryOf } from './fleet-summary';
 import { FleetRuntime } from './fleet-runtime';
@@ -60,6 +61,7 @@ export class ClusterResolver {
     private readonly kubeconfigs: KubeconfigClusterService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly applications: ApplicationSetReadModel,
+    private readonly statusFeed: ApplicationStatusFeed,
   ) {}
 
   @Access('authenticated')
@@ -140,15 +142,7 @@ export class ClusterResolver {
     })
     groupBy: string | null | undefined,
   ): Promise<FleetSummary> {
-    if (groupBy != null) {
-      const problems = labelKeyErrors(groupBy);
-      if (problems.length > 0)
-        throw new DomainError(
-          'BAD_USER_INPUT',
-          `groupBy: ${JSON.stringify(groupBy)} is not a label key: ${problems.join('; ')}`,
-          'groupBy',
-        );
-    }
+    checkGroupBy(groupBy);
     const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
     const by = groupBy ?? undefined;
     const [clusters, applications] = await Promise.all([
@@ -278,6 +272,71 @@ export class ClusterResolver {
   }
 
   @Access('authenticated')
+  @Subscription(() => FleetSummary, {
+    description:
+      'The fleet summary (as fleetSummary answers it) now, then each time it changes, at most ' +
+      'once per `throttleMs`: clusters joining, leaving or changing, Applications created, ' +
+      'deleted or reporting a new status.',
+    resolve: (summary: FleetSummary) => summary,
+  })
+  async fleetSummaryChanged(
+    @Context() context: RequestContext,
+    @Args('tenant', { type: () => String, nullable: true }) tenant: string | null,
+    @Args('groupBy', { type: () => String, nullable: true }) groupBy: string | null,
+    @Args('throttleMs', { type: () => Int, defaultValue: 2000 }) throttleMs: number,
+  ): Promise<AsyncGenerator<FleetSummary>> {
+    if (!Number.isInteger(throttleMs) || throttleMs < 100 || throttleMs > 60_000)
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        'throttleMs: must be between 100 and 60000',
+        'throttleMs',
+      );
+    checkGroupBy(groupBy);
+    const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
+    const by = groupBy ?? undefined;
+    const compute = async () => {
+      const [clusters, applications] = await Promise.all([
+        this.service.counts(tenants, by),
+        this.applications.applicationCounts(tenants, by),
+      ]);
+      return fleetSummaryOf(tenants, clusters, applications, by !== undefined);
+    };
+    return this.summaries(new Set(tenants), compute, throttleMs);
+  }
+
+  private async *summaries(
+    tenants: Set<string>,
+    compute: () => Promise<FleetSummary>,
+    throttleMs: number,
+  ): AsyncGenerator<FleetSummary> {
+    let dirty = true;
+    let wake: (() => void) | undefined;
+    const mark = (tenant: string) => {
+      if (!tenants.has(tenant)) return;
+      dirty = true;
+      wake?.();
+    };
+    const offs = [this.feed.onFleetChange(mark), this.statusFeed.onFleetChange(mark)];
+    let last = '';
+    try {
+      for (;;) {
+        if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        dirty = false;
+        const summary = await compute();
+        const key = JSON.stringify(summary);
+        if (key !== last) {
+          last = key;
+          yield summary;
+        }
+        await new Promise((resolve) => setTimeout(resolve, throttleMs));
+      }
+    } finally {
+      for (const off of offs) off();
+    }
+  }
+
+  @Access('authenticated')
   @Subscription(() => ClusterChange, {
     description: 'Cluster changes as they commit (registered, labels, facts, connectivity, ...).',
     resolve: (change: ClusterChange) => change,
@@ -331,6 +390,18 @@ function metadataOf(context: RequestContext) {
 }
 
 /** Maps a read-model row to the GraphQL shape. */
+/** `groupBy` must be a label key; the error names the argument. */
+function checkGroupBy(groupBy: string | null | undefined): void {
+  if (groupBy == null) return;
+  const problems = labelKeyErrors(groupBy);
+  if (problems.length > 0)
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `groupBy: ${JSON.stringify(groupBy)} is not a label key: ${problems.join('; ')}`,
+      'groupBy',
+    );
+}
+
 export function toCluster(row: ClusterRow): Cluster {
   return {
     id: row.id,

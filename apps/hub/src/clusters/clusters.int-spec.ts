@@ -389,4 +389,54 @@ describe('clusters through GraphQL', () => {
       (await at(target, new Date(Date.now() + 3_600_000))).body.errors?.[0]?.extensions,
     ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'asOf' });
   });
+
+  it('streams the fleet summary when it changes, throttled, only for the tenants the subscriber sees', async () => {
+    const subscribe = (token: string, query: string) => {
+      const seen: unknown[] = [];
+      const client = createClient({
+        url: hub.url.replace('http', 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: true,
+      });
+      const stop = client.subscribe(
+        { query },
+        {
+          next: (m) => seen.push(m.data),
+          error: (e) => seen.push({ error: String((e as Error)?.message ?? JSON.stringify(e)) }),
+          complete: () => undefined,
+        },
+      );
+      return {
+        seen,
+        close: async () => {
+          stop();
+          await client.dispose();
+        },
+      };
+    };
+    const SUB = `subscription { fleetSummaryChanged(throttleMs: 100) { overall { clusters } } }`;
+    const waitFor = async (check: () => boolean) => {
+      for (const until = Date.now() + 5_000; !check() && Date.now() < until;)
+        await new Promise((r) => setTimeout(r, 20));
+    };
+    const alice = subscribe(users.alice, SUB);
+    const mallory = subscribe(users.mallory, SUB);
+    await waitFor(() => alice.seen.length >= 1 && mallory.seen.length >= 1);
+    const count = (m: unknown) =>
+      (m as { fleetSummaryChanged: { overall: { clusters: number } } }).fleetSummaryChanged.overall
+        .clusters;
+    const aliceBefore = count(alice.seen[0]);
+    const malloryBefore = count(mallory.seen[0]);
+    const token = await issueToken(hub, users.alice, { tenant: 'team-a' });
+    await registerAgent(hub, token.value, 'a-new');
+    await waitFor(() => alice.seen.length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    await alice.close();
+    await mallory.close();
+    expect(alice.seen.map(count)).toEqual([aliceBefore, aliceBefore + 1]);
+    // team-b's subscriber got its first summary and nothing for team-a's change.
+    expect(mallory.seen.map(count)).toEqual([malloryBefore]);
+  });
 });

@@ -55,6 +55,29 @@ describe('EventStore (Postgres)', () => {
     },
   );
 
+  it('reads the newest events of several groups of streams in one statement', async () => {
+    await store.append('grp-a1', 'no_stream', [inc(1), inc(2)], meta);
+    await store.append('grp-a2', 'no_stream', [inc(3)], meta);
+    await store.append('grp-b1', 'no_stream', [inc(4), inc(5), inc(6)], meta);
+    const groups = new Map([
+      ['a', ['grp-a1', 'grp-a2']],
+      ['b', ['grp-b1']],
+      ['none', ['grp-missing']],
+    ]);
+    const by = (m: Map<string, { data: unknown }[]>) =>
+      Object.fromEntries([...m].map(([k, v]) => [k, v.map((e) => (e.data as { by: number }).by)]));
+    expect(by(await store.readLatestPerGroup(groups, { limit: 2 }))).toEqual({
+      a: [3, 2],
+      b: [6, 5],
+      none: [],
+    });
+    const newestOfB = (await store.readStream('grp-b1')).at(-1)!.globalPosition;
+    expect(
+      by(await store.readLatestPerGroup(groups, { limit: 10, before: newestOfB })),
+    ).toMatchObject({ b: [5, 4] });
+    expect(by(await store.readLatestPerGroup(new Map(), { limit: 5 }))).toEqual({});
+  });
+
   it('supports stream_exists and any', async () => {
     await expect(
       store.append('counter-new', 'stream_exists', [inc(1)], meta),

@@ -162,6 +162,41 @@ export class EventStore<
     return rows.map((r) => this.toStored(r));
   }
 
+  /**
+   * The newest events of several groups of streams in one statement (a list's histories without
+   * a query per row): per group key, at most `limit` events of its streams, newest first, before
+   * global position `before` when given. Every key is in the answer, with [] when it has none.
+   */
+  async readLatestPerGroup(
+    groups: ReadonlyMap<string, readonly string[]>,
+    options: { limit: number; before?: bigint },
+    client?: Queryable,
+  ): Promise<Map<string, StoredOf<E>[]>> {
+    const keys: string[] = [];
+    const streams: string[] = [];
+    for (const [key, ids] of groups)
+      for (const id of ids) {
+        keys.push(key);
+        streams.push(id);
+      }
+    const out = new Map<string, StoredOf<E>[]>([...groups.keys()].map((k) => [k, []]));
+    if (streams.length === 0) return out;
+    const { rows } = await (client ?? this.pool).query<EventRow & { group_key: string }>(
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(group_key, stream_id)),
+            r AS (
+              SELECT k.group_key, ${COLUMNS.split(',')
+                .map((c) => `e.${c.trim()}`)
+                .join(', ')},
+                     row_number() OVER (PARTITION BY k.group_key ORDER BY e.global_position DESC) AS rn
+                FROM events e JOIN k ON e.stream_id = k.stream_id
+               WHERE $3::bigint IS NULL OR e.global_position < $3::bigint)
+       SELECT * FROM r WHERE rn <= $4 ORDER BY group_key, global_position DESC`,
+      [keys, streams, options.before?.toString() ?? null, options.limit],
+    );
+    for (const row of rows) out.get(row.group_key)?.push(this.toStored(row));
+    return out;
+  }
+
   /** The position of the newest committed event (0 when the log is empty). */
   async headPosition(client?: Queryable): Promise<bigint> {
     const { rows } = await (client ?? this.pool).query<{ p: string | null }>(

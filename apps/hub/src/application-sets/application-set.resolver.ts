@@ -225,6 +225,11 @@ export class ApplicationSetResolver {
     const nodes = shown
       .filter((r) => authz.can('applications', 'get', objectOf(r)))
       .map(toApplication);
+    noteParents(
+      context,
+      'Application',
+      nodes.map((n) => n.id),
+    );
     return {
       edges: nodes.map((node) => ({ cursor: node.name, node })),
       pageInfo: {

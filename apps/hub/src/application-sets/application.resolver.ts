@@ -38,6 +38,7 @@ import {
 import { HealthStatus, SyncStatus } from './application-delivery.model';
 import { Application, ApplicationConnection } from './application.model';
 import { DeployedResourceConnection, ResourceFilter } from './deployed-resource.model';
+import { loadForParent, noteParents } from './request-batch';
 import { ApplicationStatusFeed } from './application-status.feed';
 import { applicationAsOf } from './application-as-of';
 import { ApplicationStatusChange } from './application-status.model';
@@ -160,6 +161,11 @@ export class ApplicationResolver {
     const nodes = shown
       .filter((r) => authz.can('applications', 'get', objectOf(r)))
       .map(toApplication);
+    noteParents(
+      context,
+      'Application',
+      nodes.map((n) => n.id),
+    );
     return {
       edges: nodes.map((node) => ({ cursor: cursorOf(node), node })),
       pageInfo: {
@@ -295,17 +301,24 @@ export class ApplicationResolver {
       'deleted) and delivery (rendered, status changes, drift, removal).',
   })
   async history(
+    @Context() context: RequestContext,
     @Parent() application: Application,
     @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
   ): Promise<AuditEventConnection> {
     const page = pageArgs(first, after);
-    const events = await this.store.readAll({
-      streamIds: [applicationStream(application.id), deliveryStream(application.id)],
-      direction: 'backward',
-      limit: page.first + 1,
-      ...(page.after !== undefined ? { before: page.after } : {}),
-    });
+    // One statement for every Application of the list this one is in.
+    const events = await loadForParent(
+      context,
+      'Application',
+      `history:${first}:${after ?? ''}`,
+      application.id,
+      (ids) =>
+        this.store.readLatestPerGroup(
+          new Map(ids.map((id) => [id, [applicationStream(id), deliveryStream(id)]])),
+          { limit: page.first + 1, ...(page.after !== undefined ? { before: page.after } : {}) },
+        ),
+    );
     return toAuditEventConnection(events, page.first);
   }
 }

@@ -869,4 +869,34 @@ describe('Applications and previews through GraphQL', () => {
     });
     expect(code(await at('not-an-id', progressing))).toBe('NOT_FOUND');
   });
+
+  it("reads a list's histories in one statement, each Application's own", async () => {
+    const store = storeOf(hub);
+    const spy = jest.spyOn(store, 'readLatestPerGroup');
+    const readAll = jest.spyOn(store, 'readAll');
+    try {
+      const res = await hub.graphql(
+        `{ applications(filter: { tenant: "team-a" }, first: 10) { edges { node { id name
+            history(first: 2) { edges { node { type streamId } } } } } } }`,
+        {},
+        users.alice,
+      );
+      const nodes = data<{
+        edges: {
+          node: { id: string; name: string; history: { edges: { node: { streamId: string } }[] } };
+        }[];
+      }>(res, 'applications').edges.map((e) => e.node);
+      expect(nodes.length).toBeGreaterThan(2);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(readAll).not.toHaveBeenCalled();
+      for (const n of nodes) {
+        expect(n.history.edges.length).toBeGreaterThan(0);
+        for (const e of n.history.edges)
+          expect([`application-${n.id}`, `delivery-${n.id}`]).toContain(e.node.streamId);
+      }
+    } finally {
+      spy.mockRestore();
+      readAll.mockRestore();
+    }
+  });
 });

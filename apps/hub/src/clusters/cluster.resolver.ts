@@ -20,7 +20,7 @@ import {
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Inject } from '@nestjs/common';
 import type { EventStore } from '@flotilla/event-store';
-import type { FlotillaEvent } from '@flotilla/projections';
+import { clusterStream, type FlotillaEvent } from '@flotilla/projections';
 import { Access } from '../auth/access.decorator';
 import { AuditEventConnection } from '../audit/audit-event.model';
 import { toAuditEventConnection } from '../audit/audit-event.mapper';
@@ -44,6 +44,7 @@ import { KubeconfigClusterService } from './kubeconfig-cluster.service';
 import { ClusterService, type ClusterRow } from './cluster.service';
 import { ApplicationSetReadModel } from '../application-sets/application-set.read-model';
 import { ApplicationStatusFeed } from '../application-sets/application-status.feed';
+import { loadForParent, noteParents } from '../application-sets/request-batch';
 import { clusterAsOf } from './cluster-as-of';
 import { fleetSummaryOf } from './fleet-summary';
 import { FleetRuntime } from './fleet-runtime';
@@ -93,6 +94,11 @@ export class ClusterResolver {
       .slice(0, page.first)
       .filter((r) => authz.can('clusters', 'get', objectOf(r)))
       .map(toCluster);
+    noteParents(
+      context,
+      'Cluster',
+      nodes.map((n) => n.id),
+    );
     return {
       edges: nodes.map((node) => ({ cursor: objectOf(node), node })),
       pageInfo: {
@@ -257,17 +263,24 @@ export class ClusterResolver {
     description: 'What happened to the cluster, newest first, with actors.',
   })
   async history(
+    @Context() context: RequestContext,
     @Parent() cluster: Cluster,
     @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
   ): Promise<AuditEventConnection> {
     const page = pageArgs(first, after);
-    const events = await this.store.readAll({
-      streamId: `cluster-${cluster.id}`,
-      direction: 'backward',
-      limit: page.first + 1,
-      ...(page.after !== undefined ? { before: page.after } : {}),
-    });
+    // One statement for every cluster of the list this one is in.
+    const events = await loadForParent(
+      context,
+      'Cluster',
+      `history:${first}:${after ?? ''}`,
+      cluster.id,
+      (ids) =>
+        this.store.readLatestPerGroup(new Map(ids.map((id) => [id, [clusterStream(id)]])), {
+          limit: page.first + 1,
+          ...(page.after !== undefined ? { before: page.after } : {}),
+        }),
+    );
     return toAuditEventConnection(events, page.first);
   }
 

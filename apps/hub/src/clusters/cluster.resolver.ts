@@ -230,15 +230,28 @@ export class ClusterResolver {
 
   @Access('authenticated')
   @ResolveField(() => Date, { nullable: true, description: 'When the last heartbeat arrived.' })
-  async lastHeartbeatAt(@Parent() cluster: Cluster): Promise<Date | null> {
-    const [seen] = await (await this.fleet.heartbeats()).lastSeen([cluster.id]);
+  async lastHeartbeatAt(
+    @Context() context: RequestContext,
+    @Parent() cluster: Cluster,
+  ): Promise<Date | null> {
+    // One Redis read for every cluster of the list this one is in.
+    const seen = await loadForParent(context, 'Cluster', 'lastSeen', cluster.id, async (ids) => {
+      const values = await (await this.fleet.heartbeats()).lastSeen(ids);
+      return new Map(ids.map((id, i) => [id, values[i] ?? null]));
+    });
     return seen == null ? null : new Date(seen);
   }
 
   @Access('authenticated')
   @ResolveField(() => AgentStatus, { nullable: true })
-  async agentStatus(@Parent() cluster: Cluster): Promise<AgentStatus | null> {
-    const [status] = await (await this.fleet.heartbeats()).status([cluster.id]);
+  async agentStatus(
+    @Context() context: RequestContext,
+    @Parent() cluster: Cluster,
+  ): Promise<AgentStatus | null> {
+    const status = await loadForParent(context, 'Cluster', 'status', cluster.id, async (ids) => {
+      const values = await (await this.fleet.heartbeats()).status(ids);
+      return new Map(ids.map((id, i) => [id, values[i] ?? null]));
+    });
     if (!status) return null;
     return {
       state: status.state,
@@ -252,9 +265,15 @@ export class ClusterResolver {
     nullable: true,
     description: 'Kubeconfig clusters: why the last probe failed; null once a probe succeeds.',
   })
-  async probeFailure(@Parent() cluster: Cluster): Promise<ProbeFailure | null> {
+  async probeFailure(
+    @Context() context: RequestContext,
+    @Parent() cluster: Cluster,
+  ): Promise<ProbeFailure | null> {
     if (cluster.mode !== ClusterMode.kubeconfig) return null;
-    const [failure] = await (await this.fleet.probeErrors()).get([cluster.id]);
+    const failure = await loadForParent(context, 'Cluster', 'probe', cluster.id, async (ids) => {
+      const values = await (await this.fleet.probeErrors()).get(ids);
+      return new Map(ids.map((id, i) => [id, values[i] ?? null]));
+    });
     return failure ? { ...failure, at: new Date(failure.at) } : null;
   }
 

@@ -11,6 +11,7 @@ import {
 } from '../testing/fleet-fixture';
 import { startTestHub, type TestHub } from '../testing/test-hub';
 import { ClusterChangeFeed } from './cluster-change.feed';
+import { FleetRuntime } from './fleet-runtime';
 
 const LIST = `query($filter: ClusterFilter, $first: Int, $after: String) {
   clusters(filter: $filter, first: $first, after: $after) {
@@ -438,5 +439,32 @@ describe('clusters through GraphQL', () => {
     expect(alice.seen.map(count)).toEqual([aliceBefore, aliceBefore + 1]);
     // team-b's subscriber got its first summary and nothing for team-a's change.
     expect(mallory.seen.map(count)).toEqual([malloryBefore]);
+  });
+
+  it("reads a list's heartbeat fields in one Redis call each, each cluster its own", async () => {
+    const heartbeats = await hub.app.get(FleetRuntime).heartbeats();
+    const lastSeen = jest.spyOn(heartbeats, 'lastSeen');
+    const status = jest.spyOn(heartbeats, 'status');
+    try {
+      const res = await hub.graphql(
+        `{ clusters(first: 50) { edges { node { id lastHeartbeatAt agentStatus { state } } } } }`,
+        {},
+        users.root,
+      );
+      const nodes = (
+        res.body.data?.['clusters'] as {
+          edges: {
+            node: { lastHeartbeatAt: string | null; agentStatus: { state: string } | null };
+          }[];
+        }
+      ).edges.map((e) => e.node);
+      expect(nodes.length).toBeGreaterThan(2);
+      expect(nodes.filter((n) => n.lastHeartbeatAt !== null).length).toBeGreaterThan(0);
+      expect(lastSeen).toHaveBeenCalledTimes(1);
+      expect(status).toHaveBeenCalledTimes(1);
+    } finally {
+      lastSeen.mockRestore();
+      status.mockRestore();
+    }
   });
 });

@@ -1,14 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { HubConfig } from '@flotilla/config';
 import { deliveryApplicationIdOf } from '@flotilla/domain';
-import {
-  EventNotifier,
-  LogSubscription,
-  type EventStore,
-  type StoredOf,
-} from '@flotilla/event-store';
+import type { EventStore, StoredOf } from '@flotilla/event-store';
 import type { FlotillaEvent } from '@flotilla/projections';
 import { EventEmitter } from 'node:events';
+import { LogFollower } from '../infra/log-follower';
 import { EVENT_STORE, HUB_CONFIG } from '../infra/tokens';
 import { HealthStatus, SyncStatus } from './application-delivery.model';
 import { ApplicationSetReadModel } from './application-set.read-model';
@@ -27,53 +23,30 @@ type StatusEvent = Extract<
 @Injectable()
 export class ApplicationStatusFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly emitter = new EventEmitter();
-  private subscription: LogSubscription<StatusEvent> | null = null;
-  private readonly notifier: EventNotifier;
-  private stopping = false;
-  private starting: Promise<void> = Promise.resolve();
+  private readonly follower: LogFollower<StatusEvent>;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore<FlotillaEvent>,
+    @Inject(EVENT_STORE) store: EventStore<FlotillaEvent>,
     @Inject(HUB_CONFIG) config: HubConfig,
     private readonly reads: ApplicationSetReadModel,
   ) {
     this.emitter.setMaxListeners(0);
-    this.notifier = new EventNotifier(config.DATABASE_URL);
+    this.follower = new LogFollower<StatusEvent>(
+      store as unknown as EventStore<StatusEvent>,
+      config.DATABASE_URL,
+      {
+        types: ['ApplicationStatusChanged', 'ApplicationCreated', 'ApplicationDeleted'],
+        handle: (events) => this.publish(events),
+      },
+    );
   }
 
   onModuleInit(): void {
-    this.starting = this.startWhenPossible();
-  }
-
-  private async startWhenPossible(): Promise<void> {
-    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        await this.notifier.start();
-        const from = await this.store.headPosition();
-        this.subscription = new LogSubscription<StatusEvent>(
-          this.store as unknown as EventStore<StatusEvent>,
-          this.notifier,
-          {
-            from,
-            types: ['ApplicationStatusChanged', 'ApplicationCreated', 'ApplicationDeleted'],
-            idlePollMs: 1_000,
-            handle: (events) => this.publish(events),
-          },
-        );
-        this.subscription.start();
-        return;
-      } catch {
-        await this.notifier.stop().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-      }
-    }
+    this.follower.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.starting;
-    await this.subscription?.stop();
-    await this.notifier.stop();
+    await this.follower.stop();
   }
 
   /** How many subscribers are listening on this replica. */

@@ -1,8 +1,12 @@
 import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
-import { createTenants, fleetTokens, issueToken, registerAgent } from '../testing/fleet-fixture';
+import {
+  createTenants,
+  fleetTokens,
+  issueToken,
+  registerAgent,
+  subscribeOver,
+} from '../testing/fleet-fixture';
 import { startTestHub, type TestHub } from '../testing/test-hub';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { ApplicationStatusFeed } from './application-status.feed';
 import { applicationStream, deliveryStream, type DeliveryEvent } from '@flotilla/domain';
 import {
@@ -697,31 +701,7 @@ describe('Applications and previews through GraphQL', () => {
   });
 
   it('streams status changes to subscribers who may see the Application, throttled to the latest', async () => {
-    const subscribe = (token: string, query: string) => {
-      const seen: unknown[] = [];
-      const client = createClient({
-        url: hub.url.replace('http', 'ws') + '/graphql',
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${token}` },
-        retryAttempts: 0,
-        lazy: true,
-      });
-      const stop = client.subscribe(
-        { query },
-        {
-          next: (m) => seen.push(m.data),
-          error: (e) => seen.push({ error: String((e as Error)?.message ?? JSON.stringify(e)) }),
-          complete: () => undefined,
-        },
-      );
-      return {
-        seen,
-        close: async () => {
-          stop();
-          await client.dispose();
-        },
-      };
-    };
+    const subscribe = (token: string, query: string) => subscribeOver(hub, token, query);
     const SUB = `subscription { applicationStatusChanged(selector: "region=eu", throttleMs: 300) {
       name tenant clusterName sync health message } }`;
     const alice = subscribe(users.alice, SUB);

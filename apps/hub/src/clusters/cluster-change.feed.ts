@@ -1,15 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { evolveCluster, type ClusterEvent, type ClusterState } from '@flotilla/domain';
-import {
-  EventNotifier,
-  LogSubscription,
-  type EventStore,
-  type StoredOf,
-} from '@flotilla/event-store';
+import type { EventStore, StoredOf } from '@flotilla/event-store';
 import { foldCluster } from '@flotilla/inventory';
 import { clusterIdOf, clustersProjection, type FlotillaEvent } from '@flotilla/projections';
 import type { HubConfig } from '@flotilla/config';
 import { EventEmitter, on } from 'node:events';
+import { LogFollower } from '../infra/log-follower';
 import { EVENT_STORE, HUB_CONFIG } from '../infra/tokens';
 import type { ClusterChange, ClusterConnectivity } from './cluster.model';
 
@@ -21,57 +17,34 @@ import type { ClusterChange, ClusterConnectivity } from './cluster.model';
 @Injectable()
 export class ClusterChangeFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly emitter = new EventEmitter();
-  private subscription: LogSubscription<ClusterEvent> | null = null;
-  private readonly notifier: EventNotifier;
+  private readonly follower: LogFollower<ClusterEvent>;
   /** Name, tenant and labels per cluster, to describe each change. */
   private readonly states = new Map<string, ClusterState>();
-  private stopping = false;
-  private starting: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore<FlotillaEvent>,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
     this.emitter.setMaxListeners(0);
-    this.notifier = new EventNotifier(config.DATABASE_URL);
+    this.follower = new LogFollower<ClusterEvent>(
+      store as unknown as EventStore<ClusterEvent>,
+      config.DATABASE_URL,
+      {
+        types: clustersProjection.handles,
+        handle: async (events) => {
+          for (const e of events) await this.publish(e);
+        },
+      },
+    );
   }
 
   /** Starts following the log once the database answers (retrying in the background). */
   onModuleInit(): void {
-    this.starting = this.startWhenPossible();
-  }
-
-  private async startWhenPossible(): Promise<void> {
-    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        await this.notifier.start();
-        const from = await this.store.headPosition();
-        this.subscription = new LogSubscription<ClusterEvent>(
-          this.store as unknown as EventStore<ClusterEvent>,
-          this.notifier,
-          {
-            from,
-            types: clustersProjection.handles,
-            idlePollMs: 1_000,
-            handle: async (events) => {
-              for (const e of events) await this.publish(e);
-            },
-          },
-        );
-        this.subscription.start();
-        return;
-      } catch {
-        await this.notifier.stop().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-      }
-    }
+    this.follower.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.starting;
-    await this.subscription?.stop();
-    await this.notifier.stop();
+    await this.follower.stop();
   }
 
   /** Calls `listener` with the tenant of every cluster change. */

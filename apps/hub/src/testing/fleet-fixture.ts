@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { ClusterFactsWire } from '@flotilla/contracts';
 import { PLATFORM_ADMINS } from '../auth/principal';
 import { signToken, type TestHub } from './test-hub';
@@ -117,4 +119,38 @@ export function heartbeat(
     { facts: FACTS, status: { state: 'Running' }, ...over },
     credential,
   );
+}
+
+/**
+ * Subscribes over graphql-ws as the holder of `token`: every message's data (or an error) lands
+ * in `seen`; `close` ends the subscription and the connection.
+ */
+export function subscribeOver(
+  hub: TestHub,
+  token: string | null,
+  query: string,
+): { seen: unknown[]; close: () => Promise<void> } {
+  const seen: unknown[] = [];
+  const client = createClient({
+    url: hub.url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: true,
+  });
+  const stop = client.subscribe(
+    { query },
+    {
+      next: (m) => seen.push(m.data),
+      error: (e) => seen.push({ error: String((e as Error)?.message ?? JSON.stringify(e)) }),
+      complete: () => undefined,
+    },
+  );
+  return {
+    seen,
+    close: async () => {
+      stop();
+      await client.dispose();
+    },
+  };
 }

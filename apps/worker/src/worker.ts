@@ -83,6 +83,7 @@ export async function createWorker(
   const name = seams.name ?? `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   const logger = pino({ name: 'worker', level: config.LOG_LEVEL, base: { app: 'worker' } });
   const pool = createPool(config.DATABASE_URL, {
+    max: config.DATABASE_POOL_SIZE,
     applicationName: 'flotilla-worker',
     onIdleError: (error) =>
       logger.warn({ err: error.message }, 'an idle Postgres connection was lost'),

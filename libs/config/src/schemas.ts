@@ -127,6 +127,8 @@ export const workerConfigSchema = z.object({
   REDIS_URL: redisUrl,
   LOG_LEVEL: logLevel,
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Postgres connections the worker's pool opens at most (its LISTEN connections are extra). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** How soon a dead worker's active jobs are taken over by another (BullMQ's job lock). */
   JOB_LOCK_SECONDS: seconds(30, 2, 600),
   ...fleetSettings,

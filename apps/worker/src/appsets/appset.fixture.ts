@@ -49,6 +49,7 @@ export function manifest(
     appName?: string;
     finalizers?: string[];
     path?: string;
+    repoURL?: string;
     syncPolicy?: Record<string, unknown>;
     destination?: Record<string, string>;
   } = {},
@@ -69,7 +70,7 @@ export function manifest(
         spec: {
           project: 'default',
           source: {
-            repoURL: 'https://github.com/team-a/apps',
+            repoURL: options.repoURL ?? 'https://github.com/team-a/apps',
             targetRevision: 'main',
             path: options.path ?? '{{.app}}',
           },

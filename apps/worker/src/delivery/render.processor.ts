@@ -79,9 +79,8 @@ type RenderJob = Job<Extract<JobOn<typeof QUEUES.delivery>, { type: 'render' }>>
  */
 export function renderProcessor(deps: RenderJobDeps) {
   return async (job: RenderJob) => {
-    const lock = await deps.pool.connect();
+    const lock = await acquireRenderLock(deps.pool);
     try {
-      await lock.query('SELECT pg_advisory_lock(hashtext($1))', [LOCK]);
       const repoUrls = await refreshRepositories(deps, job.data);
       let after = '00000000-0000-0000-0000-000000000000';
       let rendered = 0;
@@ -93,7 +92,7 @@ export function renderProcessor(deps: RenderJobDeps) {
         if (rows.length === 0) break;
         after = rows[rows.length - 1]!.application_id;
         rendered += rows.length;
-        appended += await renderBatch(deps, rows, String(job.id), resolutions);
+        appended += await renderBatch(deps, lock, rows, String(job.id), resolutions);
       }
       if (rendered > 0) deps.logger.info({ rendered, appended, job: job.data }, 'render pass');
       return { rendered, appended };
@@ -102,6 +101,30 @@ export function renderProcessor(deps: RenderJobDeps) {
       lock.release();
     }
   };
+}
+
+/**
+ * Takes the render lock and answers the connection that holds it. A job that finds it taken waits
+ * without holding a connection: jobs blocked in `pg_advisory_lock` would each keep one, and with
+ * enough of them queued (one per burst of triggers) the pool ran dry under the holder, which then
+ * could not run its own queries.
+ */
+async function acquireRenderLock(pool: Pool): Promise<PoolClient> {
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+        [LOCK],
+      );
+      if (rows[0]?.locked) return client;
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    client.release();
+    await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
+  }
 }
 
 /** Fetches the mirrors a repository or resync job is about; answers the repository URLs in scope. */
@@ -218,6 +241,7 @@ export function deliveryEventFor(
 
 async function renderBatch(
   deps: RenderJobDeps,
+  client: PoolClient,
   rows: Row[],
   jobId: string,
   resolutions: Map<string, Map<string, Promise<string>>>,
@@ -260,17 +284,21 @@ async function renderBatch(
       if (event) writes.push({ row, event });
     }
   }
-  if (writes.length > 0) await appendAll(deps, writes, jobId);
+  if (writes.length > 0) await appendAll(deps, client, writes, jobId);
   return writes.length;
 }
 
-/** Appends in one transaction; each event's id derives from its stream version and content. */
+/**
+ * Appends in one transaction, on the connection that holds the render lock (a second one from the
+ * pool could be a wait on a pool that other jobs have emptied); each event's id derives from its
+ * stream version and content.
+ */
 async function appendAll(
   deps: RenderJobDeps,
+  client: PoolClient,
   writes: { row: Row; event: RenderEvent }[],
   jobId: string,
 ): Promise<void> {
-  const client: PoolClient = await deps.pool.connect();
   try {
     await client.query('BEGIN');
     const streams = writes.map((w) => deliveryStream(w.row.application_id));
@@ -299,7 +327,5 @@ async function appendAll(
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
-  } finally {
-    client.release();
   }
 }

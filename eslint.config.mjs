@@ -39,6 +39,8 @@ const LIB_GRAPH = {
   render: ['domain', 'generators', 'git', 'kube'],
   // Desired state, long-poll wake-ups and status recording of the agent protocol (hub and worker).
   delivery: ['domain', 'event-store', 'projections', 'contracts'],
+  // Notification rules matched against the log, endpoint checks, signing, payloads, sending.
+  notifications: ['domain', 'event-store', 'projections', 'secrets'],
 };
 const APP_GRAPH = {
   hub: [
@@ -55,6 +57,7 @@ const APP_GRAPH = {
     'git',
     'appsets',
     'delivery',
+    'notifications',
   ],
   worker: [
     'domain',
@@ -71,6 +74,7 @@ const APP_GRAPH = {
     'appsets',
     'render',
     'delivery',
+    'notifications',
   ],
   agent: ['contracts', 'config', 'kube'],
   cli: ['contracts', 'config', 'generators', 'git'],

@@ -5,6 +5,7 @@ import { ApplicationSetNames1764520000000 } from './1764520000000-application-se
 import { RepositoryCredentials1764530000000 } from './1764530000000-repository-credentials';
 import { AppsetGenerationRequests1764600000000 } from './1764600000000-appset-generation-requests';
 import { Bundles1764690000000 } from './1764690000000-bundles';
+import { Notifications1764780000000 } from './1764780000000-notifications';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   RepositoryCredentials1764530000000,
   AppsetGenerationRequests1764600000000,
   Bundles1764690000000,
+  Notifications1764780000000,
 ];

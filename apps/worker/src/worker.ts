@@ -21,17 +21,25 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import {
+  notificationDispatchProjection,
+  type NotificationDispatchOptions,
+} from '@flotilla/notifications';
 import { GenerationRequests } from './appsets/generation-requests';
 import { generationTriggersProjection } from './appsets/generation-triggers.projection';
 import type { PushPorts } from './delivery/push-jobs';
 import type { FleetJobs } from './fleet/fleet-jobs';
 import { startFleetJobs } from './fleet/fleet-runtime';
+import { enqueueDeliveries } from './notifications/notification-jobs';
 
 /**
- * Every projection the worker keeps current: the read models, and the generation triggers
- * (which queue generations through `requests`).
+ * Every projection the worker keeps current: the read models, the generation triggers (which
+ * queue generations through `requests`) and the notification dispatcher (which queues deliveries).
  */
-export function workerProjections(requests: GenerationRequests): Projection<FlotillaEvent>[] {
+export function workerProjections(
+  requests: GenerationRequests,
+  notifications: NotificationDispatchOptions,
+): Projection<FlotillaEvent>[] {
   return [
     tenantsProjection,
     clustersProjection as unknown as Projection<FlotillaEvent>,
@@ -39,8 +47,8 @@ export function workerProjections(requests: GenerationRequests): Projection<Flot
     applicationsProjection as unknown as Projection<FlotillaEvent>,
     applicationSetsProjection as unknown as Projection<FlotillaEvent>,
     deliveriesProjection as unknown as Projection<FlotillaEvent>,
-    deliveriesProjection as unknown as Projection<FlotillaEvent>,
     generationTriggersProjection(requests) as unknown as Projection<FlotillaEvent>,
+    notificationDispatchProjection(notifications),
   ];
 }
 
@@ -106,7 +114,14 @@ export async function createWorker(
     },
     logger,
   );
-  const projections = workerProjections(requests);
+  const projections = workerProjections(requests, {
+    enqueue: (ids) => {
+      if (!queues) throw new Error('the job queues are not started yet');
+      return enqueueDeliveries({ config, add: (p, id, o) => queues!.add(p, id, o) })(ids);
+    },
+    maxEventAgeMs: config.NOTIFY_MAX_EVENT_AGE_SECONDS * 1000,
+    now,
+  });
 
   const jobs = await startFleetJobs({
     config,

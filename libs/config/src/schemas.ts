@@ -76,6 +76,8 @@ const fleetSettings = {
   HEARTBEAT_INTERVAL_SECONDS: seconds(30, 1, 3600),
   OFFLINE_AFTER_MISSED_HEARTBEATS: seconds(5, 1, 1000),
   SECRETS_KEYS: secretsKeys,
+  /** Let notification rules target loopback, private and link-local addresses (tests, demo, on-premises receivers). */
+  NOTIFY_ALLOW_PRIVATE_NETWORKS: booleanFlag(false),
 };
 
 /** The hub: HTTP server (GraphQL, agent protocol, health). */
@@ -152,6 +154,18 @@ export const workerConfigSchema = z.object({
     .default(5 * 1024 * 1024),
   /** The most objects one bundle may hold. */
   MAX_BUNDLE_OBJECTS: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  /** How long one notification attempt (connect, send, answer) may take. */
+  NOTIFY_TIMEOUT_SECONDS: seconds(10, 1, 300),
+  /** Attempts per notification before it is Failed (retries back off exponentially). */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** The first retry's delay; each next one doubles it. */
+  NOTIFY_BACKOFF_SECONDS: seconds(5, 1, 3600),
+  /** Notifications sent at once by one worker, across all endpoints. */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Notifications one worker sends at once to one rule's endpoint (a slow endpoint takes no more). */
+  NOTIFY_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Events older than this when the dispatcher reaches them are not sent (a rebuilt or long-stopped dispatcher does not page for the past). */
+  NOTIFY_MAX_EVENT_AGE_SECONDS: seconds(86_400, 60, 30 * 86_400),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

@@ -23,6 +23,8 @@ export const QUEUES = {
   delivery: 'delivery',
   /** Push mode: one job per kubeconfig cluster applying (or assessing) its desired state. */
   clusterPush: 'cluster-push',
+  /** Notifications: one job per delivery, network-bound, each attempt bounded by a timeout. */
+  notifications: 'notifications',
 } as const;
 /** A queue name. */
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -35,6 +37,7 @@ export const JOB_SCHEDULERS = {
   appsetResync: 'appset-resync',
   renderResync: 'render-resync',
   pushResync: 'push-resync',
+  notifySweep: 'notify-sweep',
 } as const;
 
 const slot = z.number().int().nonnegative().describe('Time slot: epoch ms / interval');
@@ -236,6 +239,12 @@ export const pushClusterJob = z
  */
 export const pushResyncJob = z.object({ type: z.literal('push-resync') }).strict();
 
+/** Sends one notification delivery (`notification_deliveries`), retried with backoff. */
+export const notifyJob = z.object({ type: z.literal('notify'), deliveryId: uuid }).strict();
+
+/** Re-queues deliveries still Pending whose job Redis lost (a flush, a failover). */
+export const notifySweepJob = z.object({ type: z.literal('notify-sweep') }).strict();
+
 /** Every job payload. */
 export const jobPayload = z.discriminatedUnion('type', [
   connectivitySweepJob,
@@ -252,6 +261,8 @@ export const jobPayload = z.discriminatedUnion('type', [
   renderResyncJob,
   pushClusterJob,
   pushResyncJob,
+  notifyJob,
+  notifySweepJob,
 ]);
 /** A job payload; its `type` is the BullMQ job name. */
 export type JobPayload = z.output<typeof jobPayload>;
@@ -274,6 +285,8 @@ export const JOB_QUEUE = {
   'render-resync': QUEUES.fleetUpkeep,
   'push-cluster': QUEUES.clusterPush,
   'push-resync': QUEUES.fleetUpkeep,
+  notify: QUEUES.notifications,
+  'notify-sweep': QUEUES.fleetUpkeep,
 } as const satisfies Record<JobType, QueueName>;
 
 /** The payloads that run on queue `Q`, for typing `Queue<JobOn<Q>>` and `Worker<JobOn<Q>>`. */
@@ -325,6 +338,8 @@ export const jobIds = {
   /** Chunk `chunk` of a plan (`planKey`: digest of its operations). */
   writeApplications: (applicationSetId: string, planKey: string, chunk: number) =>
     `appset-write/${applicationSetId}/${planKey}/${chunk}`,
+  /** The sending of one notification delivery (its id derives from rule and event). */
+  notify: (deliveryId: string) => `notify/${deliveryId}`,
   /** The parent of a plan's chunks. */
   finishGeneration: (applicationSetId: string, planKey: string) =>
     `appset-finish/${applicationSetId}/${planKey}`,

@@ -193,6 +193,17 @@ export {
   type ReconciliationPlan,
 } from './application-set/reconcile-plan';
 export {
+  NOTIFICATION_TARGET_KINDS,
+  notificationRuleEventSchemas,
+  notificationRuleIdOf,
+  notificationRuleSpecSchema,
+  notificationRuleStream,
+  type NotificationRuleEvent,
+  type NotificationRuleEventType,
+  type NotificationRuleSpec,
+  type NotificationTargetKind,
+} from './notification/notification-rule.events';
+export {
   repositoryCredentialEventSchemas,
   repositoryCredentialStream,
   type RepositoryCredentialEvent,

@@ -3,6 +3,7 @@ import {
   applicationSetEventSchemas,
   clusterEventSchemas,
   deliveryEventSchemas,
+  notificationRuleEventSchemas,
   registrationTokenEventSchemas,
   repositoryCredentialEventSchemas,
   tenantEventSchemas,
@@ -10,6 +11,7 @@ import {
   type ApplicationSetEvent,
   type ClusterEvent,
   type DeliveryEvent,
+  type NotificationRuleEvent,
   type RegistrationTokenEvent,
   type RepositoryCredentialEvent,
   type TenantEvent,
@@ -33,7 +35,24 @@ export type FlotillaEvent =
   | ApplicationSetEvent
   | ApplicationEvent
   | DeliveryEvent
-  | RepositoryCredentialEvent;
+  | RepositoryCredentialEvent
+  | NotificationRuleEvent;
+
+const ALL_SCHEMAS = {
+  ...tenantEventSchemas,
+  ...clusterEventSchemas,
+  ...registrationTokenEventSchemas,
+  ...applicationSetEventSchemas,
+  ...applicationEventSchemas,
+  ...deliveryEventSchemas,
+  ...repositoryCredentialEventSchemas,
+  ...notificationRuleEventSchemas,
+};
+
+/** The name of every event type the platform writes, sorted. */
+export const FLOTILLA_EVENT_TYPES: readonly FlotillaEvent['type'][] = (
+  Object.keys(ALL_SCHEMAS) as FlotillaEvent['type'][]
+).sort();
 
 /** The registry shared by hub and worker. */
 export function flotillaEventRegistry(): EventRegistry {
@@ -45,5 +64,6 @@ export function flotillaEventRegistry(): EventRegistry {
     ...definitionsOf(applicationEventSchemas),
     ...definitionsOf(deliveryEventSchemas),
     ...definitionsOf(repositoryCredentialEventSchemas),
+    ...definitionsOf(notificationRuleEventSchemas),
   ]);
 }

@@ -41,6 +41,8 @@ export interface FleetJobsOptions {
   /** Shows as `processedBy` on the jobs this worker ran. */
   name: string;
   concurrency: number;
+  /** Queues that run more (or fewer) jobs at once than `concurrency`. */
+  queueConcurrency?: Partial<Record<QueueName, number>>;
   /**
    * How long a job stays locked to this worker without renewal: a worker that dies (SIGKILL,
    * lost node) has its active jobs taken over by another after about this long.
@@ -88,6 +90,7 @@ export class FleetJobs {
       [QUEUES.appsetGeneration]: queue(QUEUES.appsetGeneration),
       [QUEUES.delivery]: queue(QUEUES.delivery),
       [QUEUES.clusterPush]: queue(QUEUES.clusterPush),
+      [QUEUES.notifications]: queue(QUEUES.notifications),
     };
     this.flows = new FlowProducer(base);
     this.flows.on('error', (error) => this.reportError('flow producer', error));
@@ -107,7 +110,7 @@ export class FleetJobs {
           connection: this.options.redis,
           prefix: this.options.prefix,
           name: this.options.name,
-          concurrency: this.options.concurrency,
+          concurrency: this.options.queueConcurrency?.[name] ?? this.options.concurrency,
           ...(this.options.lockDurationMs
             ? {
                 lockDuration: this.options.lockDurationMs,

@@ -4,6 +4,7 @@ import type { WorkerConfig } from '@flotilla/config';
 import {
   JOB_SCHEDULERS,
   jobIds,
+  QUEUES,
   queuePrefix,
   timeSlot,
   type JobPayload,
@@ -26,6 +27,7 @@ import {
 } from '../delivery/push-jobs';
 import { kubeconfigApplier } from '../delivery/push-sync';
 import type { GenerationRequests } from '../appsets/generation-requests';
+import { notificationJobHandlers, notificationSchedules } from '../notifications/notification-jobs';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
 import { kubeconfigProbeProcessor } from './kubeconfig-probe.processor';
@@ -60,6 +62,7 @@ export function jobSchedules(config: WorkerConfig, activeKeyId: string | undefin
     ...appsetSchedules(config),
     ...deliverySchedules(config),
     ...pushSchedules(config),
+    ...notificationSchedules(),
   ];
 }
 
@@ -156,6 +159,15 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     }),
     'secrets-reseal': secretsResealProcessor({ pool, box, logger }),
     ...deliveryJobHandlers(delivery),
+    ...notificationJobHandlers({
+      config,
+      pool,
+      box,
+      logger,
+      now,
+      add: (payload, jobId, opts) => jobs.add(payload, jobId, opts),
+      queue: () => jobs.queue(QUEUES.notifications),
+    }),
     ...pushJobHandlers(push, pushLocks),
     ...appsetJobHandlers({
       config,
@@ -175,6 +187,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     prefix: queuePrefix(identity),
     name: deps.name,
     concurrency: config.WORKER_CONCURRENCY,
+    queueConcurrency: { [QUEUES.notifications]: config.NOTIFY_CONCURRENCY },
     lockDurationMs: config.JOB_LOCK_SECONDS * 1000,
     logger,
     handlers,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createPool } from '@flotilla/database';
 import { RepositoryCredentialStore } from '@flotilla/git';
+import { NotificationSecretStore } from '@flotilla/notifications';
 import { SecretBox } from '@flotilla/secrets';
 import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
 import type { Job } from 'bullmq';
@@ -8,7 +9,7 @@ import type { Pool } from 'pg';
 import pino from 'pino';
 import { secretsResealProcessor } from './secrets-reseal.processor';
 
-describe('secrets-reseal: repository credentials', () => {
+describe('secrets-reseal: repository credentials and notification secrets', () => {
   let db: TestDatabase;
   let pool: Pool;
   const k1 = { id: 'k1', key: randomBytes(32) };
@@ -23,7 +24,9 @@ describe('secrets-reseal: repository credentials', () => {
     await db.drop();
   });
 
-  it('re-seals repository credentials under the new key; an unopenable one is reported', async () => {
+  it('re-seals repository credentials and notification secrets under the new key; an unopenable one is reported', async () => {
+    const rule = '0b5c3f4e-8d7a-4c1b-9e2f-3a4b5c6d7e8f';
+    await new NotificationSecretStore(pool, new SecretBox([k1])).put(rule, 'team-a', 'shh-secret');
     const old = new RepositoryCredentialStore(pool, new SecretBox([k1]));
     for (const tenant of ['team-a', 'team-b']) {
       for (const repo of ['config', 'infra']) {
@@ -53,9 +56,12 @@ describe('secrets-reseal: repository credentials', () => {
     expect(await run(job)).toEqual({
       outcome: 'done',
       keyId: 'k2',
-      resealed: 4,
+      resealed: 5,
       failed: ['repository/team-c/https://github.com/example/lost'],
     });
+    expect(await new NotificationSecretStore(pool, new SecretBox([k2])).get(rule)).toBe(
+      'shh-secret',
+    );
     const onlyNew = new RepositoryCredentialStore(pool, new SecretBox([k2]));
     expect(await onlyNew.get('team-b', 'https://github.com/example/infra')).toEqual({
       type: 'https',

@@ -1,5 +1,6 @@
 import type { JobOn, QUEUES } from '@flotilla/contracts';
 import { repositoryCredentialContext } from '@flotilla/git';
+import { notificationSecretContext } from '@flotilla/notifications';
 import { SecretBox } from '@flotilla/secrets';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -74,11 +75,28 @@ const TABLES: { table: SealedTable; row: (r: Record<string, string>) => SealedRo
       label: `repository/${r.tenant}/${r.url_key}`,
     }),
   },
+  {
+    table: {
+      select: `SELECT rule_id::text AS rule_id, sealed, rule_id::text AS cursor
+               FROM notification_secrets
+               WHERE key_id <> $1 AND rule_id::text > $2 ORDER BY rule_id::text LIMIT $3`,
+      update: `UPDATE notification_secrets SET sealed = $3, key_id = $4, updated_at = now()
+               WHERE rule_id = $1::uuid AND sealed = $2`,
+      what: 'notification secret',
+    },
+    row: (r) => ({
+      cursor: r.cursor!,
+      sealed: r.sealed!,
+      key: [r.rule_id!],
+      context: notificationSecretContext(r.rule_id!),
+      label: `notification-rule/${r.rule_id}`,
+    }),
+  },
 ];
 
 /**
  * The `secrets-reseal` job: re-encrypts every stored secret (kubeconfigs, repository
- * credentials) not sealed with the active key, so the old key can be dropped from `SECRETS_KEYS`
+ * credentials, notification signing secrets) not sealed with the active key, so the old key can be dropped from `SECRETS_KEYS`
  * once a pass reports nothing left. Runs only on a worker whose active key is the job's: during a
  * rolling deploy, workers still on the old keys must not seal back with the old key. A row the hub
  * replaced meanwhile is left to it (the update matches the envelope it read); a row no configured

@@ -1,4 +1,8 @@
-export { FLOTILLA_EVENT_TYPES, flotillaEventRegistry, type FlotillaEvent } from './event-definitions';
+export {
+  FLOTILLA_EVENT_TYPES,
+  flotillaEventRegistry,
+  type FlotillaEvent,
+} from './event-definitions';
 export { tenantsProjection } from './tenants.projection';
 export { clusterIdOf, clusterStream, clustersProjection } from './clusters.projection';
 export {

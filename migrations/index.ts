@@ -6,6 +6,7 @@ import { RepositoryCredentials1764530000000 } from './1764530000000-repository-c
 import { AppsetGenerationRequests1764600000000 } from './1764600000000-appset-generation-requests';
 import { Bundles1764690000000 } from './1764690000000-bundles';
 import { Notifications1764780000000 } from './1764780000000-notifications';
+import { EventIndexes1764790000000 } from './1764790000000-event-indexes';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   AppsetGenerationRequests1764600000000,
   Bundles1764690000000,
   Notifications1764780000000,
+  EventIndexes1764790000000,
 ];

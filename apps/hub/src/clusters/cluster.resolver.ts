@@ -19,6 +19,7 @@ import {
 } from '@flotilla/domain';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Inject } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { EventStore } from '@flotilla/event-store';
 import { clusterStream, type FlotillaEvent } from '@flotilla/projections';
 import { Access } from '../auth/access.decorator';
@@ -26,7 +27,7 @@ import { AuditEventConnection } from '../audit/audit-event.model';
 import { toAuditEventConnection } from '../audit/audit-event.mapper';
 import { pageArgs, pageArgsByName } from '../graphql/page-args';
 import { authzOf, principalOf, type RequestContext } from '../graphql/request-context';
-import { EVENT_STORE } from '../infra/tokens';
+import { EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { TenantService } from '../tenants/tenant.service';
 import { ClusterChangeFeed } from './cluster-change.feed';
 import {
@@ -47,6 +48,7 @@ import { ApplicationStatusFeed } from '../application-sets/application-status.fe
 import { loadForParent, noteParents } from '../application-sets/request-batch';
 import { clusterAsOf } from './cluster-as-of';
 import { fleetSummaryOf } from './fleet-summary';
+import { fleetCountsAsOf } from './fleet-summary-as-of';
 import { FleetRuntime } from './fleet-runtime';
 
 type Authz = ReturnType<typeof authzOf>;
@@ -63,6 +65,7 @@ export class ClusterResolver {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly applications: ApplicationSetReadModel,
     private readonly statusFeed: ApplicationStatusFeed,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   @Access('authenticated')
@@ -147,10 +150,25 @@ export class ClusterResolver {
       description: 'A cluster label key (e.g. region): adds `groups`, one per value.',
     })
     groupBy: string | null | undefined,
+    @Args('asOf', {
+      type: () => GraphQLISODateTime,
+      nullable: true,
+      description:
+        'The summary as it was at that moment, computed from the log: the clusters registered ' +
+        'then, with their labels, versions and connectivity then, and the Applications that ' +
+        'existed then with the status their clusters had last reported by then.',
+    })
+    asOf: Date | null | undefined,
   ): Promise<FleetSummary> {
     checkGroupBy(groupBy);
+    if (asOf && asOf.getTime() > Date.now())
+      throw new DomainError('BAD_USER_INPUT', 'asOf: must not be in the future', 'asOf');
     const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
     const by = groupBy ?? undefined;
+    if (asOf) {
+      const past = await fleetCountsAsOf(this.pool, tenants, asOf, by);
+      return fleetSummaryOf(tenants, past.clusters, past.applications, by !== undefined);
+    }
     const [clusters, applications] = await Promise.all([
       this.service.counts(tenants, by),
       this.applications.applicationCounts(tenants, by),

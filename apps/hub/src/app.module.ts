@@ -38,6 +38,9 @@ import { ApplicationSetReadModel } from './application-sets/application-set.read
 import { ApplicationSetResolver } from './application-sets/application-set.resolver';
 import { ApplicationSetService } from './application-sets/application-set.service';
 import { ApplicationResolver } from './application-sets/application.resolver';
+import { NotificationRuleReadModel } from './notifications/notification-rule.read-model';
+import { NotificationRuleResolver } from './notifications/notification-rule.resolver';
+import { NotificationRuleService } from './notifications/notification-rule.service';
 
 /** The hub's composition root. */
 @Module({})
@@ -90,6 +93,9 @@ export class AppModule {
         ApplicationStatusFeed,
         ApplicationSetPreviewService,
         ApplicationSetPreviewResolver,
+        NotificationRuleService,
+        NotificationRuleReadModel,
+        NotificationRuleResolver,
       ],
     };
   }

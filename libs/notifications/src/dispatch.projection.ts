@@ -98,6 +98,7 @@ export function notificationDispatchProjection(
         health text[] NOT NULL,
         target_kind text NOT NULL,
         target_url text NOT NULL,
+        target_url_sha256 text NOT NULL,
         deleted boolean NOT NULL DEFAULT false,
         created_at timestamptz NOT NULL,
         created_by text NOT NULL,
@@ -202,12 +203,14 @@ class Batch {
           (data['target'] as Data)['url'],
           at,
           actor,
+          (data['target'] as Data)['urlSha256'],
         ];
         if (event.type === 'NotificationRuleCreated')
           await this.tx.query(
             `INSERT INTO ${this.t.rules} (id, name, event_types, cluster_selector, application_sets,
-               health, target_kind, target_url, created_at, created_by, updated_at, updated_by, tenant)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $10, $11)
+               health, target_kind, target_url, created_at, created_by, updated_at, updated_by,
+               target_url_sha256, tenant)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $10, $11, $12)
              ON CONFLICT (id) DO NOTHING`,
             [...values, data['tenant']],
           );
@@ -215,7 +218,7 @@ class Batch {
           await this.tx.query(
             `UPDATE ${this.t.rules} SET name = $2, event_types = $3, cluster_selector = $4,
                application_sets = $5, health = $6, target_kind = $7, target_url = $8,
-               updated_at = $9, updated_by = $10 WHERE id = $1`,
+               updated_at = $9, updated_by = $10, target_url_sha256 = $11 WHERE id = $1`,
             values,
           );
         this.rulesByTenant.clear();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
@@ -23,6 +24,9 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
+  // NAT64 (RFC 6052): on a NAT64 network these reach the IPv4 address they embed.
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -63,6 +67,24 @@ export function endpointProblem(url: string, allowPrivateNetworks: boolean): str
   if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host))
     return `points to a private address (${host}); ${HINT}`;
   return undefined;
+}
+
+/**
+ * An endpoint as shown: scheme, host, port and the first path segment; the rest of the path and
+ * the query are hidden, since incoming-webhook URLs (Slack's `/services/T…/B…/<token>`) carry
+ * their credential there. `https://hooks.slack.com/services/…`.
+ */
+export function maskEndpoint(url: string): string {
+  const parsed = new URL(url);
+  const segments = parsed.pathname.split('/').filter((s) => s !== '');
+  const hidden = segments.length > 1 || parsed.search !== '' || parsed.hash !== '';
+  const first = segments[0] ? `/${segments[0]}` : '';
+  return `${parsed.protocol}//${parsed.host}${first}${hidden ? '/…' : ''}`;
+}
+
+/** The SHA-256 (hex) of an endpoint URL: what the log keeps to tell that it changed. */
+export function endpointDigest(url: string): string {
+  return createHash('sha256').update(url).digest('hex');
 }
 
 /** The error a connection gets when its host resolves to a private address. */

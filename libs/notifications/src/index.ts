@@ -6,8 +6,19 @@ export {
   notificationDispatchProjection,
   type NotificationDispatchOptions,
 } from './dispatch.projection';
-export { endpointProblem, guardedLookup, isPrivateAddress, PrivateAddressError } from './endpoint';
-export { NotificationSecretStore, notificationSecretContext } from './notification-secrets';
+export {
+  endpointDigest,
+  endpointProblem,
+  guardedLookup,
+  isPrivateAddress,
+  maskEndpoint,
+  PrivateAddressError,
+} from './endpoint';
+export {
+  NotificationSecretStore,
+  notificationSecretContext,
+  type NotificationSealed,
+} from './notification-secrets';
 export { slackBody, summarize, webhookBody, type NotificationContent } from './payload';
 export { ruleMatches, type NotificationRuleRow, type NotificationSubject } from './rule-match';
 export { sendNotification, type SendOptions, type SendOutcome } from './send';

@@ -1,4 +1,4 @@
-import { endpointProblem, isPrivateAddress } from './endpoint';
+import { endpointDigest, endpointProblem, isPrivateAddress, maskEndpoint } from './endpoint';
 import { slackBody, summarize, webhookBody, type NotificationContent } from './payload';
 import { ruleMatches, type NotificationRuleRow, type NotificationSubject } from './rule-match';
 import { newSigningSecret, signNotification, verifyNotification } from './signature';
@@ -40,7 +40,7 @@ describe('ruleMatches', () => {
     expect(ruleMatches(degraded, status('Healthy'), prod)).toBe(false);
   });
 
-  it('never matches an event about no cluster when the rule has a cluster selector', () => {
+  it('never matches an event about no cluster when the rule has a (non-empty) cluster selector', () => {
     const none: NotificationSubject = { cluster: null, applicationSet: null, application: null };
     const selecting = rule({
       eventTypes: ['ApplicationSetGenerationFailed'],
@@ -49,6 +49,13 @@ describe('ruleMatches', () => {
     expect(ruleMatches(selecting, { type: 'ApplicationSetGenerationFailed', data: {} }, none)).toBe(
       false,
     );
+    expect(
+      ruleMatches(
+        { ...selecting, clusterSelector: { matchLabels: {}, matchExpressions: [] } },
+        { type: 'ApplicationSetGenerationFailed', data: {} },
+        none,
+      ),
+    ).toBe(true);
     expect(
       ruleMatches(
         { ...selecting, clusterSelector: null },
@@ -86,6 +93,21 @@ describe('endpoints', () => {
     expect(isPrivateAddress('2001:4860:4860::8888')).toBe(false);
     expect(isPrivateAddress('172.31.255.255')).toBe(true);
     expect(isPrivateAddress('172.32.0.1')).toBe(false);
+    expect(isPrivateAddress('64:ff9b::a9fe:a9fe')).toBe(true); // NAT64 of 169.254.169.254
+  });
+});
+
+describe('maskEndpoint', () => {
+  it('keeps scheme, host, port and the first path segment, and hides the rest', () => {
+    expect(maskEndpoint('https://hooks.slack.com/services/T0/B0/token')).toBe(
+      'https://hooks.slack.com/services/…',
+    );
+    expect(maskEndpoint('https://example.com:8443/hook?key=abc')).toBe(
+      'https://example.com:8443/hook/…',
+    );
+    expect(maskEndpoint('https://example.com/hook')).toBe('https://example.com/hook');
+    expect(maskEndpoint('http://example.com')).toBe('http://example.com');
+    expect(endpointDigest('https://a/b')).not.toBe(endpointDigest('https://a/c'));
   });
 });
 

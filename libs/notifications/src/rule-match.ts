@@ -25,8 +25,9 @@ export interface NotificationSubject {
  * rule's cluster selector (an event about no cluster never matches a rule that has one, nor does
  * an event about a cluster the log no longer knows); it is about one of the rule's
  * ApplicationSets, when the rule names some; and for `ApplicationStatusChanged`, its health is
- * one the rule lists, when it lists some. The tenant is checked by the caller (rules only ever
- * see their own tenant's events).
+ * one the rule lists, when it lists some. An empty selector (`{}`) narrows nothing, like a null
+ * one (as in Kubernetes, it selects everything). The tenant is checked by the caller (rules only
+ * ever see their own tenant's events).
  */
 export function ruleMatches(
   rule: NotificationRuleRow,
@@ -34,7 +35,7 @@ export function ruleMatches(
   subject: NotificationSubject,
 ): boolean {
   if (!rule.eventTypes.includes(event.type)) return false;
-  if (rule.clusterSelector !== null) {
+  if (rule.clusterSelector !== null && !isEmptySelector(rule.clusterSelector)) {
     if (!subject.cluster || !matches(rule.clusterSelector, subject.cluster.labels)) return false;
   }
   if (rule.applicationSets.length > 0) {
@@ -46,4 +47,11 @@ export function ruleMatches(
     if (!health || !rule.health.includes(health)) return false;
   }
   return true;
+}
+
+function isEmptySelector(selector: LabelSelector): boolean {
+  return (
+    Object.keys(selector.matchLabels ?? {}).length === 0 &&
+    (selector.matchExpressions ?? []).length === 0
+  );
 }

@@ -26,7 +26,10 @@ describe('secrets-reseal: repository credentials and notification secrets', () =
 
   it('re-seals repository credentials and notification secrets under the new key; an unopenable one is reported', async () => {
     const rule = '0b5c3f4e-8d7a-4c1b-9e2f-3a4b5c6d7e8f';
-    await new NotificationSecretStore(pool, new SecretBox([k1])).put(rule, 'team-a', 'shh-secret');
+    await new NotificationSecretStore(pool, new SecretBox([k1])).put(rule, 'team-a', {
+      secret: 'shh-secret',
+      url: 'https://hooks.example.com/x',
+    });
     const old = new RepositoryCredentialStore(pool, new SecretBox([k1]));
     for (const tenant of ['team-a', 'team-b']) {
       for (const repo of ['config', 'infra']) {
@@ -59,9 +62,10 @@ describe('secrets-reseal: repository credentials and notification secrets', () =
       resealed: 5,
       failed: ['repository/team-c/https://github.com/example/lost'],
     });
-    expect(await new NotificationSecretStore(pool, new SecretBox([k2])).get(rule)).toBe(
-      'shh-secret',
-    );
+    expect(await new NotificationSecretStore(pool, new SecretBox([k2])).get(rule)).toEqual({
+      secret: 'shh-secret',
+      url: 'https://hooks.example.com/x',
+    });
     const onlyNew = new RepositoryCredentialStore(pool, new SecretBox([k2]));
     expect(await onlyNew.get('team-b', 'https://github.com/example/infra')).toEqual({
       type: 'https',

@@ -94,7 +94,6 @@ interface DeliveryRow {
   rule_name: string | null;
   rule_deleted: boolean | null;
   target_kind: 'Webhook' | 'Slack';
-  target_url: string;
   event_id: string;
   event_type: string;
   stream_id: string;
@@ -115,7 +114,7 @@ export function notificationJobHandlers(
   const notify = async (job: NotifyJob, token?: string) => {
     const { rows } = await deps.pool.query<DeliveryRow>(
       `SELECT d.id, d.rule_id, d.tenant, d.state, d.subject, r.name AS rule_name,
-              r.deleted AS rule_deleted, r.target_kind, r.target_url, e.event_id, e.type AS event_type,
+              r.deleted AS rule_deleted, r.target_kind, e.event_id, e.type AS event_type,
               e.stream_id, e.global_position, e.data, e.actor, e.recorded_at
          FROM notification_deliveries d
          JOIN events e ON e.global_position = d.global_position
@@ -133,7 +132,9 @@ export function notificationJobHandlers(
       throw new DelayedError();
     }
     if (row.state !== 'Pending') return { outcome: 'already', state: row.state };
-    if (!row.rule_name || row.rule_deleted) {
+    // Deleting a rule removes its sealed endpoint in the same transaction as the event.
+    const sealed = row.rule_name && !row.rule_deleted ? await secrets.get(row.rule_id) : null;
+    if (!row.rule_name || !sealed) {
       await record(deps.pool, row.id, {
         state: 'Failed',
         status: null,
@@ -148,7 +149,6 @@ export function notificationJobHandlers(
     }
     let outcome;
     try {
-      const secret = await secrets.get(row.rule_id);
       const content: NotificationContent = {
         deliveryId: row.id,
         rule: { id: row.rule_id, name: row.rule_name },
@@ -171,9 +171,8 @@ export function notificationJobHandlers(
         [NOTIFICATION_HEADERS.event]: row.event_type,
         [NOTIFICATION_HEADERS.timestamp]: String(timestamp),
       };
-      if (secret)
-        headers[NOTIFICATION_HEADERS.signature] = signNotification(secret, timestamp, body);
-      outcome = await sendNotification(row.target_url, body, headers, {
+      headers[NOTIFICATION_HEADERS.signature] = signNotification(sealed.secret, timestamp, body);
+      outcome = await sendNotification(sealed.url, body, headers, {
         timeoutMs: deps.config.NOTIFY_TIMEOUT_SECONDS * 1000,
         allowPrivateNetworks: deps.config.NOTIFY_ALLOW_PRIVATE_NETWORKS,
       });

@@ -7,6 +7,8 @@ import {
 } from '@flotilla/domain';
 import { EventStore } from '@flotilla/event-store';
 import {
+  endpointDigest,
+  maskEndpoint,
   NOTIFICATION_HEADERS,
   NotificationSecretStore,
   verifyNotification,
@@ -134,13 +136,13 @@ describe('notifications (worker, real Postgres, Redis and HTTP endpoints)', () =
       clusterSelector: null,
       applicationSets: [],
       health: [],
-      target: { kind, url },
+      target: { kind, url: maskEndpoint(url), urlSha256: endpointDigest(url) },
       ...rest,
     };
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      await secrets.put(id, tenant, secret, client);
+      await secrets.put(id, tenant, { secret, url }, client);
       await store.append(
         notificationRuleStream(id),
         'no_stream',

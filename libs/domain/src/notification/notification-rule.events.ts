@@ -15,6 +15,10 @@ export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];
  * cluster, such as an ApplicationSet's, never matches a rule that has one). `applicationSets`
  * names the ApplicationSets whose own and whose Applications' events match. `health` narrows
  * `ApplicationStatusChanged` events to those health codes.
+ *
+ * `target.url` is the endpoint as shown (its path after the first segment and its query hidden:
+ * incoming-webhook URLs carry their token there); the URL itself is sealed with the rule's
+ * signing secret, outside the log, and `urlSha256` tells when it changed.
  */
 export const notificationRuleSpecSchema = z
   .object({
@@ -24,7 +28,11 @@ export const notificationRuleSpecSchema = z
     applicationSets: z.array(objectNameSchema).max(100),
     health: z.array(z.enum(HEALTH_STATUS_CODES)).max(HEALTH_STATUS_CODES.length),
     target: z
-      .object({ kind: z.enum(NOTIFICATION_TARGET_KINDS), url: z.string().min(1).max(2048) })
+      .object({
+        kind: z.enum(NOTIFICATION_TARGET_KINDS),
+        url: z.string().min(1).max(2048),
+        urlSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      })
       .strict(),
   })
   .strict();
@@ -33,7 +41,8 @@ export type NotificationRuleSpec = z.output<typeof notificationRuleSpecSchema>;
 
 /**
  * Notification rule events (stream `notification-rule-<id>`). The shared secret that signs the
- * rule's deliveries is sealed outside the log, like credentials; events never carry it.
+ * rule's deliveries and the endpoint URL are sealed outside the log, like credentials; events
+ * never carry either.
  */
 export const notificationRuleEventSchemas = {
   /** A tenant's rule was created. */

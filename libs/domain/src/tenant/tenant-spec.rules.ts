@@ -78,8 +78,15 @@ function checkGroupKinds(list: readonly GroupKindPattern[], name: string): void 
 }
 
 const ROLE_NAME_RE = /^[a-zA-Z0-9]([-_a-zA-Z0-9]*[a-zA-Z0-9])?$/;
-// Argo CD's project-scoped resources that exist in Flotilla.
-const POLICY_RESOURCES = ['applications', 'applicationsets', 'clusters', 'repositories'];
+// Argo CD's project-scoped resources that exist in Flotilla, and Flotilla's own notification
+// rules (object `<tenant>/notifications`).
+const POLICY_RESOURCES = [
+  'applications',
+  'applicationsets',
+  'clusters',
+  'repositories',
+  'notifications',
+];
 const POLICY_ACTIONS = ['get', 'create', 'update', 'delete', 'sync', 'override', '*'];
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -3,7 +3,8 @@
 // there, else the ones on the default ports), migrates, starts hub and worker, renders the examples,
 // and prints the GraphQL URL with a development token. `--check` stops after verifying.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
 import {
   createWriteStream,
   existsSync,
@@ -180,6 +181,8 @@ const env = {
   MIGRATE_ON_START: 'false',
   // The delivery step renders from a local repository under .demo/repos.
   GIT_ALLOW_FILE_URLS: 'true',
+  // The notifications step sends to a receiver on 127.0.0.1.
+  NOTIFY_ALLOW_PRIVATE_NETWORKS: 'true',
   PORT: String(port),
   HOST: '127.0.0.1',
 };
@@ -578,6 +581,129 @@ for (const deadline = Date.now() + 90_000; ;) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
+step('fleet views and notifications: a signed webhook for label changes, the summary then and now');
+// A receiver as a team would run one: it checks the signature with the rule's secret.
+const received = [];
+let ruleSecret = '';
+const receiver = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    const timestamp = req.headers['x-flotilla-timestamp'];
+    const expected = `v1=${createHmac('sha256', ruleSecret).update(`${timestamp}.${body}`).digest('hex')}`;
+    const given = String(req.headers['x-flotilla-signature'] ?? '');
+    const valid =
+      given.length === expected.length &&
+      timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+    received.push({ valid, body: JSON.parse(body) });
+    res.writeHead(valid ? 204 : 401).end();
+  });
+});
+await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+receiver.unref();
+const RULES = `query { notificationRules(tenant: "team-a") { id name } }`;
+for (const old of (await graphql(RULES, aliceToken)).data?.notificationRules ?? [])
+  if (old.name === 'demo-labels')
+    await graphql('mutation($id: ID!) { deleteNotificationRule(id: $id) }', aliceToken, {
+      id: old.id,
+    });
+const rule = await graphql(
+  `
+    mutation ($input: CreateNotificationRuleInput!) {
+      createNotificationRule(input: $input) {
+        rule {
+          id
+          name
+          target {
+            url
+          }
+        }
+        secret
+      }
+    }
+  `,
+  aliceToken,
+  {
+    input: {
+      tenant: 'team-a',
+      name: 'demo-labels',
+      eventTypes: ['ClusterLabelsChanged'],
+      clusterSelector: { matchLabels: { env: 'prod' } },
+      target: { kind: 'Webhook', url: `http://127.0.0.1:${receiver.address().port}/flotilla` },
+    },
+  },
+);
+if (rule.errors) fail(`createNotificationRule failed: ${JSON.stringify(rule.errors)}`);
+ruleSecret = rule.data.createNotificationRule.secret;
+console.log(
+  `  alice created rule demo-labels → ${rule.data.createNotificationRule.rule.target.url} (secret shown once)`,
+);
+const prodClusters = await graphql(
+  '{ clusters(filter: { tenant: "team-a", selector: "env=prod" }, first: 1) { edges { node { id name labels } } } }',
+  aliceToken,
+);
+const target = prodClusters.data.clusters.edges[0].node;
+const before = new Date();
+await new Promise((r) => setTimeout(r, 1100));
+const relabel = await graphql(
+  'mutation($id: String!, $labels: JSONObject!) { updateClusterLabels(id: $id, labels: $labels) { name } }',
+  aliceToken,
+  { id: target.id, labels: { ...target.labels, 'demo-run': String(Date.now()) } },
+);
+if (relabel.errors) fail(`updateClusterLabels failed: ${JSON.stringify(relabel.errors)}`);
+for (const deadline = Date.now() + 30_000; received.length === 0;) {
+  if (Date.now() > deadline)
+    fail('no notification reached the receiver within 30 s; see .demo/worker.log');
+  await new Promise((r) => setTimeout(r, 200));
+}
+const [note] = received;
+if (!note.valid) fail('the notification arrived with a signature that does not verify');
+console.log(
+  `  the receiver got a signed notification: "${note.body.summary}" (signature verified)`,
+);
+const DELIVERIES = `{ notificationDeliveries(tenant: "team-a", first: 1) { edges { node {
+  eventType clusterName state attempts lastStatus } } } }`;
+for (const deadline = Date.now() + 10_000; ;) {
+  const d = (await graphql(DELIVERIES, aliceToken)).data?.notificationDeliveries?.edges?.[0]?.node;
+  if (d?.state === 'Delivered') {
+    console.log(
+      `  notificationDeliveries: ${d.eventType} on ${d.clusterName}: ${d.state} after ${d.attempts} attempt (HTTP ${d.lastStatus})`,
+    );
+    break;
+  }
+  if (Date.now() > deadline)
+    fail(`the delivery is not recorded as Delivered: ${JSON.stringify(d)}`);
+  await new Promise((r) => setTimeout(r, 200));
+}
+const SUMMARY_AT = `query($asOf: DateTime) { fleetSummary(asOf: $asOf, groupBy: "demo-run") {
+  overall { clusters applications { total byHealth { status count } } }
+  groups { value clusters } } }`;
+const groupsOf = (s) => s.groups.map((g) => `${g.value ?? '(none)'}: ${g.clusters}`).join(', ');
+const then = await graphql(SUMMARY_AT, aliceToken, { asOf: before.toISOString() });
+const now = await graphql(SUMMARY_AT, aliceToken, { asOf: null });
+if (then.errors || now.errors)
+  fail(`fleetSummary(asOf:) failed: ${JSON.stringify(then.errors ?? now.errors)}`);
+console.log(
+  `  fleetSummary(groupBy: "demo-run") before the relabel: ${groupsOf(then.data.fleetSummary)}; now: ${groupsOf(now.data.fleetSummary)}`,
+);
+const healthy = now.data.fleetSummary.overall.applications.byHealth.find(
+  (h) => h.status === 'Healthy',
+);
+console.log(
+  `  Applications: ${now.data.fleetSummary.overall.applications.total}, Healthy ${healthy?.count ?? 0}`,
+);
+const deployments = await graphql(
+  '{ resources(filter: { kind: "Deployment", selector: "env=prod" }, first: 3) { totalCount edges { node { name namespace application { name cluster { name } } } } } }',
+  aliceToken,
+);
+if (deployments.errors) fail(`resources failed: ${JSON.stringify(deployments.errors)}`);
+console.log(
+  `  resources(kind: Deployment, env=prod): ${deployments.data.resources.totalCount} objects, e.g. ${deployments.data.resources.edges
+    .map((e) => `${e.node.namespace}/${e.node.name} of ${e.node.application.name}`)
+    .slice(0, 2)
+    .join(', ')}`,
+);
+
 const examples = join(root, 'examples');
 if (existsSync(examples)) {
   step('rendering the example ApplicationSets offline (flotilla appset generate)');
@@ -629,6 +755,9 @@ Try:
   curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
     -H 'content-type: application/json' \\
     -d '{"query":"{ applications(filter: {search: \\"shop\\"}, first: 5) { edges { node { name cluster { name } delivery { commit bundleId renderFailure { code message } status { sync health problems { kind name message } } lastDrift { corrected resources { kind name diff } } } history(first: 5) { edges { node { type actor recordedAt } } } } } } }"}'
+  curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
+    -H 'content-type: application/json' \\
+    -d '{"query":"{ notificationRules(tenant: \\"team-a\\") { name eventTypes target { kind url } } notificationDeliveries(tenant: \\"team-a\\", first: 5) { edges { node { eventType clusterName state attempts lastStatus lastError } } } fleetSummary(groupBy: \\"region\\", asOf: \\"${before.toISOString()}\\") { groups { value clusters applications { total } } } }"}'
 `);
 if (check) {
   stopAll();

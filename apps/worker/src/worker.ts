@@ -12,6 +12,7 @@ import {
   applicationsProjection,
   clustersProjection,
   deliveriesProjection,
+  fleetHistoryProjection,
   flotillaEventRegistry,
   registrationTokensProjection,
   tenantsProjection,
@@ -47,6 +48,7 @@ export function workerProjections(
     applicationsProjection as unknown as Projection<FlotillaEvent>,
     applicationSetsProjection as unknown as Projection<FlotillaEvent>,
     deliveriesProjection as unknown as Projection<FlotillaEvent>,
+    fleetHistoryProjection,
     generationTriggersProjection(requests) as unknown as Projection<FlotillaEvent>,
     notificationDispatchProjection(notifications),
   ];

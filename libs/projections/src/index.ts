@@ -24,3 +24,4 @@ export {
   DESIRED_CHANNEL,
   RENDER_CHANNEL,
 } from './deliveries.projection';
+export { FLEET_HISTORY_VERSION, fleetHistoryProjection } from './fleet-history.projection';

@@ -166,6 +166,7 @@ export class ClusterResolver {
     const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
     const by = groupBy ?? undefined;
     if (asOf) {
+      await this.fleet.settleHistory();
       const past = await fleetCountsAsOf(this.pool, tenants, asOf, by);
       return fleetSummaryOf(tenants, past.clusters, past.applications, by !== undefined);
     }

@@ -18,6 +18,7 @@ import {
   applicationsProjection,
   clustersProjection,
   deliveriesProjection,
+  fleetHistoryProjection,
   registrationTokensProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
@@ -42,6 +43,8 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
   private starting: Promise<void> = Promise.resolve();
   private readonly notifier: EventNotifier;
   private readonly runners: ProjectionRunner<never>[];
+  /** Brings the fleet history to the head of the log before an `asOf` answer (never started). */
+  private readonly history: ProjectionRunner<never>;
   /** Heartbeats get their own connection, auto-pipelined: thousands a second share writes. */
   private readonly heartbeatRedis: Redis;
 
@@ -68,6 +71,12 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
       logger.warn({ err: error.message }, 'redis (heartbeats) connection problem'),
     );
     this.heartbeatRedis.connect().catch(() => undefined);
+    this.history = new ProjectionRunner(
+      pool,
+      store as EventStore<never>,
+      fleetHistoryProjection as Projection<never>,
+      null,
+    );
     // Every replica also keeps the fleet read models current (checkpoint locks make that safe
     // alongside workers), so what a worker's sweep changed shows in queries within moments.
     this.runners = [
@@ -77,6 +86,8 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
       applicationsProjection,
       // The desired state the agent protocol serves, and its NOTIFY that wakes long-polls.
       deliveriesProjection,
+      // What fleetSummary(asOf:) reads.
+      fleetHistoryProjection,
     ].map(
       (projection) =>
         new ProjectionRunner(
@@ -142,6 +153,11 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
   async settle(position: bigint): Promise<void> {
     await this.inventory.catchUp();
     await this.directory.waitFor(position);
+  }
+
+  /** Waits until the fleet history holds every event committed so far. */
+  async settleHistory(): Promise<void> {
+    await this.history.catchUp();
   }
 
   /** The heartbeat store (its Redis keys are scoped to this database). */

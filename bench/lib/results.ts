@@ -1,8 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Prints a benchmark's figures and writes them to bench/results/NAME.json. */
-export function writeBenchResults(name: string, figures: Record<string, number>): void {
+/**
+ * Prints a benchmark's figures and writes them to bench/results/NAME.json (strings say what a
+ * figure measured, where a key alone would not).
+ */
+export function writeBenchResults(name: string, figures: Record<string, number | string>): void {
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);

@@ -10,7 +10,6 @@ import {
 } from '@flotilla/projections';
 import type { Pool } from 'pg';
 import { CLUSTER_SCOPED_KINDS } from '@flotilla/domain';
-import type { ApplicationCountRow } from '../clusters/fleet-summary';
 import { labelSelectorSql } from '../clusters/label-selector.sql';
 import { PG_POOL } from '../infra/tokens';
 import { isUuid } from './application-set.service';
@@ -156,32 +155,6 @@ const like = (search: string) => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}
 @Injectable()
 export class ApplicationSetReadModel {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
-
-  /**
-   * Live Applications of `tenants` counted by ApplicationSet and reported sync and health (not
-   * reported yet: Unknown), and by the value of the cluster label `groupBy` when given.
-   */
-  async applicationCounts(tenants: string[], groupBy?: string): Promise<ApplicationCountRow[]> {
-    // Counted on ids first and named after (a few hundred groups, not one row per Application);
-    // the clusters are read only to group by one of their labels.
-    const { rows } = await this.pool.query<ApplicationCountRow & { n: string }>(
-      `SELECT x.tenant, x.application_set_id AS "applicationSetId",
-              s.name AS "applicationSetName", x."group", x.sync, x.health, x.n
-         FROM (SELECT a.tenant, a.application_set_id,
-                      ${groupBy === undefined ? 'NULL::text' : 'c.labels ->> $2'} AS "group",
-                      coalesce(d.sync, 'Unknown') AS sync, coalesce(d.health, 'Unknown') AS health,
-                      count(*) AS n
-                 FROM ${APPS} a
-                 ${groupBy === undefined ? '' : `LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id`}
-                 LEFT JOIN ${DELIVERIES} d
-                   ON d.application_id = a.id AND d.cluster_id = a.cluster_id
-                WHERE a.tenant = ANY($1::text[])
-                GROUP BY 1, 2, 3, 4, 5) x
-         JOIN ${SETS} s ON s.id = x.application_set_id`,
-      groupBy === undefined ? [tenants] : [tenants, groupBy],
-    );
-    return rows.map((r) => ({ ...r, n: Number(r.n) }));
-  }
 
   /**
    * Objects the live Applications of `query.tenants` put on their clusters, from the bundles

@@ -48,7 +48,7 @@ import { ApplicationStatusFeed } from '../application-sets/application-status.fe
 import { loadForParent, noteParents } from '../application-sets/request-batch';
 import { clusterAsOf } from './cluster-as-of';
 import { fleetSummaryOf } from './fleet-summary';
-import { fleetCountsAsOf } from './fleet-summary-as-of';
+import { fleetCounts, type FleetMoment } from './fleet-counts';
 import { FleetRuntime } from './fleet-runtime';
 
 type Authz = ReturnType<typeof authzOf>;
@@ -164,17 +164,18 @@ export class ClusterResolver {
     if (asOf && asOf.getTime() > Date.now())
       throw new DomainError('BAD_USER_INPUT', 'asOf: must not be in the future', 'asOf');
     const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
-    const by = groupBy ?? undefined;
-    if (asOf) {
-      await this.fleet.settleHistory();
-      const past = await fleetCountsAsOf(this.pool, tenants, asOf, by);
-      return fleetSummaryOf(tenants, past.clusters, past.applications, by !== undefined);
-    }
-    const [clusters, applications] = await Promise.all([
-      this.service.counts(tenants, by),
-      this.applications.applicationCounts(tenants, by),
-    ]);
-    return fleetSummaryOf(tenants, clusters, applications, by !== undefined);
+    return this.summaryOf(tenants, groupBy ?? undefined, asOf ? { asOf } : { now: true });
+  }
+
+  /** The summary of `tenants` now or then, from the fleet history brought to the head. */
+  private async summaryOf(
+    tenants: string[],
+    groupBy: string | undefined,
+    at: FleetMoment,
+  ): Promise<FleetSummary> {
+    await this.fleet.settleHistory();
+    const counts = await fleetCounts(this.pool, tenants, at, groupBy);
+    return fleetSummaryOf(tenants, counts.clusters, counts.applications, groupBy !== undefined);
   }
 
   @Access({
@@ -344,14 +345,7 @@ export class ClusterResolver {
       );
     checkGroupBy(groupBy);
     const tenants = await this.visibleTenants(authzOf(context), tenant ?? undefined);
-    const by = groupBy ?? undefined;
-    const compute = async () => {
-      const [clusters, applications] = await Promise.all([
-        this.service.counts(tenants, by),
-        this.applications.applicationCounts(tenants, by),
-      ]);
-      return fleetSummaryOf(tenants, clusters, applications, by !== undefined);
-    };
+    const compute = () => this.summaryOf(tenants, groupBy ?? undefined, { now: true });
     return this.summaries(new Set(tenants), compute, throttleMs);
   }
 

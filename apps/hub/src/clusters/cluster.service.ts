@@ -11,7 +11,6 @@ import type { Pool } from 'pg';
 import { PG_POOL } from '../infra/tokens';
 import { FleetRuntime } from './fleet-runtime';
 import { labelSelectorSql } from './label-selector.sql';
-import type { ClusterCountRow } from './fleet-summary';
 
 /** A row of the clusters read model. */
 export interface ClusterRow {
@@ -80,18 +79,6 @@ export class ClusterService {
       [...params, afterTenant, afterName, first],
     );
     return { rows, totalCount: Number(total.rows[0]?.n ?? 0) };
-  }
-
-  /** Counts of live clusters by tenant, connectivity and Kubernetes version. */
-  async counts(tenants: string[], groupBy?: string): Promise<ClusterCountRow[]> {
-    const { rows } = await this.pool.query<ClusterCountRow & { n: string }>(
-      `SELECT tenant, connectivity, facts ->> 'kubernetesVersion' AS version,
-              ${groupBy === undefined ? 'NULL' : 'labels ->> $2'} AS "group", count(*) AS n
-       FROM ${this.table} WHERE deregistered_at IS NULL AND tenant = ANY($1::text[])
-       GROUP BY 1, 2, 3, 4`,
-      groupBy === undefined ? [tenants] : [tenants, groupBy],
-    );
-    return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
 
   /** Runs an admin command on a cluster and waits until reads (and the directory) see it. */

@@ -33,10 +33,11 @@ type Result = Awaited<ReturnType<TestHub['graphql']>>;
 const pause = () => new Promise((r) => setTimeout(r, 20));
 
 /**
- * `fleetSummary(asOf:)` is computed from the log alone; the read models answer the present. So at
- * every moment the test passes through, the summary captured live then must equal the one asked
- * for later with `asOf` that moment: before anything, after the fleet was built, and after
- * statuses, labels, versions, connectivity, a deletion and a deregistration changed it.
+ * `fleetSummary` counts the fleet history (folded from the log). At every moment the test passes
+ * through, the summary captured live then must equal the one asked for later with `asOf` that
+ * moment: before anything, after the fleet was built, and after statuses, labels, versions,
+ * connectivity, a deletion and a deregistration changed it; and the live one must agree with the
+ * read models' own lists (clusters and Applications by health and label).
  */
 describe('fleetSummary(asOf:) through GraphQL', () => {
   let db: TestDatabase;
@@ -217,6 +218,39 @@ describe('fleetSummary(asOf:) through GraphQL', () => {
       expect({ when, ungrouped: await summary(users.root, at, null) }).toEqual({
         when,
         ungrouped: expected.ungrouped,
+      });
+    }
+
+    // Now, the summary (from the fleet history) agrees with the read models' lists.
+    const LISTS = `query($health: HealthStatus, $selector: String) {
+      clusters(filter: { selector: $selector }) { totalCount }
+      applications(filter: { health: $health, selector: $selector }) { totalCount } }`;
+    const listed = async (health: string | null, selector: string | null) => {
+      const res = await hub.graphql(LISTS, { health, selector }, users.root);
+      if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+      const d = res.body.data as {
+        clusters: { totalCount: number };
+        applications: { totalCount: number };
+      };
+      return { clusters: d.clusters.totalCount, applications: d.applications.totalCount };
+    };
+    type Counted = {
+      clusters: number;
+      applications: { total: number; byHealth: { status: string; count: number }[] };
+    };
+    const overall = changed.root['overall'] as Counted;
+    expect((await listed(null, null)).clusters).toBe(overall.clusters);
+    expect((await listed(null, null)).applications).toBe(overall.applications.total);
+    for (const { status, count } of overall.applications.byHealth)
+      expect({ status, count: (await listed(status, null)).applications }).toEqual({
+        status,
+        count,
+      });
+    for (const g of changed.root['groups'] as (Counted & { value: string | null })[]) {
+      const selector = g.value === null ? '!region' : `region=${g.value}`;
+      expect({ selector, clusters: (await listed(null, selector)).clusters }).toEqual({
+        selector,
+        clusters: g.clusters,
       });
     }
 

@@ -1,0 +1,83 @@
+import { liveTarget } from '@flotilla/event-store';
+import { FLEET_HISTORY_VERSION } from '@flotilla/projections';
+import type { Pool } from 'pg';
+import type { ApplicationCountRow, ClusterCountRow } from './fleet-summary';
+
+const history = liveTarget({ version: FLEET_HISTORY_VERSION });
+const CLUSTERS = history.table('cluster_history');
+const APPS = history.table('application_history');
+const SETS = history.table('application_set_names');
+
+/** Where in the log the fleet is counted: now, or the last event recorded by a moment. */
+export type FleetMoment = { now: true } | { asOf: Date };
+
+/**
+ * The grouped counts `fleetSummary` is made of, from the fleet history (`fleet_history`, folded
+ * from the log; the caller brings it to the head first): the live clusters with their labels,
+ * Kubernetes version and connectivity, and the live Applications on their clusters with the
+ * status those last reported. Now: the rows still open (a few narrow columns, not the wide read
+ * models). At a moment: the log is cut at the last event recorded at or before it, and the rows
+ * valid at that position are counted: the fleet exactly as the read models showed it then.
+ * An Application counts under its cluster's labels as last known (a cluster deregistered keeps
+ * the labels it had, as the read models keep them).
+ */
+export async function fleetCounts(
+  pool: Pool,
+  tenants: string[],
+  at: FleetMoment,
+  groupBy?: string,
+): Promise<{ clusters: ClusterCountRow[]; applications: ApplicationCountRow[] }> {
+  let valid = 'to_pos IS NULL';
+  let known = 'true';
+  const params: unknown[] = [tenants];
+  if ('asOf' in at) {
+    const cut = await pool.query<{ position: string }>(
+      `SELECT global_position AS position FROM events WHERE recorded_at <= $1
+        ORDER BY recorded_at DESC, global_position DESC LIMIT 1`,
+      [at.asOf],
+    );
+    const position = cut.rows[0]?.position;
+    if (position === undefined) return { clusters: [], applications: [] };
+    params.push(position);
+    valid = 'from_pos <= $2 AND (to_pos IS NULL OR to_pos > $2)';
+    known = 'from_pos <= $2';
+  }
+  if (groupBy !== undefined) params.push(groupBy);
+  const group = groupBy === undefined ? 'NULL' : `c.labels ->> $${params.length}`;
+  const [clusters, applications] = await Promise.all([
+    pool.query<ClusterCountRow & { n: string }>(
+      `SELECT c.tenant, c.connectivity, c.version, ${group} AS "group", count(*) AS n
+         FROM ${CLUSTERS} c WHERE ${valid} AND tenant = ANY($1::text[]) GROUP BY 1, 2, 3, 4`,
+      params,
+    ),
+    pool.query<ApplicationCountRow & { n: string }>(
+      `WITH counts AS (
+         SELECT a.tenant, a.application_set_id, ${groupBy === undefined ? 'NULL::text' : 'a.cluster_id'} AS cluster_id,
+                coalesce(a.sync, 'Unknown') AS sync, coalesce(a.health, 'Unknown') AS health,
+                count(*) AS n
+           FROM ${APPS} a
+          WHERE ${valid.replace(/(from_pos|to_pos)/g, 'a.$1')} AND a.tenant = ANY($1::text[])
+          GROUP BY 1, 2, 3, 4, 5)${
+            groupBy === undefined
+              ? ''
+              : `,
+       labels AS (
+         SELECT DISTINCT ON (cluster_id) cluster_id, labels FROM ${CLUSTERS}
+          WHERE ${known} AND tenant = ANY($1::text[])
+          ORDER BY cluster_id, from_pos DESC)`
+          }
+       SELECT k.tenant, k.application_set_id AS "applicationSetId",
+              s.name AS "applicationSetName", ${groupBy === undefined ? 'NULL' : 'c.labels ->> $' + params.length} AS "group",
+              k.sync, k.health, sum(k.n) AS n
+         FROM counts k
+         JOIN ${SETS} s ON s.application_set_id = k.application_set_id
+         ${groupBy === undefined ? '' : 'LEFT JOIN labels c ON c.cluster_id = k.cluster_id'}
+        GROUP BY 1, 2, 3, 4, 5, 6`,
+      params,
+    ),
+  ]);
+  return {
+    clusters: clusters.rows.map((r) => ({ ...r, n: Number(r.n) })),
+    applications: applications.rows.map((r) => ({ ...r, n: Number(r.n) })),
+  };
+}

@@ -1,2 +1,3 @@
 export { runMigrations, type MigrationReport } from './migrate';
 export { createPool, type PoolOptions } from './pool';
+export { withTransaction, type TransactionOptions } from './transaction';

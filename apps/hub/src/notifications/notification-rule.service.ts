@@ -8,6 +8,7 @@ import {
   type NotificationRuleSpec,
 } from '@flotilla/domain';
 import type { EventMetadata, EventStore, Queryable, StoredOf } from '@flotilla/event-store';
+import { withTransaction } from '@flotilla/database';
 import { NotificationSecretStore, type NotificationSealed } from '@flotilla/notifications';
 import { SecretBox } from '@flotilla/secrets';
 import type { Pool, PoolClient } from 'pg';
@@ -181,23 +182,15 @@ export class NotificationRuleService {
       client: PoolClient,
     ) => Promise<{ result: T; event: NotificationRuleEvent['type'] | null }>,
   ): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const { result, event } = await withTransaction(this.pool, async (client) => {
       // Serialises rule writes per tenant: the name check below then sees every committed rule.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `notification-rules:${tenant}`,
       ]);
-      const { result, event } = await change(client);
-      await client.query('COMMIT');
-      if (event) this.logger.info({ tenant, rule: id, event }, 'notification rule changed');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return change(client);
+    });
+    if (event) this.logger.info({ tenant, rule: id, event }, 'notification rule changed');
+    return result;
   }
 
   private async append(

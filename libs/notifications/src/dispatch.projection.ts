@@ -47,7 +47,8 @@ export interface NotificationDispatchOptions {
   now(): Date;
 }
 
-interface RuleRecord {
+/** A row of {@link NOTIFICATION_RULES_TABLE} (the rule's columns; the hub reads the rest too). */
+export interface NotificationRuleRecord {
   id: string;
   tenant: string;
   name: string;
@@ -289,7 +290,7 @@ class Batch {
   async rules(tenant: string): Promise<NotificationRuleRow[]> {
     const cached = this.rulesByTenant.get(tenant);
     if (cached) return cached;
-    const { rows } = await this.tx.query<RuleRecord>(
+    const { rows } = await this.tx.query<NotificationRuleRecord>(
       `SELECT id, tenant, name, event_types, cluster_selector, application_sets, health,
               target_kind, target_url
          FROM ${this.t.rules} WHERE tenant = $1 AND NOT deleted`,

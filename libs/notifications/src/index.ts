@@ -5,6 +5,7 @@ export {
   notificationDeliveryId,
   notificationDispatchProjection,
   type NotificationDispatchOptions,
+  type NotificationRuleRecord,
 } from './dispatch.projection';
 export {
   endpointDigest,

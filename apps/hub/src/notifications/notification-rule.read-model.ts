@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { HealthStatusCodeValue, LabelSelector } from '@flotilla/domain';
-import { NOTIFICATION_RULES_TABLE } from '@flotilla/notifications';
+import { NOTIFICATION_RULES_TABLE, type NotificationRuleRecord } from '@flotilla/notifications';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../infra/tokens';
 import type { NotificationRuleView } from './notification-rule.service';
@@ -31,16 +30,7 @@ export interface DeliveryCursor {
   id: string;
 }
 
-interface RuleRecord {
-  id: string;
-  tenant: string;
-  name: string;
-  event_types: string[];
-  cluster_selector: LabelSelector | null;
-  application_sets: string[];
-  health: HealthStatusCodeValue[];
-  target_kind: 'Webhook' | 'Slack';
-  target_url: string;
+interface RuleRecord extends NotificationRuleRecord {
   target_url_sha256: string;
   created_at: Date;
   created_by: string;

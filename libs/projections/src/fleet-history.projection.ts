@@ -67,6 +67,9 @@ export const fleetHistoryProjection: Projection<FlotillaEvent> = {
       to_pos bigint)`);
     await tx.query(`CREATE UNIQUE INDEX ON ${apps} (application_id) WHERE to_pos IS NULL`);
     await tx.query(`CREATE INDEX ON ${apps} (to_pos)`);
+    // The live Applications by reported health and sync: counts of a status filter.
+    await tx.query(`CREATE INDEX ON ${apps} (health) WHERE to_pos IS NULL`);
+    await tx.query(`CREATE INDEX ON ${apps} (sync) WHERE to_pos IS NULL`);
     await tx.query(`CREATE TABLE ${target.table('application_set_names')} (
       application_set_id uuid PRIMARY KEY,
       name text NOT NULL)`);

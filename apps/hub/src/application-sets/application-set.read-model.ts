@@ -6,6 +6,7 @@ import {
   applicationsProjection,
   clustersProjection,
   DELIVERIES_TABLE,
+  FLEET_HISTORY_VERSION,
   type ApplicationSetStatusRow,
 } from '@flotilla/projections';
 import type { Pool } from 'pg';
@@ -130,6 +131,7 @@ const SETS = liveTarget(applicationSetsProjection).table('application_sets');
 const APPS = liveTarget(applicationsProjection).table('applications');
 const CLUSTERS = liveTarget(clustersProjection).table('clusters');
 const DELIVERIES = DELIVERIES_TABLE;
+const APP_HISTORY = liveTarget({ version: FLEET_HISTORY_VERSION }).table('application_history');
 
 const SET_COLUMNS = `id, tenant, name, manifest, manifest_version, status, application_count,
   created_at, updated_at, version`;
@@ -273,18 +275,10 @@ export class ApplicationSetReadModel {
       : ['', '', '00000000-0000-0000-0000-000000000000'];
     if (!isUuid(id)) throw badCursor();
     const { where, params } = applicationWhere(query, 'page');
-    const count = applicationWhere(query, 'count');
     const n = params.length;
-    // Side by side (two statements, as before, but not one after the other). The count joins
-    // only what the filter reads: each join is another pass over a whole read model.
+    // Side by side (two statements, as before, but not one after the other).
     const [total, page] = await Promise.all([
-      this.pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM ${APPS} a
-         ${count.reads.clusters ? `LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id` : ''}
-         ${count.reads.deliveries ? `LEFT JOIN ${DELIVERIES} d ON d.application_id = a.id AND d.cluster_id = a.cluster_id` : ''}
-         WHERE ${count.where}`,
-        count.params,
-      ),
+      this.countApplications(query),
       this.pool.query<ApplicationRow>(
         `${APP_SELECT} WHERE ${where} AND (a.tenant, a.name, a.id) > ($${n + 1}, $${n + 2}, $${n + 3}::uuid)
          ORDER BY a.tenant, a.name, a.id LIMIT $${n + 4}`,
@@ -292,6 +286,54 @@ export class ApplicationSetReadModel {
       ),
     ]);
     return { rows: page.rows, totalCount: Number(total.rows[0]?.n ?? 0) };
+  }
+
+  /**
+   * How many Applications match. A filter on status (and on ApplicationSet or cluster, without
+   * a name search or label selector) is counted on the fleet history's open rows: one narrow row
+   * per live Application with its cluster's last report, indexed by health, where the read models
+   * would join two wide tables across the whole fleet (85 ms against a few on the views bench).
+   * Otherwise the read models, joining only what the filter reads.
+   */
+  private async countApplications(query: ApplicationQuery): Promise<{ rows: { n: string }[] }> {
+    const byStatus = query.sync !== undefined || query.health !== undefined;
+    if (byStatus && !query.search && query.selector === undefined) {
+      const conditions = ['to_pos IS NULL', 'tenant = ANY($1::text[])'];
+      const params: unknown[] = [query.tenants];
+      for (const [column, value, cast] of [
+        ['application_set_id', query.applicationSetId, '::uuid'],
+        ['cluster_id', query.clusterId, ''],
+      ] as const) {
+        if (value === undefined) continue;
+        params.push(column === 'application_set_id' && !isUuid(value) ? null : value);
+        conditions.push(`${column} = $${params.length}${cast}`);
+      }
+      for (const [column, value] of [
+        ['sync', query.sync],
+        ['health', query.health],
+      ] as const) {
+        if (value === undefined) continue;
+        params.push(value);
+        // Not reported yet counts as Unknown.
+        conditions.push(
+          value === 'Unknown'
+            ? `coalesce(${column}, 'Unknown') = $${params.length}`
+            : `${column} = $${params.length}`,
+        );
+      }
+      return this.pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${APP_HISTORY} WHERE ${conditions.join(' AND ')}`,
+        params,
+      );
+    }
+    const count = applicationWhere(query, 'count');
+    return this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${APPS} a
+       ${count.reads.clusters ? `LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id` : ''}
+       ${count.reads.deliveries ? `LEFT JOIN ${DELIVERIES} d ON d.application_id = a.id AND d.cluster_id = a.cluster_id` : ''}
+       WHERE ${count.where}`,
+      count.params,
+    );
   }
 
   /**

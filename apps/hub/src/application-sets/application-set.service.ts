@@ -21,6 +21,7 @@ import {
   applicationSetsProjection,
   applicationsProjection,
   deliveriesProjection,
+  fleetHistoryProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
 import type { Pool, PoolClient } from 'pg';
@@ -64,7 +65,12 @@ export class ApplicationSetService {
   ) {
     // Catch-up only (never started): the fleet runtime keeps them current in the background;
     // these bring them to the head of the log before a write is answered (read-your-writes).
-    this.runners = [applicationSetsProjection, applicationsProjection, deliveriesProjection].map(
+    this.runners = [
+      applicationSetsProjection,
+      applicationsProjection,
+      deliveriesProjection,
+      fleetHistoryProjection as Projection<never>,
+    ].map(
       (projection) =>
         new ProjectionRunner(
           pool,

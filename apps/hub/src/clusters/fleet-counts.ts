@@ -8,6 +8,7 @@ const history = liveTarget({ version: FLEET_HISTORY_VERSION });
 const CLUSTERS = history.table('cluster_history');
 const APPS = history.table('application_history');
 const SETS = history.table('application_set_names');
+const COUNTS = history.table('application_counts');
 
 /** Where in the log the fleet is counted: now, or the last event recorded by a moment. */
 export type FleetMoment = { now: true } | { asOf: Date };
@@ -16,8 +17,8 @@ export type FleetMoment = { now: true } | { asOf: Date };
  * The grouped counts `fleetSummary` is made of, from the fleet history (`fleet_history`, folded
  * from the log; the caller brings it to the head first): the live clusters with their labels,
  * Kubernetes version and connectivity, and the live Applications on their clusters with the
- * status those last reported. Now: the rows still open (a few narrow columns, not the wide read
- * models). At a moment: the log is cut at the last event recorded at or before it, and the rows
+ * status those last reported. Now: the clusters' open rows and the Applications' kept counts
+ * (a few hundred rows, not 100,000). At a moment: the log is cut at the last event recorded at or before it, and the rows
  * valid at that position are counted: the fleet exactly as the read models showed it then.
  * An Application counts under its cluster's labels as last known (a cluster deregistered keeps
  * the labels it had, as the read models keep them).
@@ -45,6 +46,21 @@ export async function fleetCounts(
   }
   if (groupBy !== undefined) params.push(groupBy);
   const group = groupBy === undefined ? 'NULL' : `c.labels ->> $${params.length}`;
+  if ('now' in at) {
+    const [clusters, applications] = await Promise.all([
+      pool.query<ClusterCountRow & { n: string }>(
+        `SELECT c.tenant, c.connectivity, c.version, ${group} AS "group", count(*) AS n
+           FROM ${CLUSTERS} c WHERE to_pos IS NULL AND tenant = ANY($1::text[])
+          GROUP BY 1, 2, 3, 4`,
+        params,
+      ),
+      pool.query<ApplicationCountRow & { n: string }>(liveApplicationCounts(groupBy), params),
+    ]);
+    return {
+      clusters: clusters.rows.map((r) => ({ ...r, n: Number(r.n) })),
+      applications: applications.rows.map((r) => ({ ...r, n: Number(r.n) })),
+    };
+  }
   // Grouped by a label: each cluster's value is read once (not once per Application).
   const [clusters, applications] = await Promise.all([
     pool.query<ClusterCountRow & { n: string }>(
@@ -87,4 +103,35 @@ export async function fleetCounts(
     clusters: clusters.rows.map((r) => ({ ...r, n: Number(r.n) })),
     applications: applications.rows.map((r) => ({ ...r, n: Number(r.n) })),
   };
+}
+
+/**
+ * The live Applications' counts, from `application_counts`: the totals, or with a label key
+ * (`$2`) the counts under each of its values, and what the totals hold beyond those (clusters
+ * without the label, or not known) as the `null` group.
+ */
+function liveApplicationCounts(groupBy: string | undefined): string {
+  const named = `SELECT k.tenant, k.application_set_id AS "applicationSetId",
+      s.name AS "applicationSetName", k."group", k.sync, k.health, k.n
+    FROM counted k JOIN ${SETS} s ON s.application_set_id = k.application_set_id
+   WHERE k.n <> 0`;
+  if (groupBy === undefined)
+    return `WITH counted AS (
+        SELECT tenant, application_set_id, NULL::text AS "group", sync, health, n FROM ${COUNTS}
+         WHERE label_key = '' AND tenant = ANY($1::text[]))
+      ${named}`;
+  return `WITH totals AS (
+      SELECT tenant, application_set_id, sync, health, n FROM ${COUNTS}
+       WHERE label_key = '' AND tenant = ANY($1::text[]) AND n <> 0),
+    valued AS (
+      SELECT tenant, application_set_id, label_value, sync, health, n FROM ${COUNTS}
+       WHERE label_key = $2 AND tenant = ANY($1::text[]) AND n <> 0),
+    counted AS (
+      SELECT tenant, application_set_id, label_value AS "group", sync, health, n FROM valued
+      UNION ALL
+      SELECT t.tenant, t.application_set_id, NULL, t.sync, t.health,
+             t.n - coalesce(sum(v.n), 0)
+        FROM totals t LEFT JOIN valued v USING (tenant, application_set_id, sync, health)
+       GROUP BY t.tenant, t.application_set_id, t.sync, t.health, t.n)
+    ${named}`;
 }

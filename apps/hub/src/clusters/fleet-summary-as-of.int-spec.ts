@@ -283,6 +283,7 @@ describe('fleetSummary(asOf:) through GraphQL', () => {
         ['cluster_history', 'cluster_id, from_pos'],
         ['application_history', 'application_id, from_pos'],
         ['application_set_names', 'application_set_id'],
+        ['application_counts', 'tenant, label_key, application_set_id, label_value, sync, health'],
       ] as const) {
         const dump = (t: ProjectionTarget) =>
           tx.query(`SELECT * FROM ${t.table(table)} ORDER BY ${key}`).then((r) => r.rows);

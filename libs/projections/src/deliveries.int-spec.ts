@@ -133,6 +133,9 @@ describe('deliveries projection', () => {
       { name: 'web-us', cluster_id: 'c-us', app_digest: digest, bundle_id: null },
     ]);
 
+    // The first revisions are notified too; NOTIFY arrives after the commit, so wait for both
+    // before starting to count (under load they came after the reset below).
+    await eventually(() => expect([...notified].sort()).toEqual(['c-eu', 'c-us']));
     notified.length = 0;
     await delivery('web-eu', [rendered('c-eu', digest)]);
     await catchUp();

@@ -155,8 +155,20 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
     await this.directory.waitFor(position);
   }
 
-  /** Waits until the fleet history holds every event committed so far. */
+  /**
+   * Waits until the fleet history holds every event committed so far. Usually it already does
+   * (the live runner keeps it there): two reads, no lock; only when it is behind does this request
+   * catch it up (waiting for the live runner's batch, or applying the rest itself).
+   */
   async settleHistory(): Promise<void> {
+    const [status, head] = await Promise.all([
+      this.history.status(),
+      this.pool.query<{ head: string }>(
+        'SELECT coalesce(max(global_position), 0) AS head FROM events',
+      ),
+    ]);
+    // Position 0: perhaps not even set up yet (an empty log); catchUp creates the tables.
+    if (status.position > 0n && status.position >= BigInt(head.rows[0]?.head ?? 0)) return;
     await this.history.catchUp();
   }
 

@@ -128,7 +128,8 @@ export function notificationDispatchProjection(
         const tenant = event.metadata.tenantId ?? tenantOf(event);
         if (!tenant || event.type.startsWith('NotificationRule')) continue;
         if (event.recordedAt.getTime() < oldest) continue;
-        const rules = await batch.rules(tenant);
+        // Only rules that name this event type need what it is about (up to three lookups).
+        const rules = (await batch.rules(tenant)).filter((r) => r.eventTypes.includes(event.type));
         if (rules.length === 0) continue;
         const subject = await batch.subject(event);
         const matched = rules.filter((r) => ruleMatches(r, event, subject));

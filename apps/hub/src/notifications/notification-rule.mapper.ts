@@ -1,6 +1,6 @@
 import { DomainError } from '@flotilla/domain';
 import type { HealthStatus } from '../application-sets/application-delivery.model';
-import { MAX_PAGE_SIZE } from '../graphql/page-args';
+import { pageArgsByName } from '../graphql/page-args';
 import type { DeliveryCursor, NotificationDeliveryRow } from './notification-rule.read-model';
 import type { NotificationRuleView } from './notification-rule.service';
 import type {
@@ -70,15 +70,10 @@ const CURSOR = /^(\d{1,19}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 /** Validates `first` (1..500) and a delivery cursor (`after`), naming the argument at fault. */
 export function deliveryPageArgs(
   first: number,
-  after: string | null | undefined,
+  given: string | null | undefined,
 ): { first: number; after?: DeliveryCursor } {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
-    throw new DomainError(
-      'BAD_USER_INPUT',
-      `first: must be between 1 and ${MAX_PAGE_SIZE}`,
-      'first',
-    );
-  if (after === null || after === undefined) return { first };
+  const { after } = pageArgsByName(first, given);
+  if (after === undefined) return { first };
   const match = CURSOR.exec(after);
   if (!match)
     throw new DomainError(

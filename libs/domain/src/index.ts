@@ -227,3 +227,50 @@ export {
   type SyncStatusCode,
 } from './delivery/delivery.events';
 export { CLUSTER_SCOPED_KINDS } from './delivery/cluster-scoped-kinds';
+export {
+  parseRolloutStrategy,
+  progressiveSchema,
+  resolveAmount,
+  rolloutStrategySchema,
+  UNAVAILABLE_CLUSTER_POLICIES,
+  type Amount,
+  type RolloutStepSpec,
+  type RolloutStrategy,
+  type StepSelection,
+  type UnavailableClusterPolicy,
+} from './rollout/rollout-strategy';
+export {
+  renderingSchema,
+  ROLLOUT_GATES,
+  rolloutEventSchemas,
+  rolloutIdOf,
+  rolloutStream,
+  rolloutTargetSchema,
+  TARGET_FAILURES,
+  type Rendering,
+  type RolloutEvent,
+  type RolloutEventType,
+  type RolloutGate,
+  type RolloutTarget,
+} from './rollout/rollout.events';
+export { assignSteps, type Candidate } from './rollout/rollout-steps';
+export {
+  advance as advanceRollout,
+  decide as decideRollout,
+  evolve as evolveRollout,
+  foldRollout,
+  initialRolloutState,
+  rollbackTargets,
+  ROLLOUT_PHASES,
+  TARGET_PHASES,
+  type Advance,
+  type LiveRolloutState,
+  type Observation,
+  type RolloutCommand,
+  type RolloutPhase,
+  type RolloutState,
+  type StepState,
+  type TargetObservation,
+  type TargetPhase,
+  type TargetState,
+} from './rollout/rollout.decider';

@@ -6,6 +6,7 @@ import {
   notificationRuleEventSchemas,
   registrationTokenEventSchemas,
   repositoryCredentialEventSchemas,
+  rolloutEventSchemas,
   tenantEventSchemas,
   type ApplicationEvent,
   type ApplicationSetEvent,
@@ -14,6 +15,7 @@ import {
   type NotificationRuleEvent,
   type RegistrationTokenEvent,
   type RepositoryCredentialEvent,
+  type RolloutEvent,
   type TenantEvent,
 } from '@flotilla/domain';
 import { defineEvent, EventRegistry, type EventDefinition } from '@flotilla/event-store';
@@ -36,7 +38,8 @@ export type FlotillaEvent =
   | ApplicationEvent
   | DeliveryEvent
   | RepositoryCredentialEvent
-  | NotificationRuleEvent;
+  | NotificationRuleEvent
+  | RolloutEvent;
 
 const ALL_SCHEMAS = {
   ...tenantEventSchemas,
@@ -47,6 +50,7 @@ const ALL_SCHEMAS = {
   ...deliveryEventSchemas,
   ...repositoryCredentialEventSchemas,
   ...notificationRuleEventSchemas,
+  ...rolloutEventSchemas,
 };
 
 /** The name of every event type the platform writes, sorted. */
@@ -65,5 +69,6 @@ export function flotillaEventRegistry(): EventRegistry {
     ...definitionsOf(deliveryEventSchemas),
     ...definitionsOf(repositoryCredentialEventSchemas),
     ...definitionsOf(notificationRuleEventSchemas),
+    ...definitionsOf(rolloutEventSchemas),
   ]);
 }

@@ -1,4 +1,4 @@
-import { DomainError, type JsonObjectValue } from '@flotilla/domain';
+import { DomainError, parseRolloutStrategy, type JsonObjectValue } from '@flotilla/domain';
 import { ManifestError, parseGoYamlDocuments, readApplicationSet } from '@flotilla/generators';
 
 /** A submitted manifest, decoded and checked by the generator library. */
@@ -33,11 +33,29 @@ export function readSubmittedManifest(text: string): SubmittedManifest {
   const doc = docs[0];
   try {
     const read = readApplicationSet(doc);
+    rolloutStrategyOf(doc);
     return { name: read.name, manifest: doc as JsonObjectValue };
   } catch (error) {
     if (error instanceof ManifestError) {
       const detail = error.field ? error.message.slice(error.field.length + 2) : error.message;
       throw badInput(error.field, detail);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The rollout strategy of a manifest (`spec.strategy`), null when it has none (or `AllAtOnce`).
+ * Errors are BAD_USER_INPUT naming the field under `manifest` (`manifest.spec.strategy.type`).
+ */
+export function rolloutStrategyOf(manifest: unknown): ReturnType<typeof parseRolloutStrategy> {
+  const spec = (manifest as { spec?: { strategy?: unknown } } | null)?.spec;
+  try {
+    return parseRolloutStrategy(spec?.strategy);
+  } catch (error) {
+    if (error instanceof DomainError && error.field) {
+      const field = `manifest.${error.field}`;
+      throw new DomainError('BAD_USER_INPUT', `manifest.${error.message}`, field);
     }
     throw error;
   }

@@ -7,6 +7,7 @@ import { AppsetGenerationRequests1764600000000 } from './1764600000000-appset-ge
 import { Bundles1764690000000 } from './1764690000000-bundles';
 import { Notifications1764780000000 } from './1764780000000-notifications';
 import { EventIndexes1764790000000 } from './1764790000000-event-indexes';
+import { BundleObjects1764800000000 } from './1764800000000-bundle-objects';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Bundles1764690000000,
   Notifications1764780000000,
   EventIndexes1764790000000,
+  BundleObjects1764800000000,
 ];

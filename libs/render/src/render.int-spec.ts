@@ -89,6 +89,76 @@ describe('BundleStore', () => {
     expect(owned.every((o, i) => isOwnedBy(o, applicationIds[i]!))).toBe(true);
   });
 
+  it('writes one narrow row per object with the bundle, in the same statement, once', async () => {
+    const objects = [
+      ...manifests,
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: '' } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'reader' },
+        rules: [],
+      },
+      {
+        apiVersion: 'example.com/v1beta2',
+        kind: 'Widget',
+        metadata: { name: 'w', namespace: 'y' },
+      },
+    ];
+    const bundles = Array.from({ length: 20 }, () => buildBundle(objects));
+    const writes = await Promise.all(bundles.map((b) => store.put(b)));
+    expect(writes.filter(Boolean)).toHaveLength(1);
+    const id = bundles[0]!.id;
+    const { rows } = await pool.query(
+      `SELECT ordinal, "group", version, kind, name, own_namespace FROM bundle_objects
+        WHERE bundle_id = $1 ORDER BY ordinal`,
+      [id],
+    );
+    // In the bundle's order (group, kind, namespace, name); the namespace as the manifest says.
+    expect(rows).toEqual([
+      { ordinal: 1, group: '', version: 'v1', kind: 'ConfigMap', name: 'a', own_namespace: 'x' },
+      {
+        ordinal: 2,
+        group: '',
+        version: 'v1',
+        kind: 'ServiceAccount',
+        name: 'web',
+        own_namespace: '',
+      },
+      {
+        ordinal: 3,
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        name: 'web',
+        own_namespace: null,
+      },
+      {
+        ordinal: 4,
+        group: 'example.com',
+        version: 'v1beta2',
+        kind: 'Widget',
+        name: 'w',
+        own_namespace: 'y',
+      },
+      {
+        ordinal: 5,
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        kind: 'ClusterRole',
+        name: 'reader',
+        own_namespace: null,
+      },
+    ]);
+    // A bundle that fails to store leaves no objects behind.
+    await expect(store.put({ ...bundles[0]!, id: 'not-a-digest' })).rejects.toThrow(/check/);
+    const { rows: all } = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM bundle_objects WHERE bundle_id <> ALL($1::text[])',
+      [[id, buildBundle(manifests).id]],
+    );
+    expect(all[0]?.n).toBe(0);
+  });
+
   it('put is idempotent and has() says which ids are stored', async () => {
     const bundle = buildBundle([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } }]);
     expect(await store.put(bundle)).toBe(true);

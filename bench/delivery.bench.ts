@@ -15,6 +15,7 @@ import {
   startWorkerProcess,
   userToken,
 } from '@flotilla/testing';
+import { DELIVERIES_TABLE } from '@flotilla/projections';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
     );
     const healthyAt = async (commit: string): Promise<[boolean, string]> => {
       const { rows } = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM application_deliveries_v1
+        `SELECT count(*)::int AS n FROM ${DELIVERIES_TABLE}
           WHERE NOT deleted AND status_commit = $1 AND sync = 'Synced' AND health = 'Healthy'`,
         [commit],
       );
@@ -280,7 +281,7 @@ async function main(): Promise<void> {
     const latencies = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
     const renderedAt = await db.query<{ cluster_id: string; at: Date }>(
       `SELECT d.cluster_id, min(e.recorded_at) AS at
-         FROM events e JOIN application_deliveries_v1 d
+         FROM events e JOIN ${DELIVERIES_TABLE} d
            ON e.stream_id = 'delivery-' || d.application_id
         WHERE e.type = 'ApplicationRendered' AND e.data->>'commit' = $1
         GROUP BY d.cluster_id`,

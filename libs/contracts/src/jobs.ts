@@ -311,7 +311,7 @@ export const jobIds = {
    */
   render: (scope: string, slot: number) => `render/${scope}/${slot}`,
   /**
-   * Applying a kubeconfig cluster's desired revision; `changedAt` (ms, from `cluster_desired_v1`)
+   * Applying a kubeconfig cluster's desired revision; `changedAt` (ms, from `cluster_desired`)
    * tells a return to an earlier revision from the job that applied it before.
    */
   pushApply: (clusterId: string, revision: string, changedAt: number) =>

@@ -1,5 +1,6 @@
 import { createPool } from '@flotilla/database';
 import { createTestDatabase, type TestDatabase } from '@flotilla/testing';
+import { CLUSTER_DESIRED_TABLE, DELIVERIES_TABLE } from '@flotilla/projections';
 import type { Pool } from 'pg';
 import { DesiredStateReader, EMPTY_REVISION } from './desired-state.reader';
 
@@ -19,16 +20,16 @@ describe('DesiredStateReader', () => {
     pool = createPool(db.url, { max: 2 });
     reader = new DesiredStateReader(pool);
     // The preamble's columns that the reader uses (the projection owns the full table).
-    await pool.query(`CREATE TABLE IF NOT EXISTS application_deliveries_v1 (
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${DELIVERIES_TABLE} (
       application_id uuid NOT NULL, cluster_id text NOT NULL, name text NOT NULL,
       namespace text NOT NULL DEFAULT '', prune boolean NOT NULL DEFAULT false,
       self_heal boolean NOT NULL DEFAULT false, bundle_id text, commit text,
       deleted boolean NOT NULL DEFAULT false, preserve_resources boolean NOT NULL DEFAULT false,
       PRIMARY KEY (application_id, cluster_id))`);
-    await pool.query(`CREATE TABLE IF NOT EXISTS cluster_desired_v1 (
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${CLUSTER_DESIRED_TABLE} (
       cluster_id text PRIMARY KEY, revision text NOT NULL, changed_at timestamptz NOT NULL)`);
     await pool.query(
-      `INSERT INTO application_deliveries_v1
+      `INSERT INTO ${DELIVERIES_TABLE}
          (application_id, cluster_id, name, namespace, prune, self_heal, bundle_id, commit,
           deleted, preserve_resources)
        VALUES ($1, 'c1', 'web', 'web', true, false, $4, $5, false, false),
@@ -37,7 +38,7 @@ describe('DesiredStateReader', () => {
               ($1, 'c2', 'web', 'web', true, false, $4, $5, true, false)`,
       [A, B, C, BUNDLE, COMMIT],
     );
-    await pool.query(`INSERT INTO cluster_desired_v1 VALUES ('c1', 'rev1', now())`);
+    await pool.query(`INSERT INTO ${CLUSTER_DESIRED_TABLE} VALUES ('c1', 'rev1', now())`);
   });
   afterAll(async () => {
     await pool.end();

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { DesiredResponse } from '@flotilla/contracts';
 import { CLUSTER_DESIRED_TABLE, DELIVERIES_TABLE } from '@flotilla/projections';
 
-/** The revision of a cluster that has no desired state yet (no row in cluster_desired_v1). */
+/** The revision of a cluster that has no desired state yet (no row in cluster_desired). */
 export const EMPTY_REVISION = 'empty';
 
 interface DeliveryRow {
@@ -19,7 +19,7 @@ interface DeliveryRow {
 
 /**
  * A cluster's desired state as the agent protocol serves it, read from the deliveries read
- * model (application_deliveries_v1 and cluster_desired_v1). Both reads run in one REPEATABLE
+ * model (application_deliveries and cluster_desired). Both reads run in one REPEATABLE
  * READ snapshot so the revision always matches the lists it is served with.
  */
 export class DesiredStateReader {

@@ -24,6 +24,7 @@ import {
   DELIVERIES_TABLE,
   desiredRevision,
   DESIRED_CHANNEL,
+  RUNNING_BUNDLES_TABLE,
 } from './deliveries.projection';
 import { flotillaEventRegistry, type FlotillaEvent } from './event-definitions';
 
@@ -52,7 +53,12 @@ const created = (name: string, clusterId: string): ApplicationEvent => ({
     digest: applicationDigest(spec('main'), META),
   },
 });
-const rendered = (clusterId: string, digest: string, bundleId = BUNDLE): DeliveryEvent => ({
+const rendered = (
+  clusterId: string,
+  digest: string,
+  bundleId = BUNDLE,
+  namespace = 'web',
+): DeliveryEvent => ({
   type: 'ApplicationRendered',
   data: {
     clusterId,
@@ -62,9 +68,24 @@ const rendered = (clusterId: string, digest: string, bundleId = BUNDLE): Deliver
     bundleId,
     sourceType: 'Directory',
     objectCount: 2,
-    namespace: 'web',
+    namespace,
     prune: true,
     selfHeal: false,
+  },
+});
+const statusChanged = (clusterId: string, bundleId = BUNDLE): DeliveryEvent => ({
+  type: 'ApplicationStatusChanged',
+  data: {
+    clusterId,
+    commit: COMMIT,
+    bundleId,
+    sync: 'Synced',
+    health: 'Healthy',
+    message: '',
+    resourceCount: 2,
+    problems: [],
+    observedAt: '2026-01-01T00:00:00.000Z',
+    reporter: 'agent',
   },
 });
 
@@ -114,10 +135,11 @@ describe('deliveries projection', () => {
   });
 
   it('uses the live table names the preamble promises', () => {
-    expect([live.table('application_deliveries'), live.table('cluster_desired')]).toEqual([
-      DELIVERIES_TABLE,
-      CLUSTER_DESIRED_TABLE,
-    ]);
+    expect([
+      live.table('application_deliveries'),
+      live.table('cluster_desired'),
+      live.table('running_bundles'),
+    ]).toEqual([DELIVERIES_TABLE, CLUSTER_DESIRED_TABLE, RUNNING_BUNDLES_TABLE]);
   });
 
   it('keeps deliveries, revisions, tombstones and notifies on revision changes', async () => {
@@ -252,6 +274,160 @@ describe('deliveries projection', () => {
     expect(after['c-us']).not.toBe(emptyRevision);
   });
 
+  it('keeps running_bundles: the live deliveries with a bundle, through render, move, deletion and re-creation', async () => {
+    const RUN = 'e'.repeat(64);
+    // What the narrow table must always hold: the wide table's live rows with a bundle.
+    const expected = () =>
+      pool
+        .query(
+          `SELECT application_id, cluster_id, tenant, name AS app_name, namespace, bundle_id
+             FROM ${DELIVERIES_TABLE} WHERE NOT deleted AND bundle_id IS NOT NULL
+            ORDER BY application_id, cluster_id`,
+        )
+        .then((r) => r.rows);
+    const running = async (withXmin = false) => {
+      const { rows } = await pool.query(
+        `SELECT ${withXmin ? 'xmin::text AS xmin, ' : ''}application_id, cluster_id, tenant,
+                app_name, namespace, bundle_id
+           FROM ${RUNNING_BUNDLES_TABLE} ORDER BY application_id, cluster_id`,
+      );
+      return rows;
+    };
+    const step = async () => {
+      await catchUp();
+      const rows = await running();
+      expect(rows).toEqual(await expected());
+      return rows
+        .filter((r) => (r.app_name as string).startsWith('run-'))
+        .map((r) => [r.app_name, r.cluster_id, r.namespace, r.bundle_id === RUN ? 'RUN' : 'B']);
+    };
+    const digest = applicationDigest(spec('main'), META);
+    await app('run-a', [created('run-a', 'r-1')]);
+    await app('run-b', [created('run-b', 'r-1')]);
+    expect(await step()).toEqual([]);
+
+    await delivery('run-a', [rendered('r-1', digest)]);
+    await delivery('run-b', [rendered('r-1', digest, RUN, 'other')]);
+    expect(await step()).toEqual([
+      ['run-a', 'r-1', 'web', 'B'],
+      ['run-b', 'r-1', 'other', 'RUN'],
+    ]);
+
+    // Status reports, drift and render failures leave its rows alone (not even rewritten).
+    const before = await running(true);
+    await delivery('run-a', [
+      statusChanged('r-1'),
+      {
+        type: 'ApplicationDriftDetected',
+        data: {
+          clusterId: 'r-1',
+          resources: [
+            {
+              group: 'apps',
+              version: 'v1',
+              kind: 'Deployment',
+              namespace: 'web',
+              name: 'web',
+              diff: 'spec.replicas:\n- 2\n+ 5',
+            },
+          ],
+          observedAt: '2026-01-01T00:00:00.000Z',
+          corrected: true,
+        },
+      },
+      {
+        type: 'ApplicationRenderFailed',
+        data: {
+          clusterId: 'r-1',
+          digest,
+          targetRevision: 'main',
+          commit: null,
+          code: 'GitUnavailable',
+          message: 'down',
+        },
+      },
+    ]);
+    await step();
+    expect(await running(true)).toEqual(before);
+    // Rendered again into the same bundle and namespace: nothing to write either.
+    await delivery('run-a', [rendered('r-1', digest)]);
+    await step();
+    expect(await running(true)).toEqual(before);
+
+    // A new bundle and namespace.
+    await delivery('run-a', [rendered('r-1', digest, RUN, 'web-2')]);
+    expect(await step()).toEqual([
+      ['run-a', 'r-1', 'web-2', 'RUN'],
+      ['run-b', 'r-1', 'other', 'RUN'],
+    ]);
+
+    // Moved: gone from the old cluster at once, on the new one once rendered there.
+    const moved = {
+      type: 'ApplicationUpdated' as const,
+      data: {
+        clusterId: 'r-2',
+        namespace: 'web',
+        project: 'default',
+        spec: spec('v2'),
+        metadata: META,
+        digest: applicationDigest(spec('v2'), META),
+        previousDigest: digest,
+      },
+    };
+    await app('run-a', [moved]);
+    expect(await step()).toEqual([['run-b', 'r-1', 'other', 'RUN']]);
+    await delivery('run-a', [rendered('r-2', moved.data.digest)]);
+    expect(await step()).toEqual([
+      ['run-a', 'r-2', 'web', 'B'],
+      ['run-b', 'r-1', 'other', 'RUN'],
+    ]);
+    // Moved back while the first cluster still holds its tombstone: live there again, with the
+    // bundle it had there (what that cluster is asked to run until it is rendered again).
+    await app('run-a', [{ ...moved, data: { ...moved.data, clusterId: 'r-1' } }]);
+    expect(await step()).toEqual([
+      ['run-a', 'r-1', 'web-2', 'RUN'],
+      ['run-b', 'r-1', 'other', 'RUN'],
+    ]);
+
+    // Deleted: gone; its tombstone's removal changes nothing more.
+    const deleted: ApplicationEvent = {
+      type: 'ApplicationDeleted',
+      data: { applicationSetId: SET, preserveResources: false, reason: 'Pruned' },
+    };
+    await app('run-a', [deleted]);
+    expect(await step()).toEqual([['run-b', 'r-1', 'other', 'RUN']]);
+    await delivery('run-a', [
+      {
+        type: 'ApplicationResourcesRemoved',
+        data: {
+          clusterId: 'r-1',
+          removed: 2,
+          preserved: false,
+          observedAt: '2026-01-01T00:00:00.000Z',
+        },
+      },
+      {
+        type: 'ApplicationResourcesRemoved',
+        data: {
+          clusterId: 'r-2',
+          removed: 2,
+          preserved: false,
+          observedAt: '2026-01-01T00:00:00.000Z',
+        },
+      },
+    ]);
+    expect(await step()).toEqual([['run-b', 'r-1', 'other', 'RUN']]);
+    // Created again after its tombstones went: nothing runs until it is rendered.
+    await app('run-a', [created('run-a', 'r-1')]);
+    expect(await step()).toEqual([['run-b', 'r-1', 'other', 'RUN']]);
+
+    // Deleted, then created again before its cluster removed anything: live again as it was.
+    await app('run-b', [deleted]);
+    expect(await step()).toEqual([]);
+    await app('run-b', [created('run-b', 'r-1')]);
+    expect(await step()).toEqual([['run-b', 'r-1', 'other', 'RUN']]);
+  });
+
   it('recomputes a revision once per batch, and rebuilds equal to the live read model', async () => {
     notified.length = 0;
     for (const name of ['a', 'b', 'c'])
@@ -276,8 +452,11 @@ describe('deliveries projection', () => {
         const a = await desired(liveT);
         expect(await desired(rebuilt)).toEqual(a);
         compared = a.length;
+        const running = await dump(tx, liveT.table('running_bundles'), key);
+        expect(await dump(tx, rebuilt.table('running_bundles'), key)).toEqual(running);
+        expect(running.length).toBeGreaterThan(0);
       },
     );
-    expect(compared).toBe(4);
+    expect(compared).toBe(6);
   });
 });

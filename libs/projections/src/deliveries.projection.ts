@@ -5,15 +5,25 @@ import {
   type ApplicationEvent,
   type DeliveryEvent,
 } from '@flotilla/domain';
-import type { Projection, ProjectionTarget, StoredOf } from '@flotilla/event-store';
+import {
+  liveTarget,
+  type Projection,
+  type ProjectionTarget,
+  type StoredOf,
+} from '@flotilla/event-store';
 import type { PoolClient } from 'pg';
 
 type Handled = ApplicationEvent | DeliveryEvent;
 
+// 2: adds `running_bundles` (rebuilt from the log into new tables, as any version).
+const VERSION = 2;
+const LIVE = liveTarget({ version: VERSION });
 /** The live table of deliveries: one row per (Application, cluster). */
-export const DELIVERIES_TABLE = 'application_deliveries_v1';
+export const DELIVERIES_TABLE = LIVE.table('application_deliveries');
 /** The live table of each cluster's desired-state revision. */
-export const CLUSTER_DESIRED_TABLE = 'cluster_desired_v1';
+export const CLUSTER_DESIRED_TABLE = LIVE.table('cluster_desired');
+/** The live table of the bundle each live Application runs on its cluster. */
+export const RUNNING_BUNDLES_TABLE = LIVE.table('running_bundles');
 /** Notified (payload: the cluster id) when a cluster's desired revision changes. */
 export const DESIRED_CHANNEL = 'flotilla_desired';
 /** Notified (no payload) when an Application waits to be rendered. */
@@ -22,19 +32,25 @@ export const RENDER_CHANNEL = 'flotilla_render';
 const applicationIdOfStream = (streamId: string) => streamId.slice('application-'.length);
 
 /**
- * `application_deliveries_v1`: what each cluster should run for each Application (the last
+ * `application_deliveries`: what each cluster should run for each Application (the last
  * rendering: bundle, commit, namespace, automated prune/self-heal), whether rendering the current
  * spec failed, what the cluster last reported (sync, health, problems), the last drift, and the
  * version of the `delivery-<id>` stream it reflects. A deleted Application leaves a tombstone
  * (`deleted`) until its cluster reports its resources removed; an Application moved to another
  * cluster leaves one on the old cluster.
  *
- * `cluster_desired_v1`: each cluster's desired revision, a digest of its rows; when it changes the
+ * `cluster_desired`: each cluster's desired revision, a digest of its rows; when it changes the
  * projection notifies {@link DESIRED_CHANNEL} in its transaction, so long-polls wake on commit.
+ *
+ * `running_bundles`: the rows of `application_deliveries` that are live (not deleted) and have a
+ * bundle, narrowed to who runs which bundle where (Application, cluster, tenant, name, destination
+ * namespace, bundle). Written by the same statement as the wide row whenever rendering, creation,
+ * deletion or a move changes it; status reports, drift and render failures never touch it. The
+ * hub's `resources` view counts and pages on it instead of the wide table.
  */
 export const deliveriesProjection: Projection<Handled> = {
   name: 'deliveries',
-  version: 1,
+  version: VERSION,
   handles: [
     'ApplicationCreated',
     'ApplicationUpdated',
@@ -45,7 +61,7 @@ export const deliveriesProjection: Projection<Handled> = {
     'ApplicationDriftDetected',
     'ApplicationResourcesRemoved',
   ],
-  tables: ['application_deliveries', 'cluster_desired'],
+  tables: ['application_deliveries', 'cluster_desired', 'running_bundles'],
   async setup(tx: PoolClient, target: ProjectionTarget) {
     const table = target.table('application_deliveries');
     const exists = await tx.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [table]);
@@ -95,13 +111,31 @@ export const deliveriesProjection: Projection<Handled> = {
         revision text NOT NULL,
         changed_at timestamptz NOT NULL)`);
     }
+    const running = target.table('running_bundles');
+    const made = await tx.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [running]);
+    if (!made.rows[0]?.t) {
+      await tx.query(`CREATE TABLE ${running} (
+        application_id uuid NOT NULL,
+        cluster_id text NOT NULL,
+        tenant text NOT NULL,
+        app_name text NOT NULL,
+        namespace text NOT NULL,
+        bundle_id text NOT NULL,
+        PRIMARY KEY (application_id, cluster_id))`);
+      // Pages walk (tenant, name, id) in order; counts group by bundle.
+      await tx.query(`CREATE INDEX ON ${running} (tenant, app_name, application_id)`);
+      await tx.query(`CREATE INDEX ON ${running} (bundle_id)`);
+    }
   },
   async apply(tx, events, target) {
-    const table = target.table('application_deliveries');
+    const tables: Tables = {
+      deliveries: target.table('application_deliveries'),
+      running: target.table('running_bundles'),
+    };
     const touched = new Map<string, Date>();
     let pending = false;
     for (const e of events) {
-      const effect = await applyOne(tx, table, e);
+      const effect = await applyOne(tx, tables, e);
       for (const cluster of effect.clusters) touched.set(cluster, e.recordedAt);
       pending ||= effect.renderPending;
     }
@@ -118,6 +152,35 @@ interface Effect {
 }
 const none: Effect = { clusters: [], renderPending: false };
 
+interface Tables {
+  deliveries: string;
+  running: string;
+}
+
+/**
+ * `write` (an INSERT or UPDATE of `tables.deliveries`, without RETURNING) in one statement with
+ * its echo in `tables.running`: each row it writes that is live with a bundle is upserted there,
+ * each other one removed. The statement returns the written rows' `cluster_id`.
+ */
+const mirrored = (tables: Tables, write: string) => `
+  WITH w AS (${write}
+    RETURNING application_id, cluster_id, tenant, name, namespace, bundle_id, deleted),
+  gone AS (
+    DELETE FROM ${tables.running} r USING w
+     WHERE r.application_id = w.application_id AND r.cluster_id = w.cluster_id
+       AND (w.deleted OR w.bundle_id IS NULL)),
+  kept AS (
+    INSERT INTO ${tables.running} AS r
+      (application_id, cluster_id, tenant, app_name, namespace, bundle_id)
+    SELECT application_id, cluster_id, tenant, name, namespace, bundle_id
+      FROM w WHERE NOT w.deleted AND w.bundle_id IS NOT NULL
+    ON CONFLICT (application_id, cluster_id) DO UPDATE
+       SET tenant = EXCLUDED.tenant, app_name = EXCLUDED.app_name,
+           namespace = EXCLUDED.namespace, bundle_id = EXCLUDED.bundle_id
+     WHERE (r.tenant, r.app_name, r.namespace, r.bundle_id)
+           IS DISTINCT FROM (EXCLUDED.tenant, EXCLUDED.app_name, EXCLUDED.namespace, EXCLUDED.bundle_id))
+  SELECT cluster_id FROM w`;
+
 const repoOf = (spec: Record<string, unknown>): string | null => {
   const source = (spec.source ?? (Array.isArray(spec.sources) ? spec.sources[0] : null)) as {
     repoURL?: unknown;
@@ -125,17 +188,22 @@ const repoOf = (spec: Record<string, unknown>): string | null => {
   return typeof source?.repoURL === 'string' ? source.repoURL : null;
 };
 
-async function applyOne(tx: PoolClient, table: string, e: StoredOf<Handled>): Promise<Effect> {
+async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): Promise<Effect> {
+  const table = tables.deliveries;
   switch (e.type) {
     case 'ApplicationCreated': {
       const d = e.data;
       const id = applicationIdOfStream(e.streamId);
+      // Created again where its tombstone still is: live again, with the bundle it had.
       await tx.query(
-        `INSERT INTO ${table} (application_id, cluster_id, tenant, application_set_id, name,
-           app_digest, repo_url, namespace, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (application_id, cluster_id) DO UPDATE SET deleted = false,
-           preserve_resources = false, app_digest = $6, repo_url = $7, updated_at = $9`,
+        mirrored(
+          tables,
+          `INSERT INTO ${table} (application_id, cluster_id, tenant, application_set_id, name,
+             app_digest, repo_url, namespace, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (application_id, cluster_id) DO UPDATE SET deleted = false,
+             preserve_resources = false, app_digest = $6, repo_url = $7, updated_at = $9`,
+        ),
         [
           id,
           d.clusterId,
@@ -155,17 +223,23 @@ async function applyOne(tx: PoolClient, table: string, e: StoredOf<Handled>): Pr
       const id = applicationIdOfStream(e.streamId);
       // Moved to another cluster: the old cluster removes what it ran (a tombstone there).
       const moved = await tx.query<{ cluster_id: string }>(
-        `UPDATE ${table} SET deleted = true, preserve_resources = false, updated_at = $3
-          WHERE application_id = $1 AND cluster_id <> $2 AND NOT deleted RETURNING cluster_id`,
+        mirrored(
+          tables,
+          `UPDATE ${table} SET deleted = true, preserve_resources = false, updated_at = $3
+            WHERE application_id = $1 AND cluster_id <> $2 AND NOT deleted`,
+        ),
         [id, d.clusterId, e.recordedAt],
       );
       await tx.query(
-        `INSERT INTO ${table} (application_id, cluster_id, tenant, application_set_id, name,
-           app_digest, repo_url, namespace, updated_at)
-         SELECT application_id, $2, tenant, application_set_id, name, $3, $4, $5, $6
-           FROM ${table} WHERE application_id = $1 LIMIT 1
-         ON CONFLICT (application_id, cluster_id) DO UPDATE SET deleted = false,
-           preserve_resources = false, app_digest = $3, repo_url = $4, updated_at = $6`,
+        mirrored(
+          tables,
+          `INSERT INTO ${table} (application_id, cluster_id, tenant, application_set_id, name,
+             app_digest, repo_url, namespace, updated_at)
+           SELECT application_id, $2, tenant, application_set_id, name, $3, $4, $5, $6
+             FROM ${table} WHERE application_id = $1 LIMIT 1
+           ON CONFLICT (application_id, cluster_id) DO UPDATE SET deleted = false,
+             preserve_resources = false, app_digest = $3, repo_url = $4, updated_at = $6`,
+        ),
         [id, d.clusterId, d.digest, repoOf(d.spec), d.namespace, e.recordedAt],
       );
       return {
@@ -176,8 +250,11 @@ async function applyOne(tx: PoolClient, table: string, e: StoredOf<Handled>): Pr
     case 'ApplicationDeleted': {
       const id = applicationIdOfStream(e.streamId);
       const { rows } = await tx.query<{ cluster_id: string }>(
-        `UPDATE ${table} SET deleted = true, preserve_resources = $2, updated_at = $3
-          WHERE application_id = $1 AND NOT deleted RETURNING cluster_id`,
+        mirrored(
+          tables,
+          `UPDATE ${table} SET deleted = true, preserve_resources = $2, updated_at = $3
+            WHERE application_id = $1 AND NOT deleted`,
+        ),
         [id, e.data.preserveResources, e.recordedAt],
       );
       return { clusters: rows.map((r) => r.cluster_id), renderPending: false };
@@ -185,11 +262,14 @@ async function applyOne(tx: PoolClient, table: string, e: StoredOf<Handled>): Pr
     case 'ApplicationRendered': {
       const d = e.data;
       await tx.query(
-        `UPDATE ${table} SET bundle_id = $3, commit = $4, rendered_digest = $5, rendered_at = $6,
-           namespace = $7, prune = $8, self_heal = $9, render_error_code = NULL,
-           render_error_message = NULL, render_failed_digest = NULL, delivery_version = $10,
-           updated_at = $6
-         WHERE application_id = $1 AND cluster_id = $2`,
+        mirrored(
+          tables,
+          `UPDATE ${table} SET bundle_id = $3, commit = $4, rendered_digest = $5,
+             rendered_at = $6, namespace = $7, prune = $8, self_heal = $9,
+             render_error_code = NULL, render_error_message = NULL, render_failed_digest = NULL,
+             delivery_version = $10, updated_at = $6
+           WHERE application_id = $1 AND cluster_id = $2`,
+        ),
         [
           deliveryApplicationIdOf(e.streamId),
           d.clusterId,
@@ -266,6 +346,7 @@ async function applyOne(tx: PoolClient, table: string, e: StoredOf<Handled>): Pr
       return none;
     }
     case 'ApplicationResourcesRemoved': {
+      // Only a tombstone goes, and a tombstone has no row in running_bundles.
       const { rows } = await tx.query<{ cluster_id: string }>(
         `DELETE FROM ${table} WHERE application_id = $1 AND cluster_id = $2 AND deleted
          RETURNING cluster_id`,

@@ -23,5 +23,12 @@ export {
   desiredRevision,
   DESIRED_CHANNEL,
   RENDER_CHANNEL,
+  RUNNING_BUNDLES_TABLE,
 } from './deliveries.projection';
 export { FLEET_HISTORY_VERSION, fleetHistoryProjection } from './fleet-history.projection';
+export {
+  ROLLOUT_TARGETS_TABLE,
+  rolloutsProjection,
+  ROLLOUTS_TABLE,
+  type RolloutStepRow,
+} from './rollouts.projection';

@@ -10,7 +10,7 @@ import {
   type JsonObjectValue,
 } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
-import { clusterStream, type FlotillaEvent } from '@flotilla/projections';
+import { clusterStream, DELIVERIES_TABLE, type FlotillaEvent } from '@flotilla/projections';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { RunningWorker } from '../worker';
@@ -238,7 +238,7 @@ export class AppsetFleet {
                     WHERE position < (SELECT coalesce(max(global_position), 0) FROM events)) AS behind,
                   (SELECT count(*) FROM appset_generation_requests
                     WHERE requested > generated OR in_flight IS NOT NULL)
-                + (SELECT count(*) FROM application_deliveries_v1
+                + (SELECT count(*) FROM ${DELIVERIES_TABLE}
                     WHERE NOT deleted AND rendered_digest IS DISTINCT FROM app_digest
                       AND render_failed_digest IS DISTINCT FROM app_digest) AS owed`,
         );

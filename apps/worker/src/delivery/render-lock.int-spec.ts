@@ -1,7 +1,7 @@
 import { jobIds, QUEUES } from '@flotilla/contracts';
 import { createPool } from '@flotilla/database';
 import { EventStore } from '@flotilla/event-store';
-import { flotillaEventRegistry, type FlotillaEvent } from '@flotilla/projections';
+import { DELIVERIES_TABLE, flotillaEventRegistry, type FlotillaEvent } from '@flotilla/projections';
 import {
   createTestDatabase,
   createTestRepository,
@@ -71,7 +71,7 @@ describe('render jobs waiting for the render lock (worker, real Postgres and Red
     );
     for (const { result } of results) expect(result.rendered).toBe(2);
     const { rows } = await pool.query<{ commit: string | null }>(
-      'SELECT commit FROM application_deliveries_v1 WHERE NOT deleted',
+      `SELECT commit FROM ${DELIVERIES_TABLE} WHERE NOT deleted`,
     );
     expect(rows.map((r) => r.commit)).toEqual([repo.head(), repo.head()]);
   }, 60_000);

@@ -13,6 +13,7 @@ import {
   applicationsProjection,
   clustersProjection,
   deliveriesProjection,
+  DELIVERIES_TABLE,
   flotillaEventRegistry,
   type FlotillaEvent,
 } from '@flotilla/projections';
@@ -62,7 +63,7 @@ describe('rendering keeps its promises across limits and a lost Redis (worker, r
   const row = async (name: string): Promise<Row | undefined> =>
     (
       await pool.query<Row>(
-        `SELECT commit, bundle_id, render_error_code FROM application_deliveries_v1
+        `SELECT commit, bundle_id, render_error_code FROM ${DELIVERIES_TABLE}
           WHERE name = $1 AND NOT deleted`,
         [name],
       )

@@ -3,7 +3,12 @@ import { createPool } from '@flotilla/database';
 import type { JsonObjectValue } from '@flotilla/domain';
 import { EventStore } from '@flotilla/event-store';
 import { repositoryKey } from '@flotilla/git';
-import { flotillaEventRegistry, type FlotillaEvent } from '@flotilla/projections';
+import {
+  CLUSTER_DESIRED_TABLE,
+  DELIVERIES_TABLE,
+  flotillaEventRegistry,
+  type FlotillaEvent,
+} from '@flotilla/projections';
 import {
   createTestDatabase,
   createTestRepository,
@@ -79,7 +84,7 @@ describe('rendering Applications into bundles (worker, real Git, real Postgres)'
         `SELECT d.name, d.cluster_id, d.commit, d.bundle_id, d.prune, d.self_heal,
                 d.render_error_code, d.render_error_message,
                 coalesce(d.render_failed_digest = d.app_digest, false) AS render_failing
-           FROM application_deliveries_v1 d JOIN application_sets_v1 s
+           FROM ${DELIVERIES_TABLE} d JOIN application_sets_v1 s
              ON s.id = d.application_set_id
           WHERE s.name = $1 AND NOT d.deleted ORDER BY d.name`,
         [set],
@@ -131,7 +136,7 @@ describe('rendering Applications into bundles (worker, real Git, real Postgres)'
     expect(new Set(rows.map((r) => r.bundle_id)).size).toBe(1);
     expect(await count('SELECT count(*) AS n FROM bundles')).toBe(1);
     const { rows: revisions } = await pool.query<{ revision: string }>(
-      'SELECT revision FROM cluster_desired_v1 ORDER BY cluster_id',
+      `SELECT revision FROM ${CLUSTER_DESIRED_TABLE} ORDER BY cluster_id`,
     );
     expect(revisions).toHaveLength(3);
     for (const r of revisions) expect(r.revision).toMatch(/^[0-9a-f]{32}$/);

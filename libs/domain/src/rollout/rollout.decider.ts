@@ -112,7 +112,8 @@ export function evolve(state: RolloutState, event: RolloutEvent, at: Date): Roll
     targets: new Map(state.targets),
   };
   const step = (i: number, change: Partial<StepState>) => {
-    s.steps[i] = { ...s.steps[i]!, ...change };
+    const current = s.steps[i];
+    if (current) s.steps[i] = { ...current, ...change }; // a step past the last: nothing to change
   };
   const target = (id: string, change: Partial<TargetState>) => {
     const t = s.targets.get(id);

@@ -12,6 +12,7 @@ import {
   type StoredOf,
 } from '@flotilla/event-store';
 import type { PoolClient } from 'pg';
+import { createRunningBundles, mirrored, type Tables } from './running-bundles';
 
 type Handled = ApplicationEvent | DeliveryEvent;
 
@@ -111,21 +112,7 @@ export const deliveriesProjection: Projection<Handled> = {
         revision text NOT NULL,
         changed_at timestamptz NOT NULL)`);
     }
-    const running = target.table('running_bundles');
-    const made = await tx.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [running]);
-    if (!made.rows[0]?.t) {
-      await tx.query(`CREATE TABLE ${running} (
-        application_id uuid NOT NULL,
-        cluster_id text NOT NULL,
-        tenant text NOT NULL,
-        app_name text NOT NULL,
-        namespace text NOT NULL,
-        bundle_id text NOT NULL,
-        PRIMARY KEY (application_id, cluster_id))`);
-      // Pages walk (tenant, name, id) in order; counts group by bundle.
-      await tx.query(`CREATE INDEX ON ${running} (tenant, app_name, application_id)`);
-      await tx.query(`CREATE INDEX ON ${running} (bundle_id)`);
-    }
+    await createRunningBundles(tx, target.table('running_bundles'));
   },
   async apply(tx, events, target) {
     const tables: Tables = {
@@ -151,35 +138,6 @@ interface Effect {
   renderPending: boolean;
 }
 const none: Effect = { clusters: [], renderPending: false };
-
-interface Tables {
-  deliveries: string;
-  running: string;
-}
-
-/**
- * `write` (an INSERT or UPDATE of `tables.deliveries`, without RETURNING) in one statement with
- * its echo in `tables.running`: each row it writes that is live with a bundle is upserted there,
- * each other one removed. The statement returns the written rows' `cluster_id`.
- */
-const mirrored = (tables: Tables, write: string) => `
-  WITH w AS (${write}
-    RETURNING application_id, cluster_id, tenant, name, namespace, bundle_id, deleted),
-  gone AS (
-    DELETE FROM ${tables.running} r USING w
-     WHERE r.application_id = w.application_id AND r.cluster_id = w.cluster_id
-       AND (w.deleted OR w.bundle_id IS NULL)),
-  kept AS (
-    INSERT INTO ${tables.running} AS r
-      (application_id, cluster_id, tenant, app_name, namespace, bundle_id)
-    SELECT application_id, cluster_id, tenant, name, namespace, bundle_id
-      FROM w WHERE NOT w.deleted AND w.bundle_id IS NOT NULL
-    ON CONFLICT (application_id, cluster_id) DO UPDATE
-       SET tenant = EXCLUDED.tenant, app_name = EXCLUDED.app_name,
-           namespace = EXCLUDED.namespace, bundle_id = EXCLUDED.bundle_id
-     WHERE (r.tenant, r.app_name, r.namespace, r.bundle_id)
-           IS DISTINCT FROM (EXCLUDED.tenant, EXCLUDED.app_name, EXCLUDED.namespace, EXCLUDED.bundle_id))
-  SELECT cluster_id FROM w`;
 
 const repoOf = (spec: Record<string, unknown>): string | null => {
   const source = (spec.source ?? (Array.isArray(spec.sources) ? spec.sources[0] : null)) as {

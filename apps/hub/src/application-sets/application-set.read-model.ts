@@ -7,6 +7,7 @@ import {
   clustersProjection,
   DELIVERIES_TABLE,
   FLEET_HISTORY_VERSION,
+  RUNNING_BUNDLES_TABLE,
   type ApplicationSetStatusRow,
 } from '@flotilla/projections';
 import type { Pool } from 'pg';
@@ -131,6 +132,7 @@ const SETS = liveTarget(applicationSetsProjection).table('application_sets');
 const APPS = liveTarget(applicationsProjection).table('applications');
 const CLUSTERS = liveTarget(clustersProjection).table('clusters');
 const DELIVERIES = DELIVERIES_TABLE;
+const RUNNING = RUNNING_BUNDLES_TABLE;
 const APP_HISTORY = liveTarget({ version: FLEET_HISTORY_VERSION }).table('application_history');
 
 const SET_COLUMNS = `id, tenant, name, manifest, manifest_version, status, application_count,
@@ -160,44 +162,25 @@ export class ApplicationSetReadModel {
 
   /**
    * Objects the live Applications of `query.tenants` put on their clusters, from the bundles
-   * they run: each distinct bundle is expanded once, then joined to the Applications running it.
-   * Ordered by tenant, Application name and id, then group, kind, namespace and name.
+   * they run, ordered by tenant, Application name and id, then group, kind, namespace and name.
+   * Two statements side by side on narrow tables (`running_bundles`, `bundle_objects`): the
+   * count multiplies, bundle by bundle, the matching deployments by the bundle's matching
+   * objects; the page walks the deployments in order and stops after `first` objects, reading
+   * the clusters' reports (problems) for those only.
    */
   async listResources(
     query: ResourceQuery,
     first: number,
     after?: ResourceCursor,
   ): Promise<{ rows: ResourceRow[]; totalCount: number }> {
-    const { ctes, params } = resourceCtes(query);
-    const n = params.length;
     const cursor = after ?? ['', '', '00000000-0000-0000-0000-000000000000', '', '', '', ''];
-    // One statement: the objects are found once, then counted and paged; the cluster's report
-    // (problems) is read for the page only.
-    const { rows } = await this.pool.query<ResourceRow & { total: string }>(
-      `${ctes},
-       page AS (
-         SELECT * FROM r
-          WHERE (tenant, app_name, application_id, "group", kind, namespace, name)
-              > ($${n + 1}, $${n + 2}, $${n + 3}::uuid, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7})
-          ORDER BY tenant, app_name, application_id, "group", kind, namespace, name
-          LIMIT $${n + 8})
-       SELECT t.total, p.application_id, p.tenant, p.app_name, p."group", p.version, p.kind,
-              p.namespace, p.name,
-              (SELECT x FROM jsonb_array_elements(coalesce(d.problems, '[]'::jsonb)) x
-                WHERE x->>'group' = p."group" AND x->>'kind' = p.kind
-                  AND x->>'namespace' = p.namespace AND x->>'name' = p.name LIMIT 1) AS problem
-         FROM (SELECT count(*) AS total FROM r) t
-         LEFT JOIN page p ON true
-         LEFT JOIN ${DELIVERIES} d
-           ON d.application_id = p.application_id AND d.cluster_id = p.cluster_id
-        ORDER BY p.tenant, p.app_name, p.application_id, p."group", p.kind, p.namespace, p.name`,
-      [...params, ...cursor, first],
-    );
-    const totalCount = Number(rows[0]?.total ?? 0);
-    return {
-      rows: rows.filter((r) => r.application_id !== null).map(({ total: _, ...row }) => row),
-      totalCount,
-    };
+    const count = resourceCount(query);
+    const page = resourcePage(query, first, cursor);
+    const [total, rows] = await Promise.all([
+      this.pool.query<{ total: string }>(count.text, count.values),
+      this.pool.query<ResourceRow>(page.text, page.values),
+    ]);
+    return { rows: rows.rows, totalCount: Number(total.rows[0]?.total ?? 0) };
   }
 
   /** Live Applications by id (one statement). */
@@ -392,59 +375,112 @@ export class ApplicationSetReadModel {
   }
 }
 
+type SqlParams = ReturnType<typeof sqlParams>;
+
+/** Statement parameters, numbered as they are added. */
+function sqlParams() {
+  const values: unknown[] = [];
+  return {
+    values,
+    add: (value: unknown): string => `$${values.push(value)}`,
+    /** The condition of a label selector on `column`, its values added. */
+    selector: (text: string, column: string): string => {
+      const s = labelSelectorSql(text, column, values.length + 1);
+      values.push(...s.params);
+      return s.sql;
+    },
+  };
+}
+
 /**
- * `r`: the objects of `query.kind` the live Applications of `query.tenants` put on their
- * clusters, from the bundles they run (each distinct bundle expanded once), with the namespace
- * each lands in. Starts from the deliveries, which carry the Application's tenant and name; the
- * Application must still be live (its applications row, checked on the primary key only).
+ * What the count and the page of `resources` share: `from`, the deployments `d` (with their
+ * cluster `c` for a label selector) and `where` on them; `objects`, the conditions on a
+ * bundle's objects `o` but the namespace (it may be the deployment's); `scoped()`, whether an
+ * object's kind is cluster-scoped (decided when asked, from the domain's list; its namespace
+ * is then ''). The deployments are the rows of `running_bundles`: live Applications with a
+ * bundle, removed there by the statement that marks a delivery deleted.
  */
-function resourceCtes(query: ResourceQuery): { ctes: string; params: unknown[] } {
-  const params: unknown[] = [query.tenants, query.kind, [...CLUSTER_SCOPED_KINDS]];
-  const appConditions = ['NOT d.deleted', 'd.bundle_id IS NOT NULL', 'd.tenant = ANY($1::text[])'];
-  if (query.selector !== undefined) {
-    const s = labelSelectorSql(query.selector, 'c.labels', params.length + 1);
-    appConditions.push(s.sql);
-    params.push(...s.params);
-  }
-  const objConditions: string[] = [];
-  for (const [column, value] of [
-    ['o."group"', query.group],
-    ['o.namespace', query.namespace],
-    ['o.name', query.name],
-  ] as const) {
-    if (value === undefined) continue;
-    params.push(value);
-    objConditions.push(`${column} = $${params.length}`);
-  }
-  const ctes = `
-    WITH apps AS MATERIALIZED (
-      SELECT d.application_id, d.cluster_id, d.tenant, d.name AS app_name, d.namespace AS dest,
-             d.bundle_id
-        FROM ${DELIVERIES} d
-        ${query.selector !== undefined ? `JOIN ${CLUSTERS} c ON c.id = d.cluster_id` : ''}
-       WHERE ${appConditions.join(' AND ')}
-         AND EXISTS (SELECT 1 FROM ${APPS} a WHERE a.id = d.application_id)),
-    expanded AS (
-      SELECT b.id AS bundle_id, m->>'apiVersion' AS api_version, m->>'kind' AS kind,
-             m->'metadata'->>'name' AS name, m->'metadata'->>'namespace' AS own_namespace
-        FROM bundles b CROSS JOIN LATERAL jsonb_array_elements(b.manifests) m
-       WHERE b.id IN (SELECT DISTINCT bundle_id FROM apps) AND m->>'kind' = $2),
-    o AS (
-      SELECT apps.application_id, apps.cluster_id, apps.tenant, apps.app_name, e.kind, e.name,
-             CASE WHEN position('/' in e.api_version) > 0
-                  THEN split_part(e.api_version, '/', 1) ELSE '' END AS "group",
-             CASE WHEN position('/' in e.api_version) > 0
-                  THEN split_part(e.api_version, '/', 2) ELSE e.api_version END AS version,
-             e.own_namespace, apps.dest
-        FROM apps JOIN expanded e USING (bundle_id)),
-    r AS MATERIALIZED (
-      SELECT * FROM (
-        SELECT o.*, CASE
-                 WHEN (o."group" || '/' || o.kind) = ANY($3::text[]) THEN ''
-                 ELSE coalesce(o.own_namespace, o.dest) END AS namespace
-          FROM o) o
-       ${objConditions.length ? `WHERE ${objConditions.join(' AND ')}` : ''})`;
-  return { ctes, params };
+function resourceFilter(query: ResourceQuery, p: SqlParams) {
+  const where = [`d.tenant = ANY(${p.add(query.tenants)}::text[])`];
+  if (query.selector !== undefined) where.push(p.selector(query.selector, 'c.labels'));
+  const values: [string, string][] = [['kind', p.add(query.kind)]];
+  if (query.group !== undefined) values.push(['"group"', p.add(query.group)]);
+  if (query.name !== undefined) values.push(['name', p.add(query.name)]);
+  const objects = (alias: string) =>
+    values.map(([column, value]) => `${alias}.${column} = ${value}`).join(' AND ');
+  // Evaluated once, before anything else: a kind no running bundle holds (a typo, or only in
+  // bundles no longer run) answers at once instead of walking every deployment to find none.
+  where.push(`EXISTS (SELECT 1 FROM bundle_objects x WHERE ${objects('x')}
+    AND EXISTS (SELECT 1 FROM ${RUNNING} r WHERE r.bundle_id = x.bundle_id))`);
+  return {
+    from: `${RUNNING} d${query.selector !== undefined ? ` JOIN ${CLUSTERS} c ON c.id = d.cluster_id` : ''}`,
+    where: where.join(' AND '),
+    objects: objects('o'),
+    // Its value is added when a statement uses it (Postgres refuses a value no placeholder reads).
+    scoped: () => `(o."group" || '/' || o.kind) = ANY(${p.add([...CLUSTER_SCOPED_KINDS])}::text[])`,
+  };
+}
+
+/**
+ * The number of matching objects: for each bundle, its matching deployments times its matching
+ * objects. With a namespace, an object's namespace is fixed by the bundle ('' when cluster-scoped,
+ * else its own) or, without one of its own, the deployment's: those count once per deployment
+ * into that namespace.
+ */
+function resourceCount(query: ResourceQuery): { text: string; values: unknown[] } {
+  const p = sqlParams();
+  const f = resourceFilter(query, p);
+  const ns = query.namespace !== undefined ? p.add(query.namespace) : null;
+  const scoped = ns ? f.scoped() : '';
+  const text = `
+    SELECT coalesce(sum(d.deployments * o.fixed + d.in_namespace * o.by_deployment), 0) AS total
+      FROM (SELECT d.bundle_id, count(*) AS deployments,
+                   ${ns ? `count(*) FILTER (WHERE d.namespace = ${ns})` : '0'} AS in_namespace
+              FROM ${f.from} WHERE ${f.where} GROUP BY d.bundle_id) d
+      CROSS JOIN LATERAL (
+        SELECT ${ns ? `count(*) FILTER (WHERE CASE WHEN ${scoped} THEN '' ELSE o.own_namespace END = ${ns})` : 'count(*)'} AS fixed,
+               ${ns ? `count(*) FILTER (WHERE NOT ${scoped} AND o.own_namespace IS NULL)` : '0'} AS by_deployment
+          FROM bundle_objects o WHERE o.bundle_id = d.bundle_id AND ${f.objects}) o`;
+  return { text, values: p.values };
+}
+
+/**
+ * A page of matching objects after `cursor`: the deployments walked in (tenant, name, id) order
+ * on their index, each bundle's matching objects sorted within, the walk stopping after `first`;
+ * then, for those only, what the cluster reports wrong with each.
+ */
+function resourcePage(
+  query: ResourceQuery,
+  first: number,
+  cursor: ResourceCursor,
+): { text: string; values: unknown[] } {
+  const p = sqlParams();
+  const f = resourceFilter(query, p);
+  const namespace = `CASE WHEN ${f.scoped()} THEN '' ELSE coalesce(o.own_namespace, d.namespace) END`;
+  const inNamespace =
+    query.namespace !== undefined ? `AND o.namespace = ${p.add(query.namespace)}` : '';
+  const [tenant, name, id, group, kind, ns, object] = cursor.map(p.add) as ResourceCursor;
+  const text = `
+    SELECT p.application_id, p.tenant, p.app_name, p."group", p.version, p.kind, p.namespace,
+           p.name,
+           (SELECT x FROM jsonb_array_elements(coalesce(w.problems, '[]'::jsonb)) x
+             WHERE x->>'group' = p."group" AND x->>'kind' = p.kind
+               AND x->>'namespace' = p.namespace AND x->>'name' = p.name LIMIT 1) AS problem
+      FROM (SELECT d.application_id, d.cluster_id, d.tenant, d.app_name, o."group", o.version,
+                   o.kind, o.namespace, o.name
+              FROM ${f.from}
+              CROSS JOIN LATERAL (
+                SELECT o."group", o.version, o.kind, o.name, ${namespace} AS namespace
+                  FROM bundle_objects o WHERE o.bundle_id = d.bundle_id AND ${f.objects}) o
+             WHERE ${f.where} ${inNamespace}
+               AND (d.tenant, d.app_name, d.application_id) >= (${tenant}, ${name}, ${id}::uuid)
+               AND (d.tenant, d.app_name, d.application_id, o."group", o.kind, o.namespace, o.name)
+                 > (${tenant}, ${name}, ${id}::uuid, ${group}, ${kind}, ${ns}, ${object})
+             ORDER BY d.tenant, d.app_name, d.application_id, o."group", o.kind, o.namespace, o.name
+             LIMIT ${p.add(first)}) p
+      LEFT JOIN ${DELIVERIES} w ON w.application_id = p.application_id AND w.cluster_id = p.cluster_id
+     ORDER BY p.tenant, p.app_name, p.application_id, p."group", p.kind, p.namespace, p.name`;
+  return { text, values: p.values };
 }
 
 /**

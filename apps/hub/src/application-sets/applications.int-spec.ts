@@ -8,7 +8,13 @@ import {
 } from '../testing/fleet-fixture';
 import { startTestHub, type TestHub } from '../testing/test-hub';
 import { ApplicationStatusFeed } from './application-status.feed';
-import { applicationStream, deliveryStream, type DeliveryEvent } from '@flotilla/domain';
+import {
+  applicationStream,
+  deliveryStream,
+  type DeliveryEvent,
+  type ResourceProblem,
+} from '@flotilla/domain';
+import { DELIVERIES_TABLE } from '@flotilla/projections';
 import {
   appendApplication,
   applicationSetEventCount,
@@ -46,6 +52,27 @@ const PREVIEW = `mutation($tenant: String!, $manifest: String!) {
     violations { application cluster rule } validationErrors { application message }
     clusters { cluster { name } created updated deleted unchanged } } }`;
 
+const RESOURCES = `query($filter: ResourceFilter!, $first: Int, $after: String) {
+  resources(filter: $filter, first: $first, after: $after) { totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { group version kind namespace name problem { health message }
+      application { name cluster { name } } } } } }`;
+type ResourcePage = {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: {
+    node: {
+      group: string;
+      version: string;
+      kind: string;
+      namespace: string;
+      name: string;
+      problem: { health: string | null; message: string } | null;
+      application: { name: string; cluster: { name: string } };
+    };
+  }[];
+};
+
 type Result = Awaited<ReturnType<TestHub['graphql']>>;
 type AppNode = { name: string; tenant: string; cluster: { name: string } };
 
@@ -70,6 +97,102 @@ describe('Applications and previews through GraphQL', () => {
       await hub.graphql(PREVIEW, { tenant: 'team-a', manifest }, token),
       'previewApplicationSet',
     );
+
+  const resources = async (filter: Record<string, unknown>, token = users.alice, more = {}) =>
+    data<ResourcePage>(await hub.graphql(RESOURCES, { filter, ...more }, token), 'resources');
+  /**
+   * Every object of `filter`, page by page (`size` a page), as `app group/kind namespace/name`;
+   * each page must carry the same total, and the pages must add up to it.
+   */
+  const walk = async (filter: Record<string, unknown>, token: string, size: number) => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let total: number | null = null;
+    for (;;) {
+      const page: ResourcePage = await resources(filter, token, { first: size, after });
+      total ??= page.totalCount;
+      expect(page.totalCount).toBe(total);
+      seen.push(
+        ...page.edges.map(
+          ({ node: n }) => `${n.application.name} ${n.group}/${n.kind} ${n.namespace}/${n.name}`,
+        ),
+      );
+      if (!page.pageInfo.hasNextPage) break;
+      expect(page.edges).toHaveLength(size);
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toHaveLength(total);
+    return seen;
+  };
+  /** Stores a bundle as the worker's BundleStore would: the bundle and a row per object. */
+  const storeBundle = async (id: string, manifests: Record<string, unknown>[]) => {
+    const pool = poolOf(hub);
+    await pool.query(
+      `INSERT INTO bundles (id, manifests, object_count, size_bytes) VALUES ($1, $2, $3, 100)`,
+      [id, JSON.stringify(manifests), manifests.length],
+    );
+    const objects = manifests.map((m, i) => {
+      const apiVersion = m.apiVersion as string;
+      const metadata = m.metadata as { name: string; namespace?: string };
+      const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+      return [i + 1, group, version, m.kind, metadata.name, metadata.namespace ?? null];
+    });
+    await pool.query(
+      `INSERT INTO bundle_objects (bundle_id, ordinal, "group", version, kind, name, own_namespace)
+       SELECT $1, (o->>0)::int, o->>1, o->>2, o->>3, o->>4, o->>5
+         FROM jsonb_array_elements($2::jsonb) o`,
+      [id, JSON.stringify(objects)],
+    );
+  };
+  /** What the worker and the agent would append: `app` rendered into `bundle`, then a report. */
+  const render = async (
+    app: string,
+    clusterName: string,
+    bundle: string,
+    namespace: string,
+    problems: ResourceProblem[] = [],
+  ) => {
+    const id = apps[app]!;
+    // The delivery row outlives a deletion (a tombstone), so a deleted Application renders too.
+    const { rows } = await poolOf(hub).query<{ digest: string; tenant: string }>(
+      `SELECT app_digest AS digest, tenant FROM ${DELIVERIES_TABLE}
+        WHERE application_id = $1 ORDER BY deleted LIMIT 1`,
+      [id],
+    );
+    const common = { clusterId: clusters[clusterName]!, commit: 'd'.repeat(40), bundleId: bundle };
+    const events: DeliveryEvent[] = [
+      {
+        type: 'ApplicationRendered',
+        data: {
+          ...common,
+          digest: rows[0]!.digest,
+          targetRevision: 'v1',
+          sourceType: 'Directory',
+          objectCount: 3,
+          namespace,
+          prune: true,
+          selfHeal: false,
+        },
+      },
+      {
+        type: 'ApplicationStatusChanged',
+        data: {
+          ...common,
+          sync: 'Synced',
+          health: 'Progressing',
+          message: '',
+          resourceCount: 3,
+          problems,
+          observedAt: '2026-11-29T02:00:00.000Z',
+          reporter: 'agent',
+        },
+      },
+    ];
+    await storeOf(hub).append(deliveryStream(id), 'any', events, {
+      actor: 'system:renderer',
+      tenantId: rows[0]!.tenant,
+    });
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase('applications');
@@ -554,103 +677,29 @@ describe('Applications and previews through GraphQL', () => {
   });
 
   it('lists which Applications put which objects on which clusters, only within your tenants', async () => {
-    const pool = poolOf(hub);
     const bundle = 'c'.repeat(64);
-    await pool.query(
-      `INSERT INTO bundles (id, manifests, object_count, size_bytes) VALUES ($1, $2, 3, 100)
-       ON CONFLICT DO NOTHING`,
-      [
-        bundle,
-        JSON.stringify([
-          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'other' } },
-          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'ClusterRole',
-            metadata: { name: 'reader' },
-          },
-        ]),
-      ],
-    );
-    const render = async (app: string, clusterName: string, tenant: string) => {
-      const id = apps[app]!;
-      const { rows } = await pool.query<{ digest: string }>(
-        'SELECT digest FROM applications_v1 WHERE id = $1',
-        [id],
-      );
-      const events: DeliveryEvent[] = [
-        {
-          type: 'ApplicationRendered',
-          data: {
-            clusterId: clusters[clusterName]!,
-            digest: rows[0]!.digest,
-            targetRevision: 'v1',
-            commit: 'd'.repeat(40),
-            bundleId: bundle,
-            sourceType: 'Directory',
-            objectCount: 3,
-            namespace: 'web',
-            prune: true,
-            selfHeal: false,
-          },
-        },
-        {
-          type: 'ApplicationStatusChanged',
-          data: {
-            clusterId: clusters[clusterName]!,
-            commit: 'd'.repeat(40),
-            bundleId: bundle,
-            sync: 'Synced',
-            health: 'Progressing',
-            message: '',
-            resourceCount: 3,
-            problems: [
-              {
-                group: 'apps',
-                version: 'v1',
-                kind: 'Deployment',
-                namespace: 'web',
-                name: 'web',
-                sync: 'Synced',
-                health: 'Progressing',
-                message: 'rollout in progress',
-              },
-            ],
-            observedAt: '2026-11-29T02:00:00.000Z',
-            reporter: 'agent',
-          },
-        },
-      ];
-      await storeOf(hub).append(deliveryStream(id), 'any', events, {
-        actor: 'system:renderer',
-        tenantId: tenant,
-      });
+    await storeBundle(bundle, [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'other' } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'reader' },
+      },
+    ]);
+    const progressing = {
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      namespace: 'web',
+      name: 'web',
+      sync: 'Synced' as const,
+      health: 'Progressing' as const,
+      message: 'rollout in progress',
     };
-    await render('a-us-prod-web', 'a-us-prod', 'team-a');
-    await render('b-eu-prod-shop', 'b-eu-prod', 'team-b');
+    await render('a-us-prod-web', 'a-us-prod', bundle, 'web', [progressing]);
+    await render('b-eu-prod-shop', 'b-eu-prod', bundle, 'web', [progressing]);
     await settle(hub);
-    const RESOURCES = `query($filter: ResourceFilter!, $first: Int, $after: String) {
-      resources(filter: $filter, first: $first, after: $after) { totalCount
-        pageInfo { hasNextPage endCursor }
-        edges { node { group version kind namespace name problem { health message }
-          application { name cluster { name } } } } } }`;
-    type Page = {
-      totalCount: number;
-      pageInfo: { hasNextPage: boolean; endCursor: string | null };
-      edges: {
-        node: {
-          group: string;
-          version: string;
-          kind: string;
-          namespace: string;
-          name: string;
-          problem: { health: string; message: string } | null;
-          application: { name: string; cluster: { name: string } };
-        };
-      }[];
-    };
-    const resources = async (filter: Record<string, unknown>, token = users.alice, more = {}) =>
-      data<Page>(await hub.graphql(RESOURCES, { filter, ...more }, token), 'resources');
     const roles = await resources({ kind: 'ClusterRole' });
     expect(roles.edges.map((e) => e.node)).toEqual([
       {
@@ -878,5 +927,139 @@ describe('Applications and previews through GraphQL', () => {
       spy.mockRestore();
       readAll.mockRestore();
     }
+  });
+
+  it('counts and pages objects across bundles, filters and tenants (after a deletion)', async () => {
+    // a-eu-prod-web was deleted above; team-a runs a-us-prod-web (the first bundle) and, now,
+    // a-eu-dev-web and a-eu-prod-api (this one); team-b's shop moves to this one too.
+    const bundle = 'd'.repeat(64);
+    await storeBundle(bundle, [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg-1', namespace: 'other' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg-2' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg-3' } },
+      // Same kind name in another group: namespaced (not a built-in cluster-scoped kind).
+      { apiVersion: 'example.com/v1', kind: 'ClusterRole', metadata: { name: 'r-1' } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'r-1' },
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'r-2' },
+      },
+    ]);
+    await render('a-eu-dev-web', 'a-eu-dev', bundle, 'web');
+    await render('a-eu-prod-api', 'a-eu-prod', bundle, 'api', [
+      {
+        group: '',
+        version: 'v1',
+        kind: 'ConfigMap',
+        namespace: 'api',
+        name: 'cfg-2',
+        sync: 'OutOfSync',
+        health: null,
+        message: 'data differs',
+      },
+    ]);
+    await render('a-eu-prod-web', 'a-eu-prod', bundle, 'web'); // deleted: never shown
+    await render('b-eu-prod-shop', 'b-eu-prod', bundle, 'shop');
+    await settle(hub);
+
+    const configMaps = [
+      'a-eu-dev-web /ConfigMap other/cfg-1',
+      'a-eu-dev-web /ConfigMap web/cfg-2',
+      'a-eu-dev-web /ConfigMap web/cfg-3',
+      'a-eu-prod-api /ConfigMap api/cfg-2',
+      'a-eu-prod-api /ConfigMap api/cfg-3',
+      'a-eu-prod-api /ConfigMap other/cfg-1',
+      'a-us-prod-web /ConfigMap other/cfg',
+    ];
+    // Every page of 2 carries the total; together they are the one big page, in order.
+    expect(await walk({ kind: 'ConfigMap' }, users.alice, 2)).toEqual(configMaps);
+    expect(await walk({ kind: 'ConfigMap' }, users.alice, 50)).toEqual(configMaps);
+    const problem = (await resources({ kind: 'ConfigMap', name: 'cfg-2' })).edges.map((e) => [
+      e.node.application.name,
+      e.node.problem,
+    ]);
+    expect(problem).toEqual([
+      ['a-eu-dev-web', null],
+      ['a-eu-prod-api', { health: null, message: 'data differs' }],
+    ]);
+
+    // Namespace: the object's own, else the destination; '' for a cluster-scoped kind.
+    const inNamespace = (namespace: string) =>
+      configMaps.filter((o) => o.includes(` ${namespace}/`));
+    for (const namespace of ['web', 'api', 'other', 'nowhere'])
+      expect(await walk({ kind: 'ConfigMap', namespace }, users.alice, 2)).toEqual(
+        inNamespace(namespace),
+      );
+    const roles = [
+      'a-eu-dev-web example.com/ClusterRole web/r-1',
+      'a-eu-dev-web rbac.authorization.k8s.io/ClusterRole /r-1',
+      'a-eu-dev-web rbac.authorization.k8s.io/ClusterRole /r-2',
+      'a-eu-prod-api example.com/ClusterRole api/r-1',
+      'a-eu-prod-api rbac.authorization.k8s.io/ClusterRole /r-1',
+      'a-eu-prod-api rbac.authorization.k8s.io/ClusterRole /r-2',
+      'a-us-prod-web rbac.authorization.k8s.io/ClusterRole /reader',
+    ];
+    expect(await walk({ kind: 'ClusterRole' }, users.alice, 3)).toEqual(roles);
+    const only = (...parts: string[]) => roles.filter((r) => parts.every((p) => r.includes(p)));
+    expect(await walk({ kind: 'ClusterRole', group: 'example.com' }, users.alice, 1)).toEqual(
+      only('example.com'),
+    );
+    expect(await walk({ kind: 'ClusterRole', namespace: '' }, users.alice, 2)).toEqual(
+      only('rbac'),
+    );
+    expect(await walk({ kind: 'ClusterRole', name: 'r-1' }, users.alice, 3)).toEqual(only('/r-1'));
+    expect(
+      await walk({ kind: 'ClusterRole', name: 'r-1', namespace: 'api' }, users.alice, 1),
+    ).toEqual(only('api/r-1'));
+    expect(
+      await walk(
+        { kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', name: 'r-2' },
+        users.alice,
+        1,
+      ),
+    ).toEqual(only('/r-2'));
+    expect(await walk({ kind: 'Secret' }, users.alice, 2)).toEqual([]);
+
+    // A label selector on the cluster, alone and with the other filters.
+    const on = (...apps: string[]) => configMaps.filter((o) => apps.some((a) => o.startsWith(a)));
+    expect(await walk({ kind: 'ConfigMap', selector: 'env=prod' }, users.alice, 1)).toEqual(
+      on('a-eu-prod-api', 'a-us-prod-web'),
+    );
+    expect(await walk({ kind: 'ConfigMap', selector: 'region=eu' }, users.alice, 4)).toEqual(
+      on('a-eu-dev-web', 'a-eu-prod-api'),
+    );
+    expect(
+      await walk(
+        { kind: 'ConfigMap', selector: 'env=prod,region=eu', namespace: 'other' },
+        users.alice,
+        1,
+      ),
+    ).toEqual(['a-eu-prod-api /ConfigMap other/cfg-1']);
+    expect(await walk({ kind: 'ConfigMap', selector: 'env in (dev)' }, users.alice, 2)).toEqual(
+      on('a-eu-dev-web'),
+    );
+
+    // Tenants: another tenant's objects are never counted nor shown, whatever the filter.
+    const shop = [
+      'b-eu-prod-shop /ConfigMap other/cfg-1',
+      'b-eu-prod-shop /ConfigMap shop/cfg-2',
+      'b-eu-prod-shop /ConfigMap shop/cfg-3',
+    ];
+    expect(await walk({ kind: 'ConfigMap' }, users.mallory, 2)).toEqual(shop);
+    expect(await walk({ kind: 'ConfigMap', namespace: 'other' }, users.mallory, 1)).toEqual(
+      shop.slice(0, 1),
+    );
+    expect(await walk({ kind: 'ConfigMap', selector: 'region=eu' }, users.mallory, 2)).toEqual(
+      shop,
+    );
+    expect(await walk({ kind: 'ConfigMap', tenant: 'team-b' }, users.alice, 2)).toEqual([]);
+    expect(await walk({ kind: 'ConfigMap', tenant: 'team-a' }, users.mallory, 2)).toEqual([]);
+    expect(await walk({ kind: 'ConfigMap' }, users.root, 3)).toEqual([...configMaps, ...shop]);
+    expect(await walk({ kind: 'ConfigMap', tenant: 'team-b' }, users.root, 3)).toEqual(shop);
   });
 });

@@ -99,6 +99,28 @@ export const deliveryEventSchemas = {
       .strict(),
   },
   /**
+   * The worker rendered the Application's source, but its ApplicationSet rolls out in steps: the
+   * rendering is held until a rollout releases it (with an `ApplicationRendered` of the same
+   * data); until then the cluster keeps running what it ran. A later rendering replaces a held one.
+   */
+  ApplicationRenderStaged: {
+    version: 1,
+    schema: z
+      .object({
+        clusterId: z.string().min(1),
+        digest: sha256Hex,
+        targetRevision: z.string(),
+        commit: commitId,
+        bundleId: sha256Hex,
+        sourceType: z.enum(['Directory', 'Helm', 'Kustomize']),
+        objectCount: z.number().int().nonnegative(),
+        namespace: z.string(),
+        prune: z.boolean(),
+        selfHeal: z.boolean(),
+      })
+      .strict(),
+  },
+  /**
    * Rendering failed (Git unreachable, a revision that does not resolve, a YAML bomb, a bundle
    * over the limits, a tool missing): the cluster keeps running the last good rendering, if any.
    * `code` is a closed set from libs/render (`ToolMissing`, `BundleTooLarge`, ...) or

@@ -55,6 +55,8 @@ export type RolloutState =
       revision: string;
       steps: StepState[];
       targets: Map<string, TargetState>;
+      /** Applications no step selected, with the bundle the rollout would have brought them. */
+      excluded: Map<string, string>;
       pausedBy: 'user' | 'health' | null;
       /** Failures accepted by a resume: the budget counts failures beyond these. */
       acceptedFailures: number;
@@ -100,6 +102,7 @@ export function evolve(state: RolloutState, event: RolloutEvent, at: Date): Roll
         waiting: null,
       })),
       targets,
+      excluded: new Map(d.excluded.map((t) => [t.applicationId, t.bundleId])),
       pausedBy: null,
       acceptedFailures: 0,
       supersededBy: null,

@@ -41,6 +41,8 @@ const LIB_GRAPH = {
   delivery: ['domain', 'event-store', 'projections', 'contracts'],
   // Notification rules matched against the log, endpoint checks, signing, payloads, sending.
   notifications: ['domain', 'event-store', 'projections', 'secrets'],
+  // Rollouts: observing an ApplicationSet's targets, starting, advancing and commanding Rollouts.
+  rollouts: ['domain', 'event-store', 'projections'],
 };
 const APP_GRAPH = {
   hub: [
@@ -58,6 +60,7 @@ const APP_GRAPH = {
     'appsets',
     'delivery',
     'notifications',
+    'rollouts',
   ],
   worker: [
     'domain',
@@ -75,6 +78,7 @@ const APP_GRAPH = {
     'render',
     'delivery',
     'notifications',
+    'rollouts',
   ],
   agent: ['contracts', 'config', 'kube'],
   cli: ['contracts', 'config', 'generators', 'git'],

@@ -8,6 +8,7 @@ import { Bundles1764690000000 } from './1764690000000-bundles';
 import { Notifications1764780000000 } from './1764780000000-notifications';
 import { EventIndexes1764790000000 } from './1764790000000-event-indexes';
 import { BundleObjects1764800000000 } from './1764800000000-bundle-objects';
+import { RolloutIndex1764810000000 } from './1764810000000-rollout-index';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   Notifications1764780000000,
   EventIndexes1764790000000,
   BundleObjects1764800000000,
+  RolloutIndex1764810000000,
 ];

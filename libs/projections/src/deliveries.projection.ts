@@ -17,7 +17,9 @@ import { createRunningBundles, mirrored, type Tables } from './running-bundles';
 type Handled = ApplicationEvent | DeliveryEvent;
 
 // 2: adds `running_bundles` (rebuilt from the log into new tables, as any version).
-const VERSION = 2;
+// 3: adds `rendering` (the last released rendering, whole) and `staged` (a rendering held for a
+//    rollout), from `ApplicationRenderStaged`.
+const VERSION = 3;
 const LIVE = liveTarget({ version: VERSION });
 /** The live table of deliveries: one row per (Application, cluster). */
 export const DELIVERIES_TABLE = LIVE.table('application_deliveries');
@@ -43,6 +45,10 @@ const applicationIdOfStream = (streamId: string) => streamId.slice('application-
  * `cluster_desired`: each cluster's desired revision, a digest of its rows; when it changes the
  * projection notifies {@link DESIRED_CHANNEL} in its transaction, so long-polls wake on commit.
  *
+ * `rendering` is the last released rendering as its event had it (a rollback restores it), `staged`
+ * a rendering held back until a rollout releases it (`ApplicationRenderStaged`; cleared when the
+ * same rendering is released, or the Application deleted). Agents only ever see the released one.
+ *
  * `running_bundles`: the rows of `application_deliveries` that are live (not deleted) and have a
  * bundle, narrowed to who runs which bundle where (Application, cluster, tenant, name, destination
  * namespace, bundle). Written by the same statement as the wide row whenever rendering, creation,
@@ -57,6 +63,7 @@ export const deliveriesProjection: Projection<Handled> = {
     'ApplicationUpdated',
     'ApplicationDeleted',
     'ApplicationRendered',
+    'ApplicationRenderStaged',
     'ApplicationRenderFailed',
     'ApplicationStatusChanged',
     'ApplicationDriftDetected',
@@ -82,6 +89,9 @@ export const deliveriesProjection: Projection<Handled> = {
         commit text,
         rendered_digest text,
         rendered_at timestamptz,
+        rendering jsonb,
+        staged jsonb,
+        staged_at timestamptz,
         render_error_code text,
         render_error_message text,
         render_failed_digest text,
@@ -210,7 +220,8 @@ async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): P
       const { rows } = await tx.query<{ cluster_id: string }>(
         mirrored(
           tables,
-          `UPDATE ${table} SET deleted = true, preserve_resources = $2, updated_at = $3
+          `UPDATE ${table} SET deleted = true, preserve_resources = $2, staged = NULL,
+             updated_at = $3
             WHERE application_id = $1 AND NOT deleted`,
         ),
         [id, e.data.preserveResources, e.recordedAt],
@@ -223,7 +234,9 @@ async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): P
         mirrored(
           tables,
           `UPDATE ${table} SET bundle_id = $3, commit = $4, rendered_digest = $5,
-             rendered_at = $6, namespace = $7, prune = $8, self_heal = $9,
+             rendered_at = $6, namespace = $7, prune = $8, self_heal = $9, rendering = $11,
+             staged = CASE WHEN staged->>'digest' = $5 AND staged->>'bundleId' = $3
+                           THEN NULL ELSE staged END,
              render_error_code = NULL, render_error_message = NULL, render_failed_digest = NULL,
              delivery_version = $10, updated_at = $6
            WHERE application_id = $1 AND cluster_id = $2`,
@@ -239,9 +252,27 @@ async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): P
           d.prune,
           d.selfHeal,
           e.streamVersion,
+          JSON.stringify(d),
         ],
       );
       return { clusters: [d.clusterId], renderPending: false };
+    }
+    case 'ApplicationRenderStaged': {
+      // Held: what the cluster runs does not change (no revision, no running_bundles change).
+      const d = e.data;
+      await tx.query(
+        `UPDATE ${table} SET staged = $3, staged_at = $5, render_error_code = NULL, render_error_message = NULL,
+           render_failed_digest = NULL, delivery_version = $4, updated_at = $5
+         WHERE application_id = $1 AND cluster_id = $2`,
+        [
+          deliveryApplicationIdOf(e.streamId),
+          d.clusterId,
+          JSON.stringify(d),
+          e.streamVersion,
+          e.recordedAt,
+        ],
+      );
+      return none;
     }
     case 'ApplicationRenderFailed': {
       const d = e.data;

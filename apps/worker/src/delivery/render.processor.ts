@@ -14,6 +14,7 @@ import {
   type RepositoryCredentialStore,
 } from '@flotilla/git';
 import {
+  applicationSetsProjection,
   applicationsProjection,
   clustersProjection,
   DELIVERIES_TABLE,
@@ -29,6 +30,9 @@ import type { ApplicationRenderer, RenderOutcome, RenderTarget } from './applica
 export const RENDER_ACTOR = 'system:renderer';
 const APPS = liveTarget(applicationsProjection).table('applications');
 const CLUSTERS = liveTarget(clustersProjection).table('clusters');
+const SETS = liveTarget(applicationSetsProjection).table('application_sets');
+/** Strategies that hold renderings for a rollout (checked on submit by parseRolloutStrategy). */
+const ROLLOUT_TYPES = ['RollingSync', 'Progressive'];
 const BATCH = 500;
 const LOCK = 'flotilla-render';
 
@@ -62,11 +66,22 @@ interface Row {
   spec: JsonObjectValue;
   cluster_name: string;
   cluster_labels: Record<string, string>;
+  /** The rendering held for a rollout, if any (as its event had it). */
+  staged: {
+    digest: string;
+    commit: string;
+    bundleId: string;
+    namespace: string;
+    prune: boolean;
+    selfHeal: boolean;
+  } | null;
+  /** The ApplicationSet rolls out in steps: a new rendering is held, not released. */
+  held: boolean;
 }
 
 type RenderEvent = Extract<
   DeliveryEvent,
-  { type: 'ApplicationRendered' | 'ApplicationRenderFailed' }
+  { type: 'ApplicationRendered' | 'ApplicationRenderStaged' | 'ApplicationRenderFailed' }
 >;
 type RenderJob = Job<Extract<JobOn<typeof QUEUES.delivery>, { type: 'render' }>>;
 
@@ -167,7 +182,7 @@ async function targets(
 ): Promise<Row[]> {
   const scope =
     repoUrls === null
-      ? `d.rendered_digest IS DISTINCT FROM d.app_digest
+      ? `coalesce(d.staged->>'digest', d.rendered_digest) IS DISTINCT FROM d.app_digest
          AND d.render_failed_digest IS DISTINCT FROM d.app_digest`
       : data.all
         ? 'true'
@@ -176,34 +191,48 @@ async function targets(
     `SELECT d.application_id, d.cluster_id, d.name, d.tenant, d.app_digest, d.repo_url, d.commit,
             d.bundle_id, d.rendered_digest, d.namespace, d.prune, d.self_heal,
             d.render_failed_digest, d.render_error_code, d.render_error_message, a.spec,
-            c.name AS cluster_name, c.labels AS cluster_labels
+            c.name AS cluster_name, c.labels AS cluster_labels, d.staged,
+            coalesce(s.manifest->'spec'->'strategy'->>'type' = ANY($${repoUrls === null || data.all ? 3 : 4}::text[]), false) AS held
        FROM ${DELIVERIES_TABLE} d
        JOIN ${APPS} a ON a.id = d.application_id AND a.cluster_id = d.cluster_id
        JOIN ${CLUSTERS} c ON c.id = d.cluster_id
+       LEFT JOIN ${SETS} s ON s.id = d.application_set_id
       WHERE NOT d.deleted AND d.application_id > $1::uuid AND (${scope})
       ORDER BY d.application_id LIMIT $2`,
-    repoUrls === null || data.all ? [after, limit] : [after, limit, repoUrls],
+    repoUrls === null || data.all
+      ? [after, limit, ROLLOUT_TYPES]
+      : [after, limit, repoUrls, ROLLOUT_TYPES],
   );
   return rows;
 }
 
-/** The event an outcome calls for, or null when the row already says it. */
-export function deliveryEventFor(
-  row: Row,
-  outcome: RenderOutcome,
-): Extract<DeliveryEvent, { type: 'ApplicationRendered' | 'ApplicationRenderFailed' }> | null {
+/**
+ * The event an outcome calls for, or null when the row already says it. For an ApplicationSet
+ * that rolls out in steps, a rendering other than the one held (or, with none held, the one
+ * released) is held (`ApplicationRenderStaged`) for a rollout to release.
+ */
+export function deliveryEventFor(row: Row, outcome: RenderOutcome): RenderEvent | null {
   if (outcome.ok) {
-    const same =
+    const released =
       row.rendered_digest === row.app_digest &&
       row.commit === outcome.commit &&
       row.bundle_id === outcome.bundle.id &&
       row.namespace === outcome.namespace &&
       row.prune === outcome.prune &&
-      row.self_heal === outcome.selfHeal &&
-      row.render_failed_digest === null;
-    if (same) return null;
+      row.self_heal === outcome.selfHeal;
+    const staged = row.staged;
+    const heldAlready =
+      staged !== null &&
+      staged.digest === row.app_digest &&
+      staged.commit === outcome.commit &&
+      staged.bundleId === outcome.bundle.id &&
+      staged.namespace === outcome.namespace &&
+      staged.prune === outcome.prune &&
+      staged.selfHeal === outcome.selfHeal;
+    if (row.render_failed_digest === null && (row.held && staged ? heldAlready : released))
+      return null;
     return {
-      type: 'ApplicationRendered',
+      type: row.held ? 'ApplicationRenderStaged' : 'ApplicationRendered',
       data: {
         clusterId: row.cluster_id,
         digest: row.app_digest,
@@ -312,9 +341,9 @@ async function appendAll(
       const stream = deliveryStream(row.application_id);
       const version = versionOf.get(stream) ?? 0;
       const tag =
-        event.type === 'ApplicationRendered'
-          ? `rendered/${event.data.digest}/${event.data.commit}/${event.data.bundleId}`
-          : `failed/${event.data.digest}/${event.data.code}`;
+        event.type === 'ApplicationRenderFailed'
+          ? `failed/${event.data.digest}/${event.data.code}`
+          : `${event.type === 'ApplicationRendered' ? 'rendered' : 'staged'}/${event.data.digest}/${event.data.commit}/${event.data.bundleId}`;
       await deps.store.append(
         stream,
         version === 0 ? 'no_stream' : version,

@@ -15,6 +15,7 @@ import {
   fleetHistoryProjection,
   flotillaEventRegistry,
   registrationTokensProjection,
+  rolloutsProjection,
   tenantsProjection,
   type FlotillaEvent,
 } from '@flotilla/projections';
@@ -32,6 +33,8 @@ import type { PushPorts } from './delivery/push-jobs';
 import type { FleetJobs } from './fleet/fleet-jobs';
 import { startFleetJobs } from './fleet/fleet-runtime';
 import { enqueueDeliveries } from './notifications/notification-jobs';
+import { enqueueTicks } from './rollouts/rollout-jobs';
+import { rolloutTriggersProjection } from './rollouts/rollout-triggers.projection';
 
 /**
  * Every projection the worker keeps current: the read models, the generation triggers (which
@@ -40,6 +43,7 @@ import { enqueueDeliveries } from './notifications/notification-jobs';
 export function workerProjections(
   requests: GenerationRequests,
   notifications: NotificationDispatchOptions,
+  rolloutTicks: (applicationSetIds: Iterable<string>) => Promise<void>,
 ): Projection<FlotillaEvent>[] {
   return [
     tenantsProjection,
@@ -49,7 +53,9 @@ export function workerProjections(
     applicationSetsProjection as unknown as Projection<FlotillaEvent>,
     deliveriesProjection as unknown as Projection<FlotillaEvent>,
     fleetHistoryProjection,
+    rolloutsProjection as unknown as Projection<FlotillaEvent>,
     generationTriggersProjection(requests) as unknown as Projection<FlotillaEvent>,
+    rolloutTriggersProjection(rolloutTicks) as unknown as Projection<FlotillaEvent>,
     notificationDispatchProjection(notifications),
   ];
 }
@@ -116,14 +122,21 @@ export async function createWorker(
     },
     logger,
   );
-  const projections = workerProjections(requests, {
-    enqueue: (ids) => {
-      if (!queues) throw new Error('the job queues are not started yet');
-      return enqueueDeliveries({ config, add: (p, id, o) => queues!.add(p, id, o) })(ids);
+  const projections = workerProjections(
+    requests,
+    {
+      enqueue: (ids) => {
+        if (!queues) throw new Error('the job queues are not started yet');
+        return enqueueDeliveries({ config, add: (p, id, o) => queues!.add(p, id, o) })(ids);
+      },
+      maxEventAgeMs: config.NOTIFY_MAX_EVENT_AGE_SECONDS * 1000,
+      now,
     },
-    maxEventAgeMs: config.NOTIFY_MAX_EVENT_AGE_SECONDS * 1000,
-    now,
-  });
+    (ids) => {
+      if (!queues) throw new Error('the job queues are not started yet');
+      return enqueueTicks({ add: (p, id, o) => queues!.add(p, id, o), now })(ids);
+    },
+  );
 
   const jobs = await startFleetJobs({
     config,

@@ -166,6 +166,8 @@ export const workerConfigSchema = z.object({
   NOTIFY_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Events older than this when the dispatcher reaches them are not sent (a rebuilt or long-stopped dispatcher does not page for the past). */
   NOTIFY_MAX_EVENT_AGE_SECONDS: seconds(86_400, 60, 30 * 86_400),
+  /** How often every rolling-out ApplicationSet is ticked, whatever triggers were lost (Redis flushed). */
+  ROLLOUT_SWEEP_SECONDS: seconds(10, 1, 3600),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

@@ -25,6 +25,8 @@ export const QUEUES = {
   clusterPush: 'cluster-push',
   /** Notifications: one job per delivery, network-bound, each attempt bounded by a timeout. */
   notifications: 'notifications',
+  /** Rollouts: one tick per ApplicationSet at a time (an advisory lock), timers as delayed ticks. */
+  rollouts: 'rollouts',
 } as const;
 /** A queue name. */
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -38,6 +40,7 @@ export const JOB_SCHEDULERS = {
   renderResync: 'render-resync',
   pushResync: 'push-resync',
   notifySweep: 'notify-sweep',
+  rolloutSweep: 'rollout-sweep',
 } as const;
 
 const slot = z.number().int().nonnegative().describe('Time slot: epoch ms / interval');
@@ -245,6 +248,19 @@ export const notifyJob = z.object({ type: z.literal('notify'), deliveryId: uuid 
 /** Re-queues deliveries still Pending whose job Redis lost (a flush, a failover). */
 export const notifySweepJob = z.object({ type: z.literal('notify-sweep') }).strict();
 
+/**
+ * Advances the rollouts of one ApplicationSet: starts one for held renderings, judges and
+ * updates targets, completes steps. Asked for by status changes, commands, timers (delayed, for a
+ * bake end, a deadline or a window) and the sweep; every decision is read from the log, so any
+ * number of ticks in any order decide the same.
+ */
+export const rolloutTickJob = z
+  .object({ type: z.literal('rollout-tick'), applicationSetId: uuid })
+  .strict();
+
+/** Queues a tick of every ApplicationSet with an active rollout or held renderings. */
+export const rolloutSweepJob = z.object({ type: z.literal('rollout-sweep') }).strict();
+
 /** Every job payload. */
 export const jobPayload = z.discriminatedUnion('type', [
   connectivitySweepJob,
@@ -263,6 +279,8 @@ export const jobPayload = z.discriminatedUnion('type', [
   pushResyncJob,
   notifyJob,
   notifySweepJob,
+  rolloutTickJob,
+  rolloutSweepJob,
 ]);
 /** A job payload; its `type` is the BullMQ job name. */
 export type JobPayload = z.output<typeof jobPayload>;
@@ -287,6 +305,8 @@ export const JOB_QUEUE = {
   'push-resync': QUEUES.fleetUpkeep,
   notify: QUEUES.notifications,
   'notify-sweep': QUEUES.fleetUpkeep,
+  'rollout-tick': QUEUES.rollouts,
+  'rollout-sweep': QUEUES.fleetUpkeep,
 } as const satisfies Record<JobType, QueueName>;
 
 /** The payloads that run on queue `Q`, for typing `Queue<JobOn<Q>>` and `Worker<JobOn<Q>>`. */
@@ -340,6 +360,14 @@ export const jobIds = {
     `appset-write/${applicationSetId}/${planKey}/${chunk}`,
   /** The sending of one notification delivery (its id derives from rule and event). */
   notify: (deliveryId: string) => `notify/${deliveryId}`,
+  /**
+   * A tick of an ApplicationSet's rollouts in time slot `slot` (a burst of triggers is one job),
+   * or at `wakeAt` (ms; a timer: one per moment, re-created by any tick that computes it again).
+   */
+  rolloutTick: (applicationSetId: string, slot: number) =>
+    `rollout-tick/${applicationSetId}/${slot}`,
+  rolloutWake: (applicationSetId: string, wakeAt: number) =>
+    `rollout-wake/${applicationSetId}/${wakeAt}`,
   /** The parent of a plan's chunks. */
   finishGeneration: (applicationSetId: string, planKey: string) =>
     `appset-finish/${applicationSetId}/${planKey}`,

@@ -91,6 +91,7 @@ export class FleetJobs {
       [QUEUES.delivery]: queue(QUEUES.delivery),
       [QUEUES.clusterPush]: queue(QUEUES.clusterPush),
       [QUEUES.notifications]: queue(QUEUES.notifications),
+      [QUEUES.rollouts]: queue(QUEUES.rollouts),
     };
     this.flows = new FlowProducer(base);
     this.flows.on('error', (error) => this.reportError('flow producer', error));

@@ -28,6 +28,7 @@ import {
 import { kubeconfigApplier } from '../delivery/push-sync';
 import type { GenerationRequests } from '../appsets/generation-requests';
 import { notificationJobHandlers, notificationSchedules } from '../notifications/notification-jobs';
+import { rolloutJobHandlers, rolloutSchedules } from '../rollouts/rollout-jobs';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
 import { kubeconfigProbeProcessor } from './kubeconfig-probe.processor';
@@ -63,6 +64,7 @@ export function jobSchedules(config: WorkerConfig, activeKeyId: string | undefin
     ...deliverySchedules(config),
     ...pushSchedules(config),
     ...notificationSchedules(),
+    ...rolloutSchedules(config),
   ];
 }
 
@@ -169,6 +171,14 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
       queue: () => jobs.queue(QUEUES.notifications),
     }),
     ...pushJobHandlers(push, pushLocks),
+    ...rolloutJobHandlers({
+      config,
+      pool,
+      store: deps.store,
+      logger,
+      now,
+      add: (p, id, o) => jobs.add(p, id, o),
+    }),
     ...appsetJobHandlers({
       config,
       pool,

@@ -1,0 +1,274 @@
+import { createPool } from '@flotilla/database';
+import { deliveryStream, type JsonObjectValue, type RolloutEvent } from '@flotilla/domain';
+import { EventStore } from '@flotilla/event-store';
+import { jobIds } from '@flotilla/contracts';
+import { repositoryKey } from '@flotilla/git';
+import {
+  DELIVERIES_TABLE,
+  flotillaEventRegistry,
+  ROLLOUTS_TABLE,
+  type FlotillaEvent,
+} from '@flotilla/projections';
+import { RolloutEngine } from '@flotilla/rollouts';
+import {
+  createTestDatabase,
+  createTestRepository,
+  eventually,
+  type TestDatabase,
+  type TestRepository,
+} from '@flotilla/testing';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { AppsetFleet } from '../appsets/appset.fixture';
+import { runJob, testWorkerConfig } from '../testing/worker-fixture';
+import { createWorker, type RunningWorker } from '../worker';
+
+const TENANT = 'team-roll';
+const cm = (value: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config}
+data: {value: "${value}"}
+`;
+
+const appSet = (repoURL: string): JsonObjectValue => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'ApplicationSet',
+  metadata: { name: 'web' },
+  spec: {
+    goTemplate: true,
+    generators: [{ clusters: {} }],
+    strategy: {
+      type: 'Progressive',
+      progressive: {
+        steps: [
+          { name: 'canary', clusters: { matchLabels: { ring: 'canary' } }, maxUnavailable: 1 },
+          { name: 'early', clusters: { matchLabels: { ring: 'early' } }, maxUnavailable: 2 },
+          { name: 'rest', maxUnavailable: 2 },
+        ],
+      },
+    },
+    template: {
+      metadata: { name: 'web-{{.name}}' },
+      spec: {
+        project: 'default',
+        source: { repoURL, targetRevision: 'main', path: 'web' },
+        destination: { server: '{{.server}}', namespace: 'apps' },
+        syncPolicy: { automated: { prune: true } },
+      },
+    },
+  },
+});
+
+interface Row {
+  application_id: string;
+  cluster_id: string;
+  name: string;
+  bundle_id: string | null;
+  commit: string | null;
+  status_bundle_id: string | null;
+  staged_bundle: string | null;
+}
+
+const RINGS: Record<string, string> = {
+  c1: 'canary',
+  c2: 'canary',
+  e1: 'early',
+  e2: 'early',
+  e3: 'early',
+  m1: 'main',
+  m2: 'main',
+  m3: 'main',
+};
+
+describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated by their reports)', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let store: EventStore<FlotillaEvent>;
+  let fleet: AppsetFleet;
+  let worker: RunningWorker;
+  let repo: TestRepository;
+  let setId: string;
+  /** Health each simulated cluster reports for the newest bundle it was given. */
+  const healthOf = new Map<string, 'Healthy' | 'Degraded'>();
+  let reporting = true;
+  let reporter: Promise<void> = Promise.resolve();
+
+  const rows = async (): Promise<Row[]> =>
+    (
+      await pool.query<Row>(
+        `SELECT application_id, cluster_id, name, bundle_id, commit, status_bundle_id,
+                staged->>'bundleId' AS staged_bundle
+           FROM ${DELIVERIES_TABLE} WHERE application_set_id = $1 AND NOT deleted
+          ORDER BY name`,
+        [setId],
+      )
+    ).rows;
+
+  /** Every simulated cluster reports what it was given (as its agent would, after applying). */
+  async function reportLoop(): Promise<void> {
+    while (reporting) {
+      for (const r of await rows().catch(() => [] as Row[])) {
+        if (!r.bundle_id || r.status_bundle_id === r.bundle_id) continue;
+        const name = r.cluster_id.slice(`${TENANT}-`.length);
+        const health = healthOf.get(name) ?? 'Healthy';
+        await store
+          .append(
+            deliveryStream(r.application_id),
+            'any',
+            [
+              {
+                type: 'ApplicationStatusChanged',
+                data: {
+                  clusterId: r.cluster_id,
+                  commit: r.commit,
+                  bundleId: r.bundle_id,
+                  sync: 'Synced',
+                  health,
+                  message: '',
+                  resourceCount: 1,
+                  problems: [],
+                  observedAt: new Date().toISOString(),
+                  reporter: 'agent',
+                },
+              },
+            ],
+            { actor: `agent:${r.cluster_id}`, tenantId: TENANT },
+          )
+          .catch(() => undefined);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** The events of the rollouts of `web`, oldest first, with their streams. */
+  const rolloutEvents = async (): Promise<
+    { stream: string; event: RolloutEvent; actor: string }[]
+  > =>
+    (
+      await pool.query<{ stream_id: string; type: string; data: unknown; actor: string }>(
+        `SELECT stream_id, type, data, metadata->>'actor' AS actor FROM events
+          WHERE stream_id LIKE 'rollout-%' ORDER BY global_position`,
+      )
+    ).rows.map((r) => ({
+      stream: r.stream_id,
+      event: { type: r.type, data: r.data } as RolloutEvent,
+      actor: r.actor,
+    }));
+
+  const rolloutStatus = async () =>
+    (
+      await pool.query<{ id: string; status: string }>(
+        `SELECT id, status FROM ${ROLLOUTS_TABLE} WHERE application_set_id = $1
+          ORDER BY started_at DESC, id LIMIT 1`,
+        [setId],
+      )
+    ).rows[0];
+
+  beforeAll(async () => {
+    repo = createTestRepository('rollout-manifests');
+    repo.commit({ 'web/config.yaml': cm('1') });
+    db = await createTestDatabase('rollouts');
+    pool = createPool(db.url, { max: 6 });
+    store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
+    fleet = new AppsetFleet(pool, store);
+    worker = await createWorker(
+      testWorkerConfig(db.url, {
+        GIT_CACHE_DIR: join(repo.dir, '..', 'cache'),
+        GIT_ALLOW_FILE_URLS: 'true',
+        ROLLOUT_SWEEP_SECONDS: '2',
+      }),
+    );
+    await fleet.tenant(TENANT, [{ clusterSelector: {}, namespaces: ['apps'] }]);
+    for (const [name, ring] of Object.entries(RINGS)) await fleet.cluster(TENANT, name, { ring });
+    reporter = reportLoop();
+  });
+  afterAll(async () => {
+    reporting = false;
+    await reporter;
+    await worker.stop();
+    await pool.end();
+    await db.drop();
+    repo.remove();
+  });
+
+  it('rolls a new ApplicationSet out step by step, never past maxUnavailable, each cluster once', async () => {
+    setId = await fleet.createSet(TENANT, appSet(repo.url));
+    await eventually(async () => {
+      expect((await rolloutStatus())?.status).toBe('Completed');
+    }, 60_000);
+    const all = await rows();
+    expect(all).toHaveLength(8);
+    for (const r of all) expect(r).toMatchObject({ commit: repo.head(), staged_bundle: null });
+
+    const events = (await rolloutEvents()).map((e) => e.event);
+    const updates = events.flatMap((e) =>
+      e.type === 'RolloutTargetsUpdated' ? e.data.targets.map(() => e.data.step) : [],
+    );
+    expect(updates).toEqual([0, 0, 1, 1, 1, 2, 2, 2]);
+    // In flight (updated, not yet Healthy) never more than the step's maxUnavailable.
+    const inFlight = new Set<string>();
+    let peak = [0, 0, 0];
+    for (const e of events) {
+      if (e.type === 'RolloutTargetsUpdated')
+        for (const t of e.data.targets) inFlight.add(t.applicationId);
+      if (e.type === 'RolloutTargetsHealthy')
+        for (const t of e.data.targets) inFlight.delete(t.applicationId);
+      if (e.type === 'RolloutTargetsUpdated')
+        peak = peak.map((p, i) => (i === e.data.step ? Math.max(p, inFlight.size) : p));
+    }
+    expect(peak[0]).toBeLessThanOrEqual(1);
+    expect(peak[1]).toBeLessThanOrEqual(2);
+    expect(peak[2]).toBeLessThanOrEqual(2);
+    // Each delivery stream got its rendering released exactly once.
+    const { rows: released } = await pool.query<{ stream_id: string; n: string }>(
+      `SELECT stream_id, count(*) AS n FROM events WHERE type = 'ApplicationRendered'
+        GROUP BY stream_id`,
+    );
+    expect(released).toHaveLength(8);
+    for (const r of released) expect(Number(r.n)).toBe(1);
+    // Nothing was released before a rollout said so: every release is the rollouts actor's.
+    const { rows: actors } = await pool.query<{ actor: string }>(
+      `SELECT DISTINCT metadata->>'actor' AS actor FROM events WHERE type = 'ApplicationRendered'`,
+    );
+    expect(actors).toEqual([{ actor: 'system:rollouts' }]);
+  });
+
+  it('pauses when a cluster of step two turns Degraded and touches nothing of step three; abort rolls back', async () => {
+    const before = new Map((await rows()).map((r) => [r.name, r.bundle_id]));
+    healthOf.set('e2', 'Degraded');
+    const second = repo.commit({ 'web/config.yaml': cm('2') });
+    await runJob(
+      worker,
+      { type: 'git-refresh', repoURL: repo.url },
+      jobIds.gitRefresh(repositoryKey(repo.url), second),
+    );
+    await eventually(async () => {
+      expect((await rolloutStatus())?.status).toBe('Paused');
+    }, 60_000);
+    const now = await rows();
+    for (const r of now.filter((x) => x.name.match(/-m\d$/)))
+      expect(r.bundle_id).toBe(before.get(r.name)); // step three untouched
+    for (const r of now.filter((x) => x.name.match(/-c\d$/))) expect(r.commit).toBe(second);
+    const rolloutId = (await rolloutStatus())!.id;
+    const events = (await rolloutEvents()).filter((e) => e.stream === `rollout-${rolloutId}`);
+    expect(events.map((e) => e.event.type)).toContain('RolloutTargetsFailed');
+    expect(events.at(-1)!.event).toMatchObject({ type: 'RolloutPaused', data: { by: 'health' } });
+
+    const engine = new RolloutEngine(pool, store);
+    await engine.command(
+      rolloutId,
+      { type: 'AbortRollout', data: { rollback: true, reason: 'e2 degraded' } },
+      'user:alice',
+    );
+    await eventually(async () => {
+      for (const r of await rows()) expect(r.bundle_id).toBe(before.get(r.name));
+    }, 20_000);
+    const after = (await rolloutEvents()).filter((e) => e.stream === `rollout-${rolloutId}`);
+    expect(after.find((e) => e.event.type === 'RolloutAborted')?.actor).toBe('user:alice');
+    // An aborted revision is not started again by itself.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await rolloutStatus())?.id).toBe(rolloutId);
+    expect((await rolloutStatus())?.status).toBe('Aborted');
+    healthOf.delete('e2');
+  });
+});

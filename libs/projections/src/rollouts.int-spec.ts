@@ -91,11 +91,15 @@ function start(
 const ref = (c: Candidate) => ({ applicationId: c.applicationId, clusterId: c.clusterId });
 const updated = (step: number, cs: Candidate[]): RolloutEvent => ({
   type: 'RolloutTargetsUpdated',
-  data: { step, targets: cs.map((c) => ({ ...ref(c), rendering: NEW, previous: OLD })) },
+  data: {
+    step,
+    at: '2026-11-29T12:00:00.000Z',
+    targets: cs.map((c) => ({ ...ref(c), rendering: NEW, previous: OLD })),
+  },
 });
 const healthy = (step: number, cs: Candidate[]): RolloutEvent => ({
   type: 'RolloutTargetsHealthy',
-  data: { step, targets: cs.map(ref) },
+  data: { step, at: '2026-11-29T12:00:05.000Z', targets: cs.map(ref) },
 });
 const failed = (
   step: number,

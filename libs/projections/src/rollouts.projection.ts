@@ -199,12 +199,14 @@ async function applyOne(
         `phase = 'Updating', updated_at = $3, healthy_at = NULL, failure_reason = NULL,
          failure_message = NULL`,
         idsOf(e.data.targets),
-        [at],
+        [new Date(e.data.at)],
       );
       return;
     case 'RolloutTargetsHealthy':
       await update('');
-      await targets(`phase = 'Healthy', healthy_at = $3`, idsOf(e.data.targets), [at]);
+      await targets(`phase = 'Healthy', healthy_at = $3`, idsOf(e.data.targets), [
+        new Date(e.data.at),
+      ]);
       return;
     case 'RolloutTargetsFailed': {
       await update('');

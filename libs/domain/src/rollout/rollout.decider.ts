@@ -131,7 +131,7 @@ export function evolve(state: RolloutState, event: RolloutEvent, at: Date): Roll
       for (const t of event.data.targets)
         target(t.applicationId, {
           phase: 'Updating',
-          updatedAt: at,
+          updatedAt: new Date(event.data.at),
           healthyAt: null,
           rendering: t.rendering,
           previous: t.previous,
@@ -140,7 +140,7 @@ export function evolve(state: RolloutState, event: RolloutEvent, at: Date): Roll
       return s;
     case 'RolloutTargetsHealthy':
       for (const t of event.data.targets)
-        target(t.applicationId, { phase: 'Healthy', healthyAt: at });
+        target(t.applicationId, { phase: 'Healthy', healthyAt: new Date(event.data.at) });
       return s;
     case 'RolloutTargetsFailed':
       for (const t of event.data.targets)
@@ -381,7 +381,10 @@ export function advance(state: RolloutState, obs: Observation): Advance {
       }
     }
     if (healthy.length > 0)
-      emit({ type: 'RolloutTargetsHealthy', data: { step: i, targets: healthy } });
+      emit({
+        type: 'RolloutTargetsHealthy',
+        data: { step: i, at: now.toISOString(), targets: healthy },
+      });
     if (failed.length > 0)
       emit({ type: 'RolloutTargetsFailed', data: { step: i, targets: failed } });
   }
@@ -463,7 +466,10 @@ export function advance(state: RolloutState, obs: Observation): Advance {
       emit({ type: 'RolloutTargetsFailed', data: { step: i, targets: unreachable } });
     if (updates.length > 0) {
       if (!step.started) emit({ type: 'RolloutStepStarted', data: { step: i } });
-      emit({ type: 'RolloutTargetsUpdated', data: { step: i, targets: updates } });
+      emit({
+        type: 'RolloutTargetsUpdated',
+        data: { step: i, at: now.toISOString(), targets: updates },
+      });
     }
     if (overBudget(s)) {
       emitPause(s, emit);

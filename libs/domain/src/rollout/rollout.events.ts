@@ -96,6 +96,8 @@ export const rolloutEventSchemas = {
     schema: z
       .object({
         step: z.number().int().min(0),
+        /** When, by the orchestrator's clock (progress deadlines count from here). */
+        at: z.iso.datetime(),
         targets: z
           .array(
             targetRef
@@ -110,7 +112,12 @@ export const rolloutEventSchemas = {
   RolloutTargetsHealthy: {
     version: 1,
     schema: z
-      .object({ step: z.number().int().min(0), targets: z.array(targetRef).min(1) })
+      .object({
+        step: z.number().int().min(0),
+        /** When, by the orchestrator's clock (bake times count from here). */
+        at: z.iso.datetime(),
+        targets: z.array(targetRef).min(1),
+      })
       .strict(),
   },
   /** Targets failed: Degraded on the new rendering, not Healthy by the deadline, or unavailable. */

@@ -167,6 +167,7 @@ class Batch {
   private readonly rulesByTenant = new Map<string, NotificationRuleRow[]>();
   private readonly clusters = new Map<string, NotificationSubject['cluster']>();
   private readonly sets = new Map<string, string | null>();
+  private readonly rollouts = new Map<string, string | null>();
   private readonly apps = new Map<
     string,
     { setId: string; clusterId: string; name: string } | null
@@ -323,6 +324,7 @@ class Batch {
     else if (stream.startsWith('application-')) appId = applicationIdOf(stream);
     else if (stream.startsWith('applicationset-')) setId = applicationSetIdOf(stream);
     else if (stream.startsWith('cluster-')) clusterId = clusterIdOf(stream);
+    else if (stream.startsWith('rollout-')) setId = (await this.rolloutSet(stream)) ?? undefined;
     let application: NotificationSubject['application'] = null;
     if (appId) {
       const app = await this.app(appId);
@@ -351,6 +353,19 @@ class Batch {
     const cluster = row ? { id, name: row.name, labels: row.labels } : null;
     this.clusters.set(id, cluster);
     return cluster;
+  }
+
+  /** The ApplicationSet of a rollout: its first event (`RolloutStarted`) names it, in the log. */
+  private async rolloutSet(stream: string): Promise<string | null> {
+    if (this.rollouts.has(stream)) return this.rollouts.get(stream) ?? null;
+    const { rows } = await this.tx.query<{ id: string | null }>(
+      `SELECT data->>'applicationSetId' AS id FROM events
+        WHERE stream_id = $1 AND stream_version = 1 AND type = 'RolloutStarted'`,
+      [stream],
+    );
+    const id = rows[0]?.id ?? null;
+    this.rollouts.set(stream, id);
+    return id;
   }
 
   private async setName(id: string): Promise<string | null> {

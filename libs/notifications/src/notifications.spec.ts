@@ -161,6 +161,26 @@ describe('payloads', () => {
     ).toBe('Drift in Application web-eu-1 on cluster eu-1: ConfigMap/cfg (corrected by self-heal)');
   });
 
+  it('summarizes the rollout events a console pages on', () => {
+    const rollout = (type: string, data: Record<string, unknown>) =>
+      summarize({
+        event: { ...content.event, type, stream: 'rollout-r1', data },
+        subject: { cluster: null, application: null, applicationSet: { id: 's1', name: 'web' } },
+      });
+    expect(
+      rollout('RolloutGateWaiting', { step: 1, gate: 'Approval', message: 'waits for a deployer' }),
+    ).toBe('Rollout of ApplicationSet web waits at step 2 (Approval): waits for a deployer');
+    expect(rollout('RolloutPaused', { by: 'health', reason: '1 target(s) failed' })).toBe(
+      'Rollout of ApplicationSet web paused by health: 1 target(s) failed',
+    );
+    expect(rollout('RolloutAborted', { rollback: true, reason: 'bad build' })).toBe(
+      'Rollout of ApplicationSet web aborted, rolling back: bad build',
+    );
+    expect(rollout('RolloutCompleted', { updated: 30, failed: 0, skipped: 1 })).toBe(
+      'Rollout of ApplicationSet web completed: 30 updated, 0 failed, 1 skipped',
+    );
+  });
+
   it('sends the event as stored to webhooks, and escaped text to Slack', () => {
     const hook = JSON.parse(webhookBody(content)) as Record<string, unknown>;
     expect(hook).toMatchObject({ id: 'd1', tenant: 'team-a', event: content.event, subject: prod });

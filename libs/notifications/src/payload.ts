@@ -89,6 +89,16 @@ export function summarize(content: Pick<NotificationContent, 'event' | 'subject'
       return `${set ?? 'An ApplicationSet'} failed to generate (${str(data['reason'])}): ${str(data['message'])}`;
     case 'ApplicationSetDeletionHeld':
       return `${set ?? 'An ApplicationSet'} holds ${Array.isArray(data['deletions']) ? data['deletions'].length : '?'} deletions until someone confirms them`;
+    case 'RolloutGateWaiting':
+      return `Rollout of ${set ?? 'an ApplicationSet'} waits at step ${Number(data['step']) + 1} (${str(data['gate'])}): ${str(data['message'])}`;
+    case 'RolloutPaused':
+      return `Rollout of ${set ?? 'an ApplicationSet'} paused${data['by'] === 'health' ? ' by health' : ''}: ${str(data['reason'])}`;
+    case 'RolloutAborted':
+      return `Rollout of ${set ?? 'an ApplicationSet'} aborted${data['rollback'] ? ', rolling back' : ''}: ${str(data['reason'])}`;
+    case 'RolloutCompleted':
+      return `Rollout of ${set ?? 'an ApplicationSet'} completed: ${str(data['updated'])} updated, ${str(data['failed'])} failed, ${str(data['skipped'])} skipped`;
+    case 'RolloutStarted':
+      return `Rollout of ${set ?? 'an ApplicationSet'} started: ${str(data['reason'])}`;
     default: {
       const about = app ? ` Application ${app}` : set ? ` ${set}` : '';
       return `${event.type}${about}${on}`;

@@ -1,5 +1,11 @@
 import { createPool } from '@flotilla/database';
-import { deliveryStream, type JsonObjectValue, type RolloutEvent } from '@flotilla/domain';
+import {
+  deliveryStream,
+  notificationRuleStream,
+  parseTenantSpec,
+  type JsonObjectValue,
+  type RolloutEvent,
+} from '@flotilla/domain';
 import { EventStore } from '@flotilla/event-store';
 import { jobIds } from '@flotilla/contracts';
 import { repositoryKey } from '@flotilla/git';
@@ -17,6 +23,8 @@ import {
   type TestDatabase,
   type TestRepository,
 } from '@flotilla/testing';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { AppsetFleet } from '../appsets/appset.fixture';
@@ -30,25 +38,25 @@ metadata: {name: web-config}
 data: {value: "${value}"}
 `;
 
-const appSet = (repoURL: string): JsonObjectValue => ({
+const WEB_STEPS: JsonObjectValue[] = [
+  { name: 'canary', clusters: { matchLabels: { ring: 'canary' } }, maxUnavailable: 1 },
+  { name: 'early', clusters: { matchLabels: { ring: 'early' } }, maxUnavailable: 2 },
+  { name: 'rest', maxUnavailable: 2 },
+];
+const appSet = (
+  repoURL: string,
+  name = 'web',
+  steps: JsonObjectValue[] = WEB_STEPS,
+): JsonObjectValue => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'ApplicationSet',
-  metadata: { name: 'web' },
+  metadata: { name },
   spec: {
     goTemplate: true,
     generators: [{ clusters: {} }],
-    strategy: {
-      type: 'Progressive',
-      progressive: {
-        steps: [
-          { name: 'canary', clusters: { matchLabels: { ring: 'canary' } }, maxUnavailable: 1 },
-          { name: 'early', clusters: { matchLabels: { ring: 'early' } }, maxUnavailable: 2 },
-          { name: 'rest', maxUnavailable: 2 },
-        ],
-      },
-    },
+    strategy: { type: 'Progressive', progressive: { steps } },
     template: {
-      metadata: { name: 'web-{{.name}}' },
+      metadata: { name: `${name}-{{.name}}` },
       spec: {
         project: 'default',
         source: { repoURL, targetRevision: 'main', path: 'web' },
@@ -88,21 +96,40 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
   let worker: RunningWorker;
   let repo: TestRepository;
   let setId: string;
+  /** The worker's clock runs this far ahead of the real one (an injected clock). */
+  let offsetMs = 0;
+  const now = () => new Date(Date.now() + offsetMs);
+  const config = () =>
+    testWorkerConfig(db.url, {
+      GIT_CACHE_DIR: join(repo.dir, '..', 'cache'),
+      GIT_ALLOW_FILE_URLS: 'true',
+      ROLLOUT_SWEEP_SECONDS: '1',
+    });
   /** Health each simulated cluster reports for the newest bundle it was given. */
   const healthOf = new Map<string, 'Healthy' | 'Degraded'>();
   let reporting = true;
   let reporter: Promise<void> = Promise.resolve();
 
-  const rows = async (): Promise<Row[]> =>
+  const rows = async (set?: string): Promise<Row[]> =>
     (
       await pool.query<Row>(
         `SELECT application_id, cluster_id, name, bundle_id, commit, status_bundle_id,
                 staged->>'bundleId' AS staged_bundle
-           FROM ${DELIVERIES_TABLE} WHERE application_set_id = $1 AND NOT deleted
+           FROM ${DELIVERIES_TABLE} WHERE ($1::uuid IS NULL OR application_set_id = $1)
+            AND NOT deleted
           ORDER BY name`,
-        [setId],
+        [set ?? null],
       )
     ).rows;
+  const deliveriesOf = async (type: string): Promise<number> =>
+    Number(
+      (
+        await pool.query<{ n: string }>(
+          'SELECT count(*) AS n FROM notification_deliveries WHERE event_type = $1',
+          [type],
+        )
+      ).rows[0]?.n,
+    );
 
   /** Every simulated cluster reports what it was given (as its agent would, after applying). */
   async function reportLoop(): Promise<void> {
@@ -155,12 +182,16 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
       actor: r.actor,
     }));
 
-  const rolloutStatus = async () =>
+  const rolloutStatus = async (set = setId) =>
     (
-      await pool.query<{ id: string; status: string }>(
-        `SELECT id, status FROM ${ROLLOUTS_TABLE} WHERE application_set_id = $1
+      await pool.query<{
+        id: string;
+        status: string;
+        steps: { waiting: { gate: string } | null }[];
+      }>(
+        `SELECT id, status, steps FROM ${ROLLOUTS_TABLE} WHERE application_set_id = $1
           ORDER BY started_at DESC, id LIMIT 1`,
-        [setId],
+        [set],
       )
     ).rows[0];
 
@@ -171,14 +202,37 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     pool = createPool(db.url, { max: 6 });
     store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
     fleet = new AppsetFleet(pool, store);
-    worker = await createWorker(
-      testWorkerConfig(db.url, {
-        GIT_CACHE_DIR: join(repo.dir, '..', 'cache'),
-        GIT_ALLOW_FILE_URLS: 'true',
-        ROLLOUT_SWEEP_SECONDS: '2',
-      }),
-    );
+    worker = await createWorker(config(), { now });
     await fleet.tenant(TENANT, [{ clusterSelector: {}, namespaces: ['apps'] }]);
+    // A rule that pages on the rollout events consoles care about (sending is not under test).
+    await store.append(
+      notificationRuleStream(randomUUID()),
+      'no_stream',
+      [
+        {
+          type: 'NotificationRuleCreated',
+          data: {
+            tenant: TENANT,
+            name: 'rollouts',
+            eventTypes: [
+              'RolloutGateWaiting',
+              'RolloutPaused',
+              'RolloutCompleted',
+              'RolloutAborted',
+            ],
+            clusterSelector: null,
+            applicationSets: ['web', 'api'],
+            health: [],
+            target: {
+              kind: 'Webhook',
+              url: 'https://hooks.example.com/…',
+              urlSha256: 'a'.repeat(64),
+            },
+          },
+        },
+      ],
+      { actor: 'user:admin', tenantId: TENANT },
+    );
     for (const [name, ring] of Object.entries(RINGS)) await fleet.cluster(TENANT, name, { ring });
     reporter = reportLoop();
   });
@@ -196,7 +250,7 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     await eventually(async () => {
       expect((await rolloutStatus())?.status).toBe('Completed');
     }, 60_000);
-    const all = await rows();
+    const all = await rows(setId);
     expect(all).toHaveLength(8);
     for (const r of all) expect(r).toMatchObject({ commit: repo.head(), staged_bundle: null });
 
@@ -231,10 +285,11 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
       `SELECT DISTINCT metadata->>'actor' AS actor FROM events WHERE type = 'ApplicationRendered'`,
     );
     expect(actors).toEqual([{ actor: 'system:rollouts' }]);
+    await eventually(async () => expect(await deliveriesOf('RolloutCompleted')).toBe(1), 10_000);
   });
 
   it('pauses when a cluster of step two turns Degraded and touches nothing of step three; abort rolls back', async () => {
-    const before = new Map((await rows()).map((r) => [r.name, r.bundle_id]));
+    const before = new Map((await rows(setId)).map((r) => [r.name, r.bundle_id]));
     healthOf.set('e2', 'Degraded');
     const second = repo.commit({ 'web/config.yaml': cm('2') });
     await runJob(
@@ -245,7 +300,7 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     await eventually(async () => {
       expect((await rolloutStatus())?.status).toBe('Paused');
     }, 60_000);
-    const now = await rows();
+    const now = await rows(setId);
     for (const r of now.filter((x) => x.name.match(/-m\d$/)))
       expect(r.bundle_id).toBe(before.get(r.name)); // step three untouched
     for (const r of now.filter((x) => x.name.match(/-c\d$/))) expect(r.commit).toBe(second);
@@ -261,7 +316,7 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
       'user:alice',
     );
     await eventually(async () => {
-      for (const r of await rows()) expect(r.bundle_id).toBe(before.get(r.name));
+      for (const r of await rows(setId)) expect(r.bundle_id).toBe(before.get(r.name));
     }, 20_000);
     const after = (await rolloutEvents()).filter((e) => e.stream === `rollout-${rolloutId}`);
     expect(after.find((e) => e.event.type === 'RolloutAborted')?.actor).toBe('user:alice');
@@ -270,5 +325,114 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     expect((await rolloutStatus())?.id).toBe(rolloutId);
     expect((await rolloutStatus())?.status).toBe('Aborted');
     healthOf.delete('e2');
+    await eventually(async () => {
+      expect(await deliveriesOf('RolloutPaused')).toBe(1);
+      expect(await deliveriesOf('RolloutAborted')).toBe(1);
+    }, 10_000);
+  });
+
+  it('waits for approval, holds a step in a deny window (injected clock), and survives a worker restart with Redis lost mid-bake', async () => {
+    // A deny window 00:00-02:00 UTC on the main clusters; the worker's clock is put inside it.
+    const midnight = new Date();
+    midnight.setUTCHours(24, 0, 0, 0);
+    offsetMs = midnight.getTime() + 30 * 60_000 - Date.now();
+    await store.append(
+      `tenant-${TENANT}`,
+      'stream_exists',
+      [
+        {
+          type: 'TenantUpdated',
+          data: {
+            spec: (({ roles: _r, ...spec }) => spec)(
+              parseTenantSpec({
+                name: TENANT,
+                sourceRepos: ['*'],
+                destinations: [{ clusterSelector: {}, namespaces: ['apps'] }],
+                syncWindows: [
+                  { kind: 'deny', schedule: '0 0 * * *', duration: '2h', clusters: ['m*'] },
+                ],
+              }),
+            ),
+          },
+        },
+      ],
+      { actor: 'user:admin', tenantId: TENANT },
+    );
+    const api = await fleet.createSet(
+      TENANT,
+      appSet(repo.url, 'api', [
+        { name: 'canary', clusters: { matchLabels: { ring: 'canary' } } },
+        {
+          name: 'early',
+          clusters: { matchLabels: { ring: 'early' } },
+          approval: true,
+          minSuccessTime: '4s',
+        },
+        { name: 'rest' },
+      ]),
+    );
+    await eventually(async () => {
+      expect((await rolloutStatus(api))?.steps[1]?.waiting?.gate).toBe('Approval');
+    }, 60_000);
+    const rolloutId = (await rolloutStatus(api))!.id;
+    const engine = new RolloutEngine(pool, store, now);
+    await engine.command(
+      rolloutId,
+      { type: 'ApproveRollout', data: { comment: 'canary looks good' } },
+      'user:deployer',
+    );
+    // Step two updates and bakes; meanwhile the worker goes away and Redis loses its jobs.
+    await eventually(async () => {
+      const early = (await rows(api)).filter((r) => /-e\d$/.test(r.name));
+      expect(early.every((r) => r.bundle_id !== null && r.status_bundle_id === r.bundle_id)).toBe(
+        true,
+      );
+    }, 30_000);
+    await worker.stop();
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const keys = await redis.keys(`flotilla:${worker.identity}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    worker = await createWorker(config(), { now });
+    // The bake ends and step three is held by the window: nothing reaches the main clusters.
+    await eventually(async () => {
+      expect((await rolloutStatus(api))?.steps[2]?.waiting?.gate).toBe('SyncWindow');
+    }, 30_000);
+    for (const r of (await rows(api)).filter((x) => /-m\d$/.test(x.name)))
+      expect(r.bundle_id).toBeNull();
+    // The clock leaves the window: the step starts and the rollout completes.
+    offsetMs += 2 * 3_600_000;
+    await eventually(async () => {
+      expect((await rolloutStatus(api))?.status).toBe('Completed');
+    }, 30_000);
+    // The step baked its 4 s before it completed (real time ran with the injected clock then).
+    const { rows: bake } = await pool.query<{ healthy: Date; completed: Date }>(
+      `SELECT max(recorded_at) FILTER (WHERE type = 'RolloutTargetsHealthy'
+                                        AND (data->>'step')::int = 1) AS healthy,
+              max(recorded_at) FILTER (WHERE type = 'RolloutStepCompleted'
+                                        AND (data->>'step')::int = 1) AS completed
+         FROM events WHERE stream_id = $1`,
+      [`rollout-${rolloutId}`],
+    );
+    expect(bake[0]!.completed.getTime() - bake[0]!.healthy.getTime()).toBeGreaterThanOrEqual(3_900);
+    // Who approved each step: the log says.
+    const approvals = (await rolloutEvents()).filter(
+      (e) => e.stream === `rollout-${rolloutId}` && e.event.type === 'RolloutApproved',
+    );
+    expect(approvals.map((e) => [e.actor, e.event.data])).toEqual([
+      ['user:deployer', { step: 1, comment: 'canary looks good' }],
+    ]);
+    await eventually(async () => {
+      expect(await deliveriesOf('RolloutGateWaiting')).toBeGreaterThanOrEqual(2);
+    }, 10_000);
+    // Each cluster of `api` was released exactly once.
+    const { rows: released } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM events e JOIN ${DELIVERIES_TABLE} d
+          ON e.stream_id = 'delivery-' || d.application_id
+        WHERE d.application_set_id = $1 AND e.type = 'ApplicationRendered'
+        GROUP BY e.stream_id`,
+      [api],
+    );
+    expect(released.map((r) => Number(r.n))).toEqual(Array(8).fill(1));
   });
 });

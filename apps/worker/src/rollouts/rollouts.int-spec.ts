@@ -94,6 +94,8 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
   let store: EventStore<FlotillaEvent>;
   let fleet: AppsetFleet;
   let worker: RunningWorker;
+  /** A second worker beside the first for the first two tests: no decision is taken twice. */
+  let second: RunningWorker | null = null;
   let repo: TestRepository;
   let setId: string;
   /** The worker's clock runs this far ahead of the real one (an injected clock). */
@@ -203,6 +205,7 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
     fleet = new AppsetFleet(pool, store);
     worker = await createWorker(config(), { now });
+    second = await createWorker(config(), { now });
     await fleet.tenant(TENANT, [{ clusterSelector: {}, namespaces: ['apps'] }]);
     // A rule that pages on the rollout events consoles care about (sending is not under test).
     await store.append(
@@ -239,6 +242,7 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
   afterAll(async () => {
     reporting = false;
     await reporter;
+    await second?.stop();
     await worker.stop();
     await pool.end();
     await db.drop();
@@ -331,6 +335,48 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     }, 10_000);
   });
 
+  it('supersedes a waiting rollout when a new revision arrives, explicitly', async () => {
+    const pay = await fleet.createSet(
+      TENANT,
+      appSet(repo.url, 'pay', [
+        { name: 'canary', clusters: { matchLabels: { ring: 'canary' } } },
+        { name: 'rest', approval: true },
+      ]),
+    );
+    await eventually(async () => {
+      expect((await rolloutStatus(pay))?.steps[1]?.waiting?.gate).toBe('Approval');
+    }, 60_000);
+    const first = (await rolloutStatus(pay))!.id;
+    const third = repo.commit({ 'web/config.yaml': cm('3') });
+    await runJob(
+      worker,
+      { type: 'git-refresh', repoURL: repo.url },
+      jobIds.gitRefresh(repositoryKey(repo.url), third),
+    );
+    await eventually(async () => {
+      const latest = await rolloutStatus(pay);
+      expect(latest?.id).not.toBe(first);
+      expect(latest?.steps[1]?.waiting?.gate).toBe('Approval');
+    }, 60_000);
+    const { rows: both } = await pool.query<{
+      id: string;
+      status: string;
+      supersedes: string | null;
+      superseded_by: string | null;
+    }>(
+      `SELECT id, status, supersedes, superseded_by FROM ${ROLLOUTS_TABLE}
+        WHERE application_set_id = $1 ORDER BY started_at`,
+      [pay],
+    );
+    expect(both).toHaveLength(2);
+    expect(both[0]).toMatchObject({ id: first, status: 'Superseded', superseded_by: both[1]!.id });
+    expect(both[1]).toMatchObject({ status: 'Progressing', supersedes: first });
+    // The canary clusters run the newest commit; the rest still nothing.
+    for (const r of await rows(pay)) expect(r.commit).toBe(/-c\d$/.test(r.name) ? third : null);
+    await second?.stop();
+    second = null;
+  });
+
   it('waits for approval, holds a step in a deny window (injected clock), and survives a worker restart with Redis lost mid-bake', async () => {
     // A deny window 00:00-02:00 UTC on the main clusters; the worker's clock is put inside it.
     const midnight = new Date();
@@ -387,7 +433,7 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
       expect(early.every((r) => r.bundle_id !== null && r.status_bundle_id === r.bundle_id)).toBe(
         true,
       );
-    }, 30_000);
+    }, 60_000);
     await worker.stop();
     const redis = new Redis('redis://127.0.0.1:6379');
     const keys = await redis.keys(`flotilla:${worker.identity}:*`);
@@ -397,14 +443,14 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     // The bake ends and step three is held by the window: nothing reaches the main clusters.
     await eventually(async () => {
       expect((await rolloutStatus(api))?.steps[2]?.waiting?.gate).toBe('SyncWindow');
-    }, 30_000);
+    }, 60_000);
     for (const r of (await rows(api)).filter((x) => /-m\d$/.test(x.name)))
       expect(r.bundle_id).toBeNull();
     // The clock leaves the window: the step starts and the rollout completes.
     offsetMs += 2 * 3_600_000;
     await eventually(async () => {
       expect((await rolloutStatus(api))?.status).toBe('Completed');
-    }, 30_000);
+    }, 60_000);
     // The step baked its 4 s before it completed (real time ran with the injected clock then).
     const { rows: bake } = await pool.query<{ healthy: Date; completed: Date }>(
       `SELECT max(recorded_at) FILTER (WHERE type = 'RolloutTargetsHealthy'

@@ -374,6 +374,38 @@ describe('advance: gates', () => {
   });
 });
 
+describe('advance: maxUnavailableSteps (Fleet maxUnavailablePartitions)', () => {
+  const strategy = (maxUnavailableSteps: number) => ({
+    type: 'Progressive',
+    progressive: {
+      maxUnavailableSteps,
+      steps: [
+        { name: 'one', percent: 25, minSuccessTime: '10m' },
+        { name: 'two', percent: 50 },
+        { name: 'rest' },
+      ],
+    },
+  });
+
+  it('0: the next step waits until the previous one has baked', () => {
+    const sim = new Sim(strategy(0), 8);
+    sim.run();
+    expect(new Set(sim.updates().map((u) => u.step))).toEqual(new Set([0]));
+  });
+
+  it('1: the next step starts while one earlier step is still unfinished', () => {
+    const sim = new Sim(strategy(1), 8);
+    sim.run();
+    // Step one bakes for 10 minutes; the steps after it go ahead (one unfinished step allowed),
+    // and the rollout completes only when step one has baked.
+    expect(new Set(sim.updates().map((u) => u.step))).toEqual(new Set([0, 1, 2]));
+    expect(sim.status()).toBe('Progressing');
+    sim.now += 600_000;
+    sim.run();
+    expect(sim.status()).toBe('Completed');
+  });
+});
+
 describe('advance: unavailable clusters', () => {
   const strategy = (policy: string) => ({
     type: 'Progressive',

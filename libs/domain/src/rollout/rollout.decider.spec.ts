@@ -406,6 +406,21 @@ describe('advance: maxUnavailableSteps (Fleet maxUnavailablePartitions)', () => 
   });
 });
 
+describe('advance: Applications deleted during a rollout', () => {
+  it('neither waits for them nor updates them', () => {
+    const sim = new Sim(
+      { type: 'Progressive', progressive: { steps: [{ name: 'all', maxUnavailable: 1 }] } },
+      3,
+    );
+    sim.tick(); // cluster 0 updated
+    sim.clusters.delete(sim.candidates[0]!.applicationId); // deleted while updating
+    sim.clusters.delete(sim.candidates[2]!.applicationId); // deleted before its turn
+    sim.run();
+    expect(sim.status()).toBe('Completed');
+    expect(sim.updates().map((u) => u.cluster)).toEqual(['cluster-0', 'cluster-1']);
+  });
+});
+
 describe('advance: unavailable clusters', () => {
   const strategy = (policy: string) => ({
     type: 'Progressive',

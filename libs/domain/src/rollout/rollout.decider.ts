@@ -357,6 +357,7 @@ export function advance(state: RolloutState, obs: Observation): Advance {
     for (const t of stepTargets(i)) {
       if (t.phase !== 'Updating' && t.phase !== 'Healthy') continue;
       const o = observe(t);
+      if (!o) continue; // gone: neither healthy nor failed, and nothing to wait for
       const onNew = o?.status?.bundleId === t.rendering?.bundleId;
       const ref = { applicationId: t.applicationId, clusterId: t.clusterId };
       if (onNew && o?.status?.health === 'Degraded') {
@@ -415,7 +416,7 @@ export function advance(state: RolloutState, obs: Observation): Advance {
     }
     // Update what the gates allow.
     const limit = resolveAmount(spec.maxUnavailable, targets.length);
-    let room = limit - unavailableIn(targets);
+    let room = limit - unavailableIn(targets.filter((t) => observe(t)));
     const updates: Extract<RolloutEvent, { type: 'RolloutTargetsUpdated' }>['data']['targets'] = [];
     const skipped: { applicationId: string; clusterId: string }[] = [];
     const unreachable: {
@@ -429,7 +430,8 @@ export function advance(state: RolloutState, obs: Observation): Advance {
     for (const t of targets) {
       if (room <= 0) break;
       const o = observe(t);
-      const returned = t.phase === 'Skipped' && o?.connectivity === 'Ready';
+      if (!o) continue; // the Application is gone (deleted since the start): nothing to update
+      const returned = t.phase === 'Skipped' && o.connectivity === 'Ready';
       if (t.phase !== 'Pending' && !returned) continue;
       const ref = { applicationId: t.applicationId, clusterId: t.clusterId };
       if (o?.connectivity !== 'Ready') {
@@ -478,7 +480,7 @@ export function advance(state: RolloutState, obs: Observation): Advance {
     // A completed step only catches up the targets it skipped, as their clusters return.
     if (step.completed) continue;
     const current = stepTargets(i);
-    const nothingMoving = !current.some((t) => t.phase === 'Updating');
+    const nothingMoving = !current.some((t) => t.phase === 'Updating' && observe(t));
     if (updates.length === 0 && nothingMoving) {
       const gate: { gate: RolloutGate; message: string; until: Date | null } | null = heldByWindow
         ? { gate: 'SyncWindow', message: heldByWindow.reason, until: heldByWindow.recheckAt }
@@ -505,7 +507,7 @@ export function advance(state: RolloutState, obs: Observation): Advance {
     }
     // Done: nothing left to update, and every Healthy target healthy for the bake time.
     const done = current.every(
-      (t) => t.phase === 'Healthy' || t.phase === 'Failed' || t.phase === 'Skipped',
+      (t) => t.phase === 'Healthy' || t.phase === 'Failed' || t.phase === 'Skipped' || !observe(t),
     );
     if (done) {
       const bakedAt = Math.max(
@@ -525,7 +527,8 @@ export function advance(state: RolloutState, obs: Observation): Advance {
   }
 
   const all = [...s.targets.values()];
-  if (s.steps.every((st) => st.completed) && !all.some((t) => t.phase === 'Updating')) {
+  const moving = all.some((t) => t.phase === 'Updating' && obs.targets.has(t.applicationId));
+  if (s.steps.every((st) => st.completed) && !moving) {
     emit({
       type: 'RolloutCompleted',
       data: {

@@ -41,6 +41,10 @@ import { ApplicationResolver } from './application-sets/application.resolver';
 import { NotificationRuleReadModel } from './notifications/notification-rule.read-model';
 import { NotificationRuleResolver } from './notifications/notification-rule.resolver';
 import { NotificationRuleService } from './notifications/notification-rule.service';
+import { RolloutProgressFeed } from './rollouts/rollout-progress.feed';
+import { RolloutReadModel } from './rollouts/rollout.read-model';
+import { RolloutResolver } from './rollouts/rollout.resolver';
+import { RolloutService } from './rollouts/rollout.service';
 
 /** The hub's composition root. */
 @Module({})
@@ -96,6 +100,10 @@ export class AppModule {
         NotificationRuleService,
         NotificationRuleReadModel,
         NotificationRuleResolver,
+        RolloutService,
+        RolloutReadModel,
+        RolloutProgressFeed,
+        RolloutResolver,
       ],
     };
   }

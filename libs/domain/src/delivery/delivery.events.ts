@@ -72,6 +72,32 @@ export const resourceDriftSchema = resourceRefSchema
 /** One drifted resource. */
 export type ResourceDrift = z.output<typeof resourceDriftSchema>;
 
+/**
+ * A rendering: what a cluster runs, or is to run, for an Application (the Application digest that
+ * was rendered, the commit its `targetRevision` resolved to, the bundle, the destination namespace
+ * and the automated sync options). Rollouts keep these whole, to release them and to roll back.
+ */
+export const renderingSchema = z
+  .object({
+    digest: sha256Hex,
+    targetRevision: z.string(),
+    commit: commitId,
+    bundleId: sha256Hex,
+    sourceType: z.enum(['Directory', 'Helm', 'Kustomize']),
+    objectCount: z.number().int().nonnegative(),
+    namespace: z.string(),
+    prune: z.boolean(),
+    selfHeal: z.boolean(),
+  })
+  .strict();
+/** One rendering. */
+export type Rendering = z.output<typeof renderingSchema>;
+
+/** A rendering for the Application's cluster (`ApplicationRendered`, `ApplicationRenderStaged`). */
+const renderedSchema = z
+  .object({ clusterId: z.string().min(1), ...renderingSchema.shape })
+  .strict();
+
 /** Every delivery event type with its current schema version and data schema. */
 export const deliveryEventSchemas = {
   /**
@@ -83,20 +109,7 @@ export const deliveryEventSchemas = {
    */
   ApplicationRendered: {
     version: 1,
-    schema: z
-      .object({
-        clusterId: z.string().min(1),
-        digest: sha256Hex,
-        targetRevision: z.string(),
-        commit: commitId,
-        bundleId: sha256Hex,
-        sourceType: z.enum(['Directory', 'Helm', 'Kustomize']),
-        objectCount: z.number().int().nonnegative(),
-        namespace: z.string(),
-        prune: z.boolean(),
-        selfHeal: z.boolean(),
-      })
-      .strict(),
+    schema: renderedSchema,
   },
   /**
    * The worker rendered the Application's source, but its ApplicationSet rolls out in steps: the
@@ -105,20 +118,7 @@ export const deliveryEventSchemas = {
    */
   ApplicationRenderStaged: {
     version: 1,
-    schema: z
-      .object({
-        clusterId: z.string().min(1),
-        digest: sha256Hex,
-        targetRevision: z.string(),
-        commit: commitId,
-        bundleId: sha256Hex,
-        sourceType: z.enum(['Directory', 'Helm', 'Kustomize']),
-        objectCount: z.number().int().nonnegative(),
-        namespace: z.string(),
-        prune: z.boolean(),
-        selfHeal: z.boolean(),
-      })
-      .strict(),
+    schema: renderedSchema,
   },
   /**
    * Rendering failed (Git unreachable, a revision that does not resolve, a YAML bomb, a bundle

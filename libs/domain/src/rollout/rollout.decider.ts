@@ -66,8 +66,12 @@ export type LiveRolloutState = Exclude<RolloutState, { status: 'absent' }>;
 
 export const initialRolloutState: RolloutState = { status: 'absent' };
 
-/** Folds one event (its recording time is the moment the event happened). */
-export function evolve(state: RolloutState, event: RolloutEvent, at: Date): RolloutState {
+/**
+ * Folds one event. `_recordedAt` is when the log recorded it: no state reads it, since the times
+ * decisions count from (updates, health) travel in the events themselves, by the orchestrator's
+ * clock; it stays in the signature so that folding code passes what a later version may need.
+ */
+export function evolve(state: RolloutState, event: RolloutEvent, _recordedAt: Date): RolloutState {
   if (event.type === 'RolloutStarted') {
     const d = event.data;
     const targets = new Map<string, TargetState>();

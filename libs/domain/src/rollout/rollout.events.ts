@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { renderingSchema, type Rendering } from '../delivery/delivery.events';
 import { rolloutStrategySchema } from './rollout-strategy';
+
+export { renderingSchema, type Rendering };
 
 /**
  * Rollout events (stream `rollout-<id>`). A Rollout moves one ApplicationSet's new renderings
@@ -14,23 +17,6 @@ import { rolloutStrategySchema } from './rollout-strategy';
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest');
 const commitId = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be a Git commit id');
 const uuid = z.uuid();
-
-/** A rendering of an Application: what its cluster runs, or is to run. */
-export const renderingSchema = z
-  .object({
-    digest: sha256Hex,
-    commit: commitId,
-    bundleId: sha256Hex,
-    targetRevision: z.string(),
-    sourceType: z.enum(['Directory', 'Helm', 'Kustomize']),
-    objectCount: z.number().int().nonnegative(),
-    namespace: z.string(),
-    prune: z.boolean(),
-    selfHeal: z.boolean(),
-  })
-  .strict();
-/** One rendering. */
-export type Rendering = z.output<typeof renderingSchema>;
 
 /** One target as the rollout started with it. */
 export const rolloutTargetSchema = z

@@ -42,7 +42,7 @@ const LIB_GRAPH = {
   // Notification rules matched against the log, endpoint checks, signing, payloads, sending.
   notifications: ['domain', 'event-store', 'projections', 'secrets'],
   // Rollouts: observing an ApplicationSet's targets, starting, advancing and commanding Rollouts.
-  rollouts: ['domain', 'event-store', 'projections'],
+  rollouts: ['domain', 'event-store', 'projections', 'database'],
 };
 const APP_GRAPH = {
   hub: [

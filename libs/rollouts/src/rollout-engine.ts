@@ -19,7 +19,13 @@ import {
   type RolloutStrategy,
   type TargetObservation,
 } from '@flotilla/domain';
-import { ConcurrencyError, liveTarget, type EventStore } from '@flotilla/event-store';
+import { withTransaction } from '@flotilla/database';
+import {
+  ConcurrencyError,
+  liveTarget,
+  type EventMetadata,
+  type EventStore,
+} from '@flotilla/event-store';
 import {
   applicationSetsProjection,
   applicationsProjection,
@@ -57,6 +63,11 @@ interface TargetRow {
   connectivity: 'Ready' | 'Stale' | 'Offline' | null;
   app_labels: Record<string, string> | null;
 }
+
+/** Who acts: the metadata of the user's request (actor, groups, request id, address), or an actor. */
+export type RolloutActor = string | Omit<EventMetadata, 'tenantId'>;
+const metadataOf = (actor: RolloutActor): Omit<EventMetadata, 'tenantId'> =>
+  typeof actor === 'string' ? { actor } : actor;
 
 /** What a tick did. */
 export interface TickResult {
@@ -112,7 +123,7 @@ export class RolloutEngine {
    * Starts a rollout of what is held for the ApplicationSet, by a user (superseding an active
    * one). Answers its id. CONFLICT when nothing is held or the ApplicationSet has no strategy.
    */
-  async start(applicationSetId: string, actor: string, reason: string): Promise<string> {
+  async start(applicationSetId: string, actor: RolloutActor, reason: string): Promise<string> {
     return this.locked(applicationSetId, async (client) => {
       const result = await this.tickLocked(client, applicationSetId, { actor, reason });
       if (!result.rolloutId) throw new DomainError('CONFLICT', 'nothing to roll out');
@@ -121,7 +132,7 @@ export class RolloutEngine {
   }
 
   /** A user's command on a rollout (approve, pause, resume, abort, override a window). */
-  async command(rolloutId: string, command: RolloutCommand, actor: string): Promise<void> {
+  async command(rolloutId: string, command: RolloutCommand, actor: RolloutActor): Promise<void> {
     const head = await this.readRollout(this.pool, rolloutId);
     if (head.state.status === 'absent') throw new DomainError('NOT_FOUND', 'rollout not found');
     const setId = head.state.applicationSetId;
@@ -191,39 +202,27 @@ export class RolloutEngine {
    * (the work never needs a second). Without `wait`, a lock held elsewhere answers `busy` at once,
    * so queued ticks never sit on pool connections waiting for it.
    */
-  private async locked<T>(
+  private locked<T>(
     applicationSetId: string,
     work: (client: PoolClient) => Promise<T>,
     options: { wait: true } | { wait: false; busy: T } = { wait: true },
   ): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ locked: boolean }>(
         options.wait
           ? "SELECT pg_advisory_xact_lock(hashtext('flotilla-rollout:' || $1)) IS NULL AS locked"
           : "SELECT pg_try_advisory_xact_lock(hashtext('flotilla-rollout:' || $1)) AS locked",
         [applicationSetId],
       );
-      if (!options.wait && !rows[0]?.locked) {
-        await client.query('ROLLBACK');
-        return options.busy;
-      }
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      if (!options.wait && !rows[0]?.locked) return options.busy;
+      return work(client);
+    });
   }
 
   private async tickLocked(
     client: PoolClient,
     applicationSetId: string,
-    explicit: { actor: string; reason: string } | null,
+    explicit: { actor: RolloutActor; reason: string } | null,
   ): Promise<TickResult> {
     const now = this.now();
     const set = await client.query<{ tenant: string; name: string; manifest: unknown }>(
@@ -488,7 +487,7 @@ export class RolloutEngine {
     rolloutId: string,
     expected: number | 'no_stream',
     events: RolloutEvent[],
-    actor: string,
+    actor: RolloutActor,
     tenantId: string | undefined,
   ): Promise<number> {
     if (events.length === 0) return 0;
@@ -497,7 +496,7 @@ export class RolloutEngine {
         rolloutStream(rolloutId),
         expected === 0 ? 'no_stream' : expected,
         events,
-        { actor, ...(tenantId ? { tenantId } : {}) },
+        { ...metadataOf(actor), ...(tenantId ? { tenantId } : {}) },
         { client },
       );
     } catch (error) {
@@ -525,7 +524,7 @@ export class RolloutEngine {
   private async release(
     client: PoolClient,
     releases: readonly { applicationId: string; clusterId: string; rendering: Rendering }[],
-    actor: string,
+    actor: RolloutActor,
     tenant: string,
     rolloutId: string | null,
   ): Promise<number> {
@@ -554,7 +553,11 @@ export class RolloutEngine {
             ),
           },
         ],
-        { actor, tenantId: tenant, ...(rolloutId ? { correlationId: rolloutId } : {}) },
+        {
+          ...metadataOf(actor),
+          tenantId: tenant,
+          ...(rolloutId ? { correlationId: rolloutId } : {}),
+        },
         { client },
       );
     }

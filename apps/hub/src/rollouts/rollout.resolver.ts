@@ -13,6 +13,7 @@ import {
 } from '@nestjs/graphql';
 import { rolloutStream } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
+import { metadataOf } from '../application-sets/application-set.mapper';
 import { applicationSetNotFound, isUuid } from '../application-sets/application-set.service';
 import { loadForParent, noteParents } from '../application-sets/request-batch';
 import { visibleTenants, type Authz } from '../application-sets/tenant-visibility';
@@ -20,7 +21,7 @@ import { Access } from '../auth/access.decorator';
 import { toAuditEventConnection } from '../audit/audit-event.mapper';
 import { AuditEventConnection } from '../audit/audit-event.model';
 import { pageArgs } from '../graphql/page-args';
-import { authzOf, principalOf, type RequestContext } from '../graphql/request-context';
+import { authzOf, type RequestContext } from '../graphql/request-context';
 import { EVENT_STORE } from '../infra/tokens';
 import { TenantService } from '../tenants/tenant.service';
 import {
@@ -206,7 +207,7 @@ export class RolloutResolver {
     const notFound = () => applicationSetNotFound(applicationSetId);
     if (!scope) throw notFound();
     authoriseDeploy(authzOf(context), scope, notFound, 'start a rollout');
-    const id = await this.service.start(applicationSetId, principalOf(context).sub, why);
+    const id = await this.service.start(applicationSetId, metadataOf(context), why);
     return this.afterWrite(id);
   }
 
@@ -311,7 +312,7 @@ export class RolloutResolver {
     const scope = await this.service.scope(id);
     if (!scope) throw rolloutNotFound(id);
     authoriseDeploy(authzOf(context), scope, () => rolloutNotFound(id), what);
-    await this.service.command(id, command, principalOf(context).sub);
+    await this.service.command(id, command, metadataOf(context));
     return this.afterWrite(id);
   }
 

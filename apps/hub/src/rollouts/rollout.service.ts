@@ -8,12 +8,14 @@ import {
 } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import type { FlotillaEvent } from '@flotilla/projections';
-import { RolloutEngine } from '@flotilla/rollouts';
+import { RolloutEngine, type RolloutActor } from '@flotilla/rollouts';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { ApplicationSetService, isUuid } from '../application-sets/application-set.service';
 import { CLOCK, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import type { RolloutScope } from './rollout-access.rules';
+
+const actorOf = (actor: RolloutActor): string => (typeof actor === 'string' ? actor : actor.actor);
 import { RolloutReadModel } from './rollout.read-model';
 
 /** Commands a user sends to a rollout (superseding is the engine's alone). */
@@ -75,17 +77,20 @@ export class RolloutService {
   }
 
   /** Starts a rollout of what is held for the ApplicationSet; answers its id. */
-  async start(applicationSetId: string, actor: string, reason: string): Promise<string> {
+  async start(applicationSetId: string, actor: RolloutActor, reason: string): Promise<string> {
     // The engine reads the held renderings from the read models: bring them to the log's head.
     await this.applicationSets.settle();
     const id = await this.engine.start(applicationSetId, actor, reason);
-    this.logger.info({ rollout: id, applicationSetId, actor }, 'rollout started');
+    this.logger.info({ rollout: id, applicationSetId, actor: actorOf(actor) }, 'rollout started');
     return id;
   }
 
-  async command(id: string, command: UserRolloutCommand, actor: string): Promise<void> {
+  async command(id: string, command: UserRolloutCommand, actor: RolloutActor): Promise<void> {
     await this.engine.command(id, command, actor);
-    this.logger.info({ rollout: id, command: command.type, actor }, 'rollout command');
+    this.logger.info(
+      { rollout: id, command: command.type, actor: actorOf(actor) },
+      'rollout command',
+    );
   }
 }
 

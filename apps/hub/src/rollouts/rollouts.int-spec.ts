@@ -488,6 +488,14 @@ describe('rollouts (GraphQL, real Postgres, the real rollout engine)', () => {
     expect(approvals).toEqual([
       { stream_id: `rollout-${id}`, type: 'RolloutApproved', actor: 'bob' },
     ]);
+    // With the request's metadata, as every other mutation records it.
+    const { rows: meta } = await poolOf(hub).query<{ request_id: string | null; groups: unknown }>(
+      `SELECT metadata->>'requestId' AS request_id, metadata->'actorGroups' AS groups
+         FROM events WHERE type = 'RolloutApproved' AND stream_id = $1`,
+      [`rollout-${id}`],
+    );
+    expect(meta[0]?.request_id).toEqual(expect.any(String));
+    expect(Array.isArray(meta[0]?.groups)).toBe(true);
     // Nothing waits for approval any more.
     expect(error(await hub.graphql(PROMOTE, { id }, users.bob))?.code).toBe('CONFLICT');
 

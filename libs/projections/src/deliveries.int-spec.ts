@@ -25,6 +25,7 @@ import {
   desiredRevision,
   DESIRED_CHANNEL,
   RUNNING_BUNDLES_TABLE,
+  RUNNING_OBJECT_COUNTS_TABLE,
 } from './deliveries.projection';
 import { flotillaEventRegistry, type FlotillaEvent } from './event-definitions';
 
@@ -139,7 +140,13 @@ describe('deliveries projection', () => {
       live.table('application_deliveries'),
       live.table('cluster_desired'),
       live.table('running_bundles'),
-    ]).toEqual([DELIVERIES_TABLE, CLUSTER_DESIRED_TABLE, RUNNING_BUNDLES_TABLE]);
+      live.table('running_object_counts'),
+    ]).toEqual([
+      DELIVERIES_TABLE,
+      CLUSTER_DESIRED_TABLE,
+      RUNNING_BUNDLES_TABLE,
+      RUNNING_OBJECT_COUNTS_TABLE,
+    ]);
   });
 
   it('keeps deliveries, revisions, tombstones and notifies on revision changes', async () => {
@@ -274,8 +281,53 @@ describe('deliveries projection', () => {
     expect(after['c-us']).not.toBe(emptyRevision);
   });
 
-  it('keeps running_bundles: the live deliveries with a bundle, through render, move, deletion and re-creation', async () => {
+  it('keeps running_bundles and running_object_counts through render, move, deletion and re-creation', async () => {
     const RUN = 'e'.repeat(64);
+    // The bundles' objects, as the renderer stores them before it appends the rendering.
+    const objects: [string, [string, string, string][]][] = [
+      [
+        BUNDLE,
+        [
+          ['', 'ConfigMap', 'cfg'],
+          ['apps', 'Deployment', 'web'],
+        ],
+      ],
+      [
+        RUN,
+        [
+          ['', 'ConfigMap', 'a'],
+          ['', 'ConfigMap', 'b'],
+          ['rbac.authorization.k8s.io', 'ClusterRole', 'r'],
+        ],
+      ],
+    ];
+    for (const [id, list] of objects) {
+      await pool.query(
+        `INSERT INTO bundles (id, manifests, object_count, size_bytes) VALUES ($1, '[]', $2, 2)`,
+        [id, list.length],
+      );
+      for (const [i, [group, kind, name]] of list.entries())
+        await pool.query(
+          `INSERT INTO bundle_objects (bundle_id, ordinal, "group", version, kind, name)
+           VALUES ($1, $2, $3, 'v1', $4, $5)`,
+          [id, i + 1, group, kind, name],
+        );
+    }
+    // The other tests' deliveries were rendered before these objects were stored: start over.
+    await new ProjectionRunner(pool, store, projection, null).rebuild();
+    // What the counts must always hold: the narrow table's objects, counted, no zero rows.
+    const counted = () =>
+      pool
+        .query(
+          `SELECT o.kind, o."group", r.tenant, r.cluster_id, count(*)::int AS objects
+             FROM ${RUNNING_BUNDLES_TABLE} r JOIN bundle_objects o USING (bundle_id)
+            GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+        )
+        .then((r) => r.rows);
+    const counts = () =>
+      pool
+        .query(`SELECT * FROM ${RUNNING_OBJECT_COUNTS_TABLE} ORDER BY 1, 2, 3, 4`)
+        .then((r) => r.rows);
     // What the narrow table must always hold: the wide table's live rows with a bundle.
     const expected = () =>
       pool
@@ -297,6 +349,7 @@ describe('deliveries projection', () => {
       await catchUp();
       const rows = await running();
       expect(rows).toEqual(await expected());
+      expect(await counts()).toEqual(await counted());
       return rows
         .filter((r) => (r.app_name as string).startsWith('run-'))
         .map((r) => [r.app_name, r.cluster_id, r.namespace, r.bundle_id === RUN ? 'RUN' : 'B']);
@@ -426,6 +479,16 @@ describe('deliveries projection', () => {
     expect(await step()).toEqual([]);
     await app('run-b', [created('run-b', 'r-1')]);
     expect(await step()).toEqual([['run-b', 'r-1', 'other', 'RUN']]);
+    expect((await counts()).filter((c) => (c.cluster_id as string).startsWith('r-'))).toEqual([
+      {
+        kind: 'ClusterRole',
+        group: 'rbac.authorization.k8s.io',
+        tenant: 'team-a',
+        cluster_id: 'r-1',
+        objects: 1,
+      },
+      { kind: 'ConfigMap', group: '', tenant: 'team-a', cluster_id: 'r-1', objects: 2 },
+    ]);
   });
 
   it('recomputes a revision once per batch, and rebuilds equal to the live read model', async () => {
@@ -455,6 +518,10 @@ describe('deliveries projection', () => {
         const running = await dump(tx, liveT.table('running_bundles'), key);
         expect(await dump(tx, rebuilt.table('running_bundles'), key)).toEqual(running);
         expect(running.length).toBeGreaterThan(0);
+        const countKey = 'kind, "group", tenant, cluster_id';
+        const counts = await dump(tx, liveT.table('running_object_counts'), countKey);
+        expect(await dump(tx, rebuilt.table('running_object_counts'), countKey)).toEqual(counts);
+        expect(counts.length).toBeGreaterThan(0);
       },
     );
     expect(compared).toBe(6);

@@ -12,14 +12,20 @@ import {
   type StoredOf,
 } from '@flotilla/event-store';
 import type { PoolClient } from 'pg';
-import { createRunningBundles, mirrored, type Tables } from './running-bundles';
+import {
+  createRunningBundles,
+  createRunningObjectCounts,
+  mirrored,
+  type Tables,
+} from './running-bundles';
 
 type Handled = ApplicationEvent | DeliveryEvent;
 
 // 2: adds `running_bundles` (rebuilt from the log into new tables, as any version).
 // 3: adds `rendering` (the last released rendering, whole) and `staged` (a rendering held for a
 //    rollout), from `ApplicationRenderStaged`.
-const VERSION = 3;
+// 4: adds `running_object_counts`.
+const VERSION = 4;
 const LIVE = liveTarget({ version: VERSION });
 /** The live table of deliveries: one row per (Application, cluster). */
 export const DELIVERIES_TABLE = LIVE.table('application_deliveries');
@@ -27,6 +33,8 @@ export const DELIVERIES_TABLE = LIVE.table('application_deliveries');
 export const CLUSTER_DESIRED_TABLE = LIVE.table('cluster_desired');
 /** The live table of the bundle each live Application runs on its cluster. */
 export const RUNNING_BUNDLES_TABLE = LIVE.table('running_bundles');
+/** The live table of how many objects of each kind the live Applications run on each cluster. */
+export const RUNNING_OBJECT_COUNTS_TABLE = LIVE.table('running_object_counts');
 /** Notified (payload: the cluster id) when a cluster's desired revision changes. */
 export const DESIRED_CHANNEL = 'flotilla_desired';
 /** Notified (no payload) when an Application waits to be rendered. */
@@ -54,6 +62,10 @@ const applicationIdOfStream = (streamId: string) => streamId.slice('application-
  * namespace, bundle). Written by the same statement as the wide row whenever rendering, creation,
  * deletion or a move changes it; status reports, drift and render failures never touch it. The
  * hub's `resources` view counts and pages on it instead of the wide table.
+ *
+ * `running_object_counts`: the objects of those bundles counted by kind, group, tenant and
+ * cluster (from `bundle_objects`), moved by the same statements: `resources` by kind (and group)
+ * counts one row per cluster instead of one per Application.
  */
 export const deliveriesProjection: Projection<Handled> = {
   name: 'deliveries',
@@ -69,7 +81,7 @@ export const deliveriesProjection: Projection<Handled> = {
     'ApplicationDriftDetected',
     'ApplicationResourcesRemoved',
   ],
-  tables: ['application_deliveries', 'cluster_desired', 'running_bundles'],
+  tables: ['application_deliveries', 'cluster_desired', 'running_bundles', 'running_object_counts'],
   async setup(tx: PoolClient, target: ProjectionTarget) {
     const table = target.table('application_deliveries');
     const exists = await tx.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [table]);
@@ -123,11 +135,13 @@ export const deliveriesProjection: Projection<Handled> = {
         changed_at timestamptz NOT NULL)`);
     }
     await createRunningBundles(tx, target.table('running_bundles'));
+    await createRunningObjectCounts(tx, target.table('running_object_counts'));
   },
   async apply(tx, events, target) {
     const tables: Tables = {
       deliveries: target.table('application_deliveries'),
       running: target.table('running_bundles'),
+      counts: target.table('running_object_counts'),
     };
     const touched = new Map<string, Date>();
     let pending = false;

@@ -24,6 +24,7 @@ export {
   DESIRED_CHANNEL,
   RENDER_CHANNEL,
   RUNNING_BUNDLES_TABLE,
+  RUNNING_OBJECT_COUNTS_TABLE,
 } from './deliveries.projection';
 export { FLEET_HISTORY_VERSION, fleetHistoryProjection } from './fleet-history.projection';
 export {

@@ -8,6 +8,7 @@ import {
   DELIVERIES_TABLE,
   FLEET_HISTORY_VERSION,
   RUNNING_BUNDLES_TABLE,
+  RUNNING_OBJECT_COUNTS_TABLE,
   type ApplicationSetStatusRow,
 } from '@flotilla/projections';
 import type { Pool } from 'pg';
@@ -133,6 +134,7 @@ const APPS = liveTarget(applicationsProjection).table('applications');
 const CLUSTERS = liveTarget(clustersProjection).table('clusters');
 const DELIVERIES = DELIVERIES_TABLE;
 const RUNNING = RUNNING_BUNDLES_TABLE;
+const RUNNING_COUNTS = RUNNING_OBJECT_COUNTS_TABLE;
 const APP_HISTORY = liveTarget({ version: FLEET_HISTORY_VERSION }).table('application_history');
 
 const SET_COLUMNS = `id, tenant, name, manifest, manifest_version, status, application_count,
@@ -163,10 +165,10 @@ export class ApplicationSetReadModel {
   /**
    * Objects the live Applications of `query.tenants` put on their clusters, from the bundles
    * they run, ordered by tenant, Application name and id, then group, kind, namespace and name.
-   * Two statements side by side on narrow tables (`running_bundles`, `bundle_objects`): the
-   * count multiplies, bundle by bundle, the matching deployments by the bundle's matching
-   * objects; the page walks the deployments in order and stops after `first` objects, reading
-   * the clusters' reports (problems) for those only.
+   * Two statements side by side on narrow tables (`running_bundles`, `running_object_counts`,
+   * `bundle_objects`): the count (see `resourceCount`), and the page, which walks the
+   * deployments in order and stops after `first` objects, reading the clusters' reports
+   * (problems) for those only.
    */
   async listResources(
     query: ResourceQuery,
@@ -422,13 +424,25 @@ function resourceFilter(query: ResourceQuery, p: SqlParams) {
 }
 
 /**
- * The number of matching objects: for each bundle, its matching deployments times its matching
- * objects. With a namespace, an object's namespace is fixed by the bundle ('' when cluster-scoped,
- * else its own) or, without one of its own, the deployment's: those count once per deployment
- * into that namespace.
+ * The number of matching objects. By kind (and group) alone, the sum of the projection's counts
+ * per cluster: one row per cluster running such objects, not one per Application. Otherwise, for
+ * each bundle, its matching deployments times its matching objects; with a namespace, an
+ * object's namespace is fixed by the bundle ('' when cluster-scoped, else its own) or, without
+ * one of its own, the deployment's: those count once per deployment into that namespace.
  */
 function resourceCount(query: ResourceQuery): { text: string; values: unknown[] } {
   const p = sqlParams();
+  if (query.namespace === undefined && query.name === undefined) {
+    const where = [`k.kind = ${p.add(query.kind)}`];
+    if (query.group !== undefined) where.push(`k."group" = ${p.add(query.group)}`);
+    where.push(`k.tenant = ANY(${p.add(query.tenants)}::text[])`);
+    if (query.selector !== undefined) where.push(p.selector(query.selector, 'c.labels'));
+    const text = `
+      SELECT coalesce(sum(k.objects), 0) AS total FROM ${RUNNING_COUNTS} k
+      ${query.selector !== undefined ? `JOIN ${CLUSTERS} c ON c.id = k.cluster_id` : ''}
+       WHERE ${where.join(' AND ')}`;
+    return { text, values: p.values };
+  }
   const f = resourceFilter(query, p);
   const ns = query.namespace !== undefined ? p.add(query.namespace) : null;
   const scoped = ns ? f.scoped() : '';

@@ -158,7 +158,8 @@ step('creating the database if needed, then migrating');
 console.log(
   execFileSync(process.execPath, ['scripts/migrate.mjs'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    // The apps run from the sources: their migrations come from there too.
+    env: { ...process.env, DATABASE_URL: databaseUrl, MIGRATE_FROM_SOURCES: '1' },
     encoding: 'utf8',
   })
     .trim()
@@ -183,6 +184,8 @@ const env = {
   GIT_ALLOW_FILE_URLS: 'true',
   // The notifications step sends to a receiver on 127.0.0.1.
   NOTIFY_ALLOW_PRIVATE_NETWORKS: 'true',
+  // The rollout step announces its pushes as a Git host would.
+  GIT_WEBHOOK_SECRET: process.env.GIT_WEBHOOK_SECRET ?? 'demo-webhook-secret-0123456789',
   PORT: String(port),
   HOST: '127.0.0.1',
 };
@@ -464,8 +467,8 @@ console.log(
 step('delivery: render from Git, agents apply with server-side apply, status and health come back');
 const shopRepo = join(demoRepos, 'team-a-shop');
 mkdirSync(shopRepo, { recursive: true });
-const git = (...args) =>
-  execFileSync('git', ['-C', shopRepo, ...args], {
+const gitIn = (dir, ...args) =>
+  execFileSync('git', ['-C', dir, ...args], {
     encoding: 'utf8',
     env: {
       ...process.env,
@@ -475,6 +478,7 @@ const git = (...args) =>
       GIT_COMMITTER_EMAIL: 'demo@flotilla.dev',
     },
   }).trim();
+const git = (...args) => gitIn(shopRepo, ...args);
 if (!existsSync(join(shopRepo, '.git'))) git('init', '-q', '-b', 'main');
 writeFileSync(
   join(shopRepo, 'shop.yaml'),
@@ -704,6 +708,176 @@ console.log(
     .join(', ')}`,
 );
 
+step('progressive rollout: a canary step, an approval gate, then the rest of the fleet');
+const checkoutRepo = join(demoRepos, 'team-a-checkout');
+mkdirSync(checkoutRepo, { recursive: true });
+if (!existsSync(join(checkoutRepo, '.git'))) gitIn(checkoutRepo, 'init', '-q', '-b', 'main');
+// Every demo run brings a new version, so every run shows a rollout.
+const release = new Date().toISOString();
+writeFileSync(
+  join(checkoutRepo, 'checkout.yaml'),
+  `apiVersion: v1
+kind: Namespace
+metadata:
+  name: team-a-checkout
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: checkout-config
+data:
+  release: "${release}"
+`,
+);
+gitIn(checkoutRepo, 'add', '-A');
+gitIn(checkoutRepo, 'commit', '-q', '-m', `checkout ${release}`);
+const checkoutCommit = gitIn(checkoutRepo, 'rev-parse', 'HEAD');
+const checkoutSet = `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: checkout
+spec:
+  goTemplate: true
+  generators:
+    - clusters: {}
+  strategy:
+    type: Progressive
+    progressive:
+      maxFailures: 1
+      unavailableClusters: Skip
+      progressDeadline: 2m
+      steps:
+        - name: canary
+          percent: 10
+          maxUnavailable: 1
+        - name: everyone-else
+          approval: true
+          maxUnavailable: 50%
+  template:
+    metadata:
+      name: 'checkout-{{.name}}'
+    spec:
+      project: default
+      source:
+        repoURL: file://${checkoutRepo}
+        targetRevision: main
+        path: .
+      destination:
+        server: '{{.server}}'
+        namespace: team-a-checkout
+      syncPolicy:
+        automated: { prune: true }
+`;
+const checkout = await graphql(
+  'mutation($tenant: String!, $manifest: String!) { createApplicationSet(tenant: $tenant, manifest: $manifest) { id } }',
+  aliceToken,
+  { tenant: 'team-a', manifest: checkoutSet },
+);
+let checkoutId = checkout.data?.createApplicationSet?.id;
+if (!checkoutId) {
+  checkoutId = (
+    await graphql(
+      '{ applicationSets(filter: { tenant: "team-a", search: "checkout" }) { edges { node { id name } } } }',
+      aliceToken,
+    )
+  ).data.applicationSets.edges.find((e) => e.node.name === 'checkout')?.node.id;
+  if (!checkoutId) fail(`createApplicationSet checkout failed: ${JSON.stringify(checkout.errors)}`);
+  // It exists from an earlier run: announce the new commit as a Git host's push webhook would.
+  const hook = await fetch(`http://127.0.0.1:${port}/api/webhooks/git`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-gitlab-event': 'Push Hook',
+      'x-gitlab-token': env.GIT_WEBHOOK_SECRET,
+    },
+    body: JSON.stringify({
+      object_kind: 'push',
+      ref: 'refs/heads/main',
+      after: checkoutCommit,
+      project: { git_http_url: `file://${checkoutRepo}` },
+      repository: { git_http_url: `file://${checkoutRepo}` },
+    }),
+  });
+  if (!hook.ok) fail(`the push webhook was refused: ${hook.status} ${await hook.text()}`);
+}
+console.log(
+  `  alice applied ApplicationSet checkout (strategy Progressive: canary 10%, then an approval gate) at ${checkoutCommit.slice(0, 8)}`,
+);
+const ROLLOUT = `query($set: ID!) { rollouts(filter: { applicationSetId: $set }, first: 1) { edges { node {
+  id status reason commits startedBy counts { targets updated healthy failed }
+  steps { name state targetCount approvedBy waiting { gate message } } } } } }`;
+const rolloutNow = async () =>
+  (await graphql(ROLLOUT, aliceToken, { set: checkoutId })).data?.rollouts?.edges?.[0]?.node;
+const describeSteps = (r) =>
+  r.steps
+    .map(
+      (st) =>
+        `${st.name} (${st.targetCount}): ${st.state}${st.waiting ? ` at ${st.waiting.gate}` : ''}`,
+    )
+    .join('; ');
+/**
+ * team-a's weekend deny window allows manual syncs: where a step waits at it, alice overrides it
+ * for that step (recorded with her name); on a weekday nothing waits there.
+ */
+const overridden = new Set();
+async function overrideWindows(r) {
+  for (const [index, st] of r.steps.entries()) {
+    if (st.waiting?.gate !== 'SyncWindow' || overridden.has(`${r.id}/${index}`)) continue;
+    const res = await graphql(
+      'mutation($id: ID!, $step: Int) { overrideSyncWindow(id: $id, step: $step, comment: "demo: ship during the freeze") { status } }',
+      aliceToken,
+      { id: r.id, step: index },
+    );
+    if (res.errors) fail(`overrideSyncWindow failed: ${JSON.stringify(res.errors)}`);
+    overridden.add(`${r.id}/${index}`);
+    console.log(
+      `  step ${st.name} waited at a sync window (${st.waiting.message}); alice overrode it`,
+    );
+  }
+}
+let waiting;
+for (const deadline = Date.now() + 120_000; ;) {
+  const r = await rolloutNow();
+  if (r?.commits.includes(checkoutCommit)) {
+    if (r.steps[1]?.waiting?.gate === 'Approval') {
+      waiting = r;
+      break;
+    }
+    await overrideWindows(r);
+  }
+  if (Date.now() > deadline)
+    fail(
+      `the checkout rollout did not reach its approval gate in 120 s (${r ? describeSteps(r) : 'no rollout'}); see .demo/worker.log`,
+    );
+  await new Promise((r) => setTimeout(r, 500));
+}
+console.log(`  rollout ${waiting.id.slice(0, 8)} (${waiting.reason})`);
+console.log(
+  `    ${describeSteps(waiting)}; ${waiting.counts.healthy} of ${waiting.counts.targets} clusters updated and Healthy`,
+);
+const promoted = await graphql(
+  'mutation($id: ID!) { promoteRollout(id: $id, comment: "canary looks good") { status } }',
+  aliceToken,
+  { id: waiting.id },
+);
+if (promoted.errors) fail(`promoteRollout failed: ${JSON.stringify(promoted.errors)}`);
+console.log(`  alice promoted it: "canary looks good"`);
+for (const deadline = Date.now() + 120_000; ;) {
+  const r = await rolloutNow();
+  if (r?.id === waiting.id && r.status === 'Completed') {
+    console.log(
+      `    ${describeSteps(r)}; ${r.counts.healthy} of ${r.counts.targets} clusters Healthy at ${checkoutCommit.slice(0, 8)}, approved by ${r.steps[1].approvedBy}`,
+    );
+    break;
+  }
+  if (r?.id === waiting.id) await overrideWindows(r);
+  if (Date.now() > deadline)
+    fail(
+      `the checkout rollout did not complete in 120 s (${r ? `${r.status}: ${describeSteps(r)}` : 'no rollout'})`,
+    );
+  await new Promise((r) => setTimeout(r, 500));
+}
+
 const examples = join(root, 'examples');
 if (existsSync(examples)) {
   step('rendering the example ApplicationSets offline (flotilla appset generate)');
@@ -758,6 +932,9 @@ Try:
   curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
     -H 'content-type: application/json' \\
     -d '{"query":"{ notificationRules(tenant: \\"team-a\\") { name eventTypes target { kind url } } notificationDeliveries(tenant: \\"team-a\\", first: 5) { edges { node { eventType clusterName state attempts lastStatus lastError } } } fleetSummary(groupBy: \\"region\\", asOf: \\"${before.toISOString()}\\") { groups { value clusters applications { total } } } }"}'
+  curl -s http://127.0.0.1:${port}/graphql -H "authorization: Bearer $ALICE" \\
+    -H 'content-type: application/json' \\
+    -d '{"query":"{ rollouts(filter: {applicationSetName: \\"checkout\\"}, first: 3) { edges { node { id status reason startedBy steps { name state targetCount approvedBy windowOverriddenBy } targets(first: 3) { edges { node { clusterName step phase healthyAt } } } history(first: 20) { edges { node { type actor recordedAt } } } } } } }"}'
 `);
 if (check) {
   stopAll();

@@ -37,9 +37,14 @@ async function ensureDatabase(url) {
   return name;
 }
 
+/**
+ * The built library when dist/ has it, unless MIGRATE_FROM_SOURCES is set: whoever runs the apps
+ * from the sources (the demo, tests) migrates from them too, or a dist/ older than the checkout
+ * would leave its newer migrations out.
+ */
 function loadDatabaseLib() {
   const built = join(root, 'dist', 'libs', 'database', 'src', 'index.js');
-  if (existsSync(built)) return require(built);
+  if (existsSync(built) && !process.env.MIGRATE_FROM_SOURCES) return require(built);
   process.env.SWC_NODE_PROJECT ??= join(root, 'tsconfig.json');
   require('@swc-node/register');
   return require(join(root, 'libs', 'database', 'src', 'index.ts'));

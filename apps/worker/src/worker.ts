@@ -134,7 +134,7 @@ export async function createWorker(
     },
     (ids) => {
       if (!queues) throw new Error('the job queues are not started yet');
-      return enqueueTicks({ add: (p, id, o) => queues!.add(p, id, o), now })(ids);
+      return enqueueTicks({ add: (p, id, o) => queues!.add(p, id, o), now, redis, identity })(ids);
     },
   );
 

@@ -39,6 +39,12 @@ export const RUNNING_OBJECT_COUNTS_TABLE = LIVE.table('running_object_counts');
 export const DESIRED_CHANNEL = 'flotilla_desired';
 /** Notified (no payload) when an Application waits to be rendered. */
 export const RENDER_CHANNEL = 'flotilla_render';
+/**
+ * Notified (payload: the ApplicationSet id) when an Application got a held rendering or a status
+ * report: its ApplicationSet's rollout, if any, may move. Sent in the projection's transaction,
+ * so the rollout engine, woken on commit, reads the report.
+ */
+export const ROLLOUT_CHANNEL = 'flotilla_rollout';
 
 const applicationIdOfStream = (streamId: string) => streamId.slice('application-'.length);
 
@@ -144,14 +150,17 @@ export const deliveriesProjection: Projection<Handled> = {
       counts: target.table('running_object_counts'),
     };
     const touched = new Map<string, Date>();
+    const rolling = new Set<string>();
     let pending = false;
     for (const e of events) {
       const effect = await applyOne(tx, tables, e);
       for (const cluster of effect.clusters) touched.set(cluster, e.recordedAt);
       pending ||= effect.renderPending;
+      if (effect.applicationSet) rolling.add(effect.applicationSet);
     }
     for (const [cluster, at] of touched) await refreshRevision(tx, target, cluster, at);
     if (pending) await tx.query(`SELECT pg_notify('${RENDER_CHANNEL}', '')`);
+    for (const id of rolling) await tx.query('SELECT pg_notify($1, $2)', [ROLLOUT_CHANNEL, id]);
   },
 };
 
@@ -160,6 +169,8 @@ interface Effect {
   clusters: string[];
   /** An Application now waits to be rendered. */
   renderPending: boolean;
+  /** The ApplicationSet of an Application that got a held rendering or a status report. */
+  applicationSet?: string;
 }
 const none: Effect = { clusters: [], renderPending: false };
 
@@ -274,10 +285,11 @@ async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): P
     case 'ApplicationRenderStaged': {
       // Held: what the cluster runs does not change (no revision, no running_bundles change).
       const d = e.data;
-      await tx.query(
-        `UPDATE ${table} SET staged = $3, staged_at = $5, render_error_code = NULL, render_error_message = NULL,
-           render_failed_digest = NULL, delivery_version = $4, updated_at = $5
-         WHERE application_id = $1 AND cluster_id = $2`,
+      const { rows } = await tx.query<{ application_set_id: string }>(
+        `UPDATE ${table} SET staged = $3, staged_at = $5, render_error_code = NULL,
+           render_error_message = NULL, render_failed_digest = NULL, delivery_version = $4,
+           updated_at = $5
+         WHERE application_id = $1 AND cluster_id = $2 RETURNING application_set_id`,
         [
           deliveryApplicationIdOf(e.streamId),
           d.clusterId,
@@ -286,7 +298,7 @@ async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): P
           e.recordedAt,
         ],
       );
-      return none;
+      return { ...none, applicationSet: rows[0]?.application_set_id };
     }
     case 'ApplicationRenderFailed': {
       const d = e.data;
@@ -308,11 +320,11 @@ async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): P
     }
     case 'ApplicationStatusChanged': {
       const d = e.data;
-      await tx.query(
+      const { rows } = await tx.query<{ application_set_id: string }>(
         `UPDATE ${table} SET status_commit = $3, status_bundle_id = $4, sync = $5, health = $6,
            status_message = $7, resource_count = $8, problems = $9, observed_at = $10,
            delivery_version = $11, updated_at = $12
-         WHERE application_id = $1 AND cluster_id = $2`,
+         WHERE application_id = $1 AND cluster_id = $2 RETURNING application_set_id`,
         [
           deliveryApplicationIdOf(e.streamId),
           d.clusterId,
@@ -328,7 +340,7 @@ async function applyOne(tx: PoolClient, tables: Tables, e: StoredOf<Handled>): P
           e.recordedAt,
         ],
       );
-      return none;
+      return { ...none, applicationSet: rows[0]?.application_set_id };
     }
     case 'ApplicationDriftDetected': {
       const d = e.data;

@@ -23,6 +23,7 @@ export {
   desiredRevision,
   DESIRED_CHANNEL,
   RENDER_CHANNEL,
+  ROLLOUT_CHANNEL,
   RUNNING_BUNDLES_TABLE,
   RUNNING_OBJECT_COUNTS_TABLE,
 } from './deliveries.projection';

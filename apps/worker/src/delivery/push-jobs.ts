@@ -10,8 +10,9 @@ import {
 import { liveTarget } from '@flotilla/event-store';
 import { CLUSTER_DESIRED_TABLE, clustersProjection, DESIRED_CHANNEL } from '@flotilla/projections';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { ChannelTriggers } from '../fleet/channel-triggers';
 import type { JobHandlers, JobSchedule } from '../fleet/fleet-jobs';
 import {
   KubeconfigUnavailable,
@@ -195,67 +196,26 @@ export function pushJobHandlers(
  * connection) every cluster's current revision is queued, so nothing waits for the resync.
  */
 export class PushTriggers {
-  private client: Client | null = null;
-  private stopped = false;
-  /** Clusters notified since the last flush: a burst of changes queues one apply each. */
-  private readonly pending = new Set<string>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly triggers: ChannelTriggers;
 
-  constructor(private readonly deps: PushJobsDeps) {}
+  constructor(private readonly deps: PushJobsDeps) {
+    this.triggers = new ChannelTriggers({
+      databaseUrl: deps.config.DATABASE_URL,
+      channel: DESIRED_CHANNEL,
+      coalesceMs: COALESCE_MS,
+      what: 'push',
+      logger: deps.logger,
+      flush: (clusterIds) => queuePushApplies(deps, clusterIds),
+      resync: () => queuePushApplies(deps),
+    });
+  }
 
   async start(): Promise<void> {
     if (!this.deps.ports) return;
-    await this.connect();
-    await queuePushApplies(this.deps);
+    await this.triggers.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.flushTimer);
-    await this.client?.end().catch(() => undefined);
-  }
-
-  private flush(): void {
-    this.flushTimer = undefined;
-    if (this.stopped || this.pending.size === 0) return;
-    const clusterIds = [...this.pending];
-    this.pending.clear();
-    queuePushApplies(this.deps, clusterIds).catch((error: Error) =>
-      this.deps.logger.warn({ err: error.message, clusterIds }, 'cannot queue pushes'),
-    );
-  }
-
-  private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.deps.config.DATABASE_URL });
-    client.on('notification', (n) => {
-      if (!n.payload) return;
-      this.pending.add(n.payload);
-      this.flushTimer ??= setTimeout(() => this.flush(), COALESCE_MS);
-    });
-    client.on('error', (error) => {
-      this.deps.logger.warn(
-        { err: error.message },
-        'desired-state notifications lost; reconnecting',
-      );
-      void client.end().catch(() => undefined);
-      if (!this.stopped) setTimeout(() => void this.reconnect(), 1_000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${DESIRED_CHANNEL}`);
-    this.client = client;
-  }
-
-  private async reconnect(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.connect();
-      await queuePushApplies(this.deps);
-    } catch (error) {
-      this.deps.logger.warn(
-        { err: (error as Error).message },
-        'desired-state notifications: retrying',
-      );
-      setTimeout(() => void this.reconnect(), 2_000).unref();
-    }
+  stop(): Promise<void> {
+    return this.triggers.stop();
   }
 }

@@ -13,6 +13,7 @@ import type { EventStore } from '@flotilla/event-store';
 import { ClusterInventory, HeartbeatStore, ProbeErrors } from '@flotilla/inventory';
 import type { FlotillaEvent } from '@flotilla/projections';
 import { SecretBox } from '@flotilla/secrets';
+import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
@@ -28,7 +29,7 @@ import {
 import { kubeconfigApplier } from '../delivery/push-sync';
 import type { GenerationRequests } from '../appsets/generation-requests';
 import { notificationJobHandlers, notificationSchedules } from '../notifications/notification-jobs';
-import { rolloutJobHandlers, rolloutSchedules } from '../rollouts/rollout-jobs';
+import { rolloutJobHandlers, rolloutSchedules, rolloutTriggers } from '../rollouts/rollout-jobs';
 import { connectivitySweepProcessor } from './connectivity-sweep.processor';
 import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
 import { kubeconfigProbeProcessor } from './kubeconfig-probe.processor';
@@ -131,6 +132,17 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     },
   };
   const pushTriggers = new PushTriggers(push);
+  const rollouts = {
+    config,
+    pool,
+    store: deps.store,
+    logger,
+    now,
+    redis,
+    identity,
+    add: (p: JobPayload, id: string, o?: JobsOptions) => jobs.add(p, id, o),
+  };
+  const rolloutWakeups = rolloutTriggers(rollouts);
   const pushLocks = new ClusterLocks(config.DATABASE_URL);
   const handlers: JobHandlers = {
     'connectivity-sweep': connectivitySweepProcessor(
@@ -171,14 +183,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
       queue: () => jobs.queue(QUEUES.notifications),
     }),
     ...pushJobHandlers(push, pushLocks),
-    ...rolloutJobHandlers({
-      config,
-      pool,
-      store: deps.store,
-      logger,
-      now,
-      add: (p, id, o) => jobs.add(p, id, o),
-    }),
+    ...rolloutJobHandlers(rollouts),
     ...appsetJobHandlers({
       config,
       pool,
@@ -210,6 +215,8 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
   jobs.onClose(() => renderTriggers.stop());
   await pushTriggers.start();
   jobs.onClose(() => pushTriggers.stop());
+  await rolloutWakeups.start();
+  jobs.onClose(() => rolloutWakeups.stop());
   jobs.onClose(() => pushLocks.close());
   if (box.activeKeyId) {
     const keyId = box.activeKeyId;

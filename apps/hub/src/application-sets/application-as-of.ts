@@ -36,6 +36,9 @@ const emptyDelivery = (): DeliveryColumns => ({
   last_drift: null,
   last_drift_at: null,
   drift_corrected: null,
+  held_commit: null,
+  held_bundle_id: null,
+  held_at: null,
 });
 
 /**
@@ -58,6 +61,7 @@ export async function applicationAsOf(
   let row: ApplicationRow | undefined;
   let digest = '';
   let deleted: Date | undefined;
+  let heldDigest = '';
   const delivery = emptyDelivery();
   for (const e of events) {
     switch (e.type) {
@@ -106,6 +110,20 @@ export async function applicationAsOf(
           commit: e.data.commit,
           bundle_id: e.data.bundleId,
           rendered_at: e.recordedAt.toISOString(),
+          render_error_code: null,
+          render_error_message: null,
+          render_failing: false,
+        });
+        // Released: what was held is no longer (as the deliveries projection clears it).
+        if (delivery.held_bundle_id === e.data.bundleId && heldDigest === e.data.digest)
+          Object.assign(delivery, { held_commit: null, held_bundle_id: null, held_at: null });
+        break;
+      case 'ApplicationRenderStaged':
+        heldDigest = e.data.digest;
+        Object.assign(delivery, {
+          held_commit: e.data.commit,
+          held_bundle_id: e.data.bundleId,
+          held_at: e.recordedAt.toISOString(),
           render_error_code: null,
           render_error_message: null,
           render_failing: false,

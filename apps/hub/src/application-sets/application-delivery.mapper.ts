@@ -19,6 +19,10 @@ export function toDelivery(d: DeliveryColumns): ApplicationDelivery {
     commit: d.commit,
     bundleId: d.bundle_id,
     renderedAt: date(d.rendered_at),
+    held:
+      d.held_commit !== null && d.held_bundle_id !== null && d.held_at !== null
+        ? { commit: d.held_commit, bundleId: d.held_bundle_id, since: new Date(d.held_at) }
+        : null,
     renderFailure:
       d.render_failing && d.render_error_code !== null
         ? { code: d.render_error_code, message: d.render_error_message ?? '' }

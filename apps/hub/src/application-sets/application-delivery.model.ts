@@ -81,6 +81,15 @@ export class DriftReport {
   @Field(() => GraphQLISODateTime) detectedAt!: Date;
 }
 
+@ObjectType({
+  description: 'A rendering held back by a rollout strategy until a rollout releases it.',
+})
+export class HeldRendering {
+  @Field(() => String) commit!: string;
+  @Field(() => String, { description: 'SHA-256 of the rendered manifests.' }) bundleId!: string;
+  @Field(() => GraphQLISODateTime, { description: 'Held since.' }) since!: Date;
+}
+
 @ObjectType({ description: 'Delivery of an Application: what its cluster should run and runs.' })
 export class ApplicationDelivery {
   @Field(() => String, {
@@ -91,6 +100,13 @@ export class ApplicationDelivery {
   @Field(() => String, { nullable: true, description: 'SHA-256 of the rendered manifests.' })
   bundleId!: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) renderedAt!: Date | null;
+  @Field(() => HeldRendering, {
+    nullable: true,
+    description:
+      'A newer rendering held for a rollout: the cluster gets it when the rollout reaches it ' +
+      '(null: nothing is held).',
+  })
+  held!: HeldRendering | null;
   @Field(() => RenderFailure, {
     nullable: true,
     description: 'Set while the current spec cannot be rendered; the last good bundle still runs.',

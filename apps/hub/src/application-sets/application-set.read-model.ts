@@ -72,6 +72,10 @@ export interface DeliveryColumns {
   last_drift: unknown[] | null;
   last_drift_at: string | null;
   drift_corrected: boolean | null;
+  /** The rendering held for a rollout, if any. */
+  held_commit: string | null;
+  held_bundle_id: string | null;
+  held_at: string | null;
 }
 
 /** Filters of the ApplicationSets list, as validated GraphQL input. */
@@ -149,7 +153,9 @@ const APP_SELECT = `SELECT a.id, a.application_set_id, s.name AS application_set
       'status_bundle_id', d.status_bundle_id, 'sync', d.sync, 'health', d.health,
       'status_message', d.status_message, 'resource_count', d.resource_count,
       'problems', d.problems, 'observed_at', d.observed_at, 'last_drift', d.last_drift,
-      'last_drift_at', d.last_drift_at, 'drift_corrected', d.drift_corrected) AS delivery
+      'last_drift_at', d.last_drift_at, 'drift_corrected', d.drift_corrected,
+      'held_commit', d.staged->>'commit', 'held_bundle_id', d.staged->>'bundleId',
+      'held_at', d.staged_at) AS delivery
   FROM ${APPS} a
   LEFT JOIN ${SETS} s ON s.id = a.application_set_id
   LEFT JOIN ${CLUSTERS} c ON c.id = a.cluster_id

@@ -472,6 +472,21 @@ describe('rollouts (GraphQL, real Postgres, the real rollout engine)', () => {
       expect(error(lee)?.message).toMatch(/applications, sync on team-a\/a-e1-web/);
     });
     expect(refused).toEqual([]);
+    // Waiting at the gate, the Applications of the later step show their rendering held.
+    const held = ok<{
+      edges: { node: { delivery: { commit: string | null; held: { commit: string } | null } } }[];
+    }>(
+      await hub.graphql(
+        `query($id: ID!) { applications(filter: { applicationSetId: $id }, first: 50) {
+           edges { node { delivery { commit held { commit } } } } } }`,
+        { id: webId },
+        users.bob,
+      ),
+      'applications',
+    ).edges.map((e) => e.node.delivery);
+    expect(held.some((d) => d.held !== null)).toBe(true);
+    expect(held.some((d) => d.held === null)).toBe(true);
+    for (const d of held) if (d.held) expect(d.commit).not.toBe(d.held.commit);
 
     const promoted = ok<Rollout>(
       await hub.graphql(PROMOTE, { id, step: 1, comment: 'canary looks good' }, users.bob),

@@ -72,6 +72,8 @@ export interface WorkerSeams {
   probeTimeoutMs?: number;
   /** Application writes per generation chunk job (and the most written inline). Default: 250. */
   generationChunkSize?: number;
+  /** Applications rendered (and appended) per transaction. Default: 500. */
+  renderBatchSize?: number;
   /** Push mode's ports (desired state, bundles, status, appliers). Default: the real ones. */
   push?: PushPorts;
 }
@@ -152,6 +154,7 @@ export async function createWorker(
     requests,
     bindQueues: (started) => (queues = started),
     ...(seams.generationChunkSize ? { generationChunkSize: seams.generationChunkSize } : {}),
+    ...(seams.renderBatchSize ? { renderBatchSize: seams.renderBatchSize } : {}),
     ...(seams.push ? { push: seams.push } : {}),
   });
   // After the queues: the trigger projection queues generations as it goes.

@@ -131,6 +131,8 @@ export const deliveriesProjection: Projection<Handled> = {
         PRIMARY KEY (application_id, cluster_id))`);
       await tx.query(`CREATE INDEX ON ${table} (cluster_id)`);
       await tx.query(`CREATE INDEX ON ${table} (repo_url)`);
+      // Render passes walk it by ApplicationSet (one ApplicationSet's renderings in one batch).
+      await tx.query(`CREATE INDEX ON ${table} (application_set_id, application_id)`);
     }
     const desired = target.table('cluster_desired');
     const there = await tx.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [desired]);

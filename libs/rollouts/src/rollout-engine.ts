@@ -55,6 +55,8 @@ interface TargetRow {
   staged: (Rendering & { clusterId?: string }) | null;
   /** The held rendering came after the released one (a rollback releases an older one later). */
   staged_newer: boolean;
+  /** The Application's current spec is neither rendered nor held nor failed yet. */
+  render_pending: boolean;
   status_bundle_id: string | null;
   sync: string | null;
   health: string | null;
@@ -329,8 +331,13 @@ export class RolloutEngine {
         (latestState.status === 'Aborted' &&
           latestState.targets.get(r.application_id)?.bundleId === r.staged!.bundleId));
     const fresh = pending.filter((r) => !covered(r));
+    // A render pass holds a revision in batches: a rollout (or a supersession) by itself waits
+    // until none of the ApplicationSet's Applications waits to be rendered, so that one push is
+    // one rollout over all of them (the last batch's notification ticks it).
+    const rendering = rows.some((r) => r.render_pending);
     const startNew =
-      pending.length > 0 && (explicit !== null || moved || (active === null && fresh.length > 0));
+      pending.length > 0 &&
+      (explicit !== null || (!rendering && (moved || (active === null && fresh.length > 0))));
     const candidatesOf = explicit !== null || moved ? pending : fresh;
     if (startNew) {
       const revision = revisionOf(candidatesOf);
@@ -439,6 +446,8 @@ export class RolloutEngine {
     const { rows } = await client.query<TargetRow>(
       `SELECT d.application_id, d.cluster_id, d.name, d.namespace, d.rendering, d.staged,
               (d.rendered_at IS NULL OR d.staged_at > d.rendered_at) AS staged_newer,
+              (coalesce(d.staged->>'digest', d.rendered_digest) IS DISTINCT FROM d.app_digest
+               AND d.render_failed_digest IS DISTINCT FROM d.app_digest) AS render_pending,
               d.status_bundle_id, d.sync, d.health, c.name AS cluster_name,
               c.labels AS cluster_labels, c.connectivity, a.metadata->'labels' AS app_labels
          FROM ${DELIVERIES_TABLE} d

@@ -25,6 +25,8 @@ export interface DeliveryJobsDeps {
   /** Adds a job (bound once the queues exist). */
   add: (payload: JobPayload, jobId: string) => Promise<unknown>;
   now: () => Date;
+  /** Applications rendered per transaction (default 500). */
+  batchSize?: number;
 }
 
 /** The render resync scheduler. */

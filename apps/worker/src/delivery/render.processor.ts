@@ -33,6 +33,7 @@ const CLUSTERS = liveTarget(clustersProjection).table('clusters');
 const SETS = liveTarget(applicationSetsProjection).table('application_sets');
 /** Strategies that hold renderings for a rollout (checked on submit by parseRolloutStrategy). */
 const ROLLOUT_TYPES = ['RollingSync', 'Progressive'];
+/** Applications rendered, and their events appended, per transaction. */
 const BATCH = 500;
 const LOCK = 'flotilla-render';
 
@@ -45,10 +46,13 @@ export interface RenderJobDeps {
   renderer: ApplicationRenderer;
   bundles: BundleStore;
   logger: Logger;
+  /** Applications per batch (default {@link BATCH}). */
+  batchSize?: number;
 }
 
 interface Row {
   application_id: string;
+  application_set_id: string;
   cluster_id: string;
   name: string;
   tenant: string;
@@ -97,15 +101,16 @@ export function renderProcessor(deps: RenderJobDeps) {
     const lock = await acquireRenderLock(deps.pool);
     try {
       const repoUrls = await refreshRepositories(deps, job.data);
-      let after = '00000000-0000-0000-0000-000000000000';
+      let after: Cursor = [ZERO, ZERO];
       let rendered = 0;
       let appended = 0;
       // Revisions resolved in this job, per tenant (each tenant sees Git through its own rules).
       const resolutions = new Map<string, Map<string, Promise<string>>>();
       for (;;) {
-        const rows = await targets(deps.pool, job.data, repoUrls, after, BATCH);
+        const rows = await targets(deps.pool, job.data, repoUrls, after, deps.batchSize ?? BATCH);
         if (rows.length === 0) break;
-        after = rows[rows.length - 1]!.application_id;
+        const last = rows[rows.length - 1]!;
+        after = [last.application_set_id, last.application_id];
         rendered += rows.length;
         appended += await renderBatch(deps, lock, rows, String(job.id), resolutions);
       }
@@ -173,11 +178,20 @@ function safeKey(url: string): string | undefined {
   }
 }
 
+/** Where a render pass stands: the last (ApplicationSet, Application) it took. */
+type Cursor = [setId: string, applicationId: string];
+const ZERO = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The next batch of a pass, in (ApplicationSet, Application) order: `limit` rows, and then the
+ * rest of the last one's ApplicationSet, so that one ApplicationSet's renderings are held (or
+ * released) in one transaction: a rollout then starts over all of them, not over the first batch.
+ */
 async function targets(
   pool: Pool,
   data: RenderJob['data'],
   repoUrls: string[] | null,
-  after: string,
+  after: Cursor,
   limit: number,
 ): Promise<Row[]> {
   const scope =
@@ -186,24 +200,34 @@ async function targets(
          AND d.render_failed_digest IS DISTINCT FROM d.app_digest`
       : data.all
         ? 'true'
-        : 'd.repo_url = ANY($3::text[])';
-  const { rows } = await pool.query<Row>(
-    `SELECT d.application_id, d.cluster_id, d.name, d.tenant, d.app_digest, d.repo_url, d.commit,
-            d.bundle_id, d.rendered_digest, d.namespace, d.prune, d.self_heal,
-            d.render_failed_digest, d.render_error_code, d.render_error_message, a.spec,
-            c.name AS cluster_name, c.labels AS cluster_labels, d.staged,
-            coalesce(s.manifest->'spec'->'strategy'->>'type' = ANY($${repoUrls === null || data.all ? 3 : 4}::text[]), false) AS held
+        : 'd.repo_url = ANY($5::text[])';
+  const select = (where: string) =>
+    `SELECT d.application_id, d.application_set_id, d.cluster_id, d.name, d.tenant, d.app_digest,
+            d.repo_url, d.commit, d.bundle_id, d.rendered_digest, d.namespace, d.prune,
+            d.self_heal, d.render_failed_digest, d.render_error_code, d.render_error_message,
+            a.spec, c.name AS cluster_name, c.labels AS cluster_labels, d.staged,
+            coalesce(s.manifest->'spec'->'strategy'->>'type' = ANY($4::text[]), false) AS held
        FROM ${DELIVERIES_TABLE} d
        JOIN ${APPS} a ON a.id = d.application_id AND a.cluster_id = d.cluster_id
        JOIN ${CLUSTERS} c ON c.id = d.cluster_id
        LEFT JOIN ${SETS} s ON s.id = d.application_set_id
-      WHERE NOT d.deleted AND d.application_id > $1::uuid AND (${scope})
-      ORDER BY d.application_id LIMIT $2`,
+      WHERE NOT d.deleted AND ${where} AND (${scope})
+      ORDER BY d.application_set_id, d.application_id`;
+  const params = (cursor: Cursor, n: number | null) =>
     repoUrls === null || data.all
-      ? [after, limit, ROLLOUT_TYPES]
-      : [after, limit, repoUrls, ROLLOUT_TYPES],
+      ? [...cursor, n, ROLLOUT_TYPES]
+      : [...cursor, n, ROLLOUT_TYPES, repoUrls];
+  const { rows } = await pool.query<Row>(
+    `${select('(d.application_set_id, d.application_id) > ($1::uuid, $2::uuid)')} LIMIT $3`,
+    params(after, limit),
   );
-  return rows;
+  const last = rows[rows.length - 1];
+  if (rows.length < limit || !last) return rows;
+  const rest = await pool.query<Row>(
+    `${select('d.application_set_id = $1::uuid AND d.application_id > $2::uuid')} LIMIT $3`,
+    params([last.application_set_id, last.application_id], null),
+  );
+  return [...rows, ...rest.rows];
 }
 
 /**

@@ -88,6 +88,8 @@ export interface FleetRuntimeDeps {
   bindQueues: (jobs: FleetJobs) => void;
   /** Writes per generation chunk job. */
   generationChunkSize?: number;
+  /** Applications rendered per transaction. */
+  renderBatchSize?: number;
   /** Push mode's desired state, bundles, status recording and appliers (tests); default: the real ones. */
   push?: PushPorts;
 }
@@ -113,6 +115,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     logger,
     now,
     add: (payload: JobPayload, jobId: string) => jobs.add(payload, jobId),
+    ...(deps.renderBatchSize ? { batchSize: deps.renderBatchSize } : {}),
   };
   const renderTriggers = new RenderTriggers(delivery);
   const push = {

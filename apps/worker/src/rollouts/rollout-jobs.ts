@@ -100,8 +100,10 @@ export function rolloutJobHandlers(
           { delay: Math.max(0, at - deps.now().getTime()) },
         );
       }
-      // Asked for again while this tick ran: what asked may not have been seen.
-      if (await deps.redis.exists(dirty)) await enqueue([applicationSetId], ROLLOUT_COALESCE_MS);
+      // Asked for again while this tick ran (what asked may not have been seen), or it decided
+      // something (a completion may leave held renderings for the next rollout): once more.
+      if (result.appended > 0 || (await deps.redis.exists(dirty)))
+        await enqueue([applicationSetId], ROLLOUT_COALESCE_MS);
       if (result.appended > 0)
         deps.logger.info(
           { applicationSetId, rolloutId: result.rolloutId, appended: result.appended },

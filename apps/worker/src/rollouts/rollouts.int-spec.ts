@@ -204,8 +204,8 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     pool = createPool(db.url, { max: 6 });
     store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
     fleet = new AppsetFleet(pool, store);
-    worker = await createWorker(config(), { now });
-    second = await createWorker(config(), { now });
+    worker = await createWorker(config(), { now, renderBatchSize: 3 });
+    second = await createWorker(config(), { now, renderBatchSize: 3 });
     await fleet.tenant(TENANT, [{ clusterSelector: {}, namespaces: ['apps'] }]);
     // A rule that pages on the rollout events consoles care about (sending is not under test).
     await store.append(
@@ -258,6 +258,12 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     expect(all).toHaveLength(8);
     for (const r of all) expect(r).toMatchObject({ commit: repo.head(), staged_bundle: null });
 
+    // Rendered three at a time, the revision is still one rollout over all eight.
+    const { rows: started } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${ROLLOUTS_TABLE} WHERE application_set_id = $1`,
+      [setId],
+    );
+    expect(Number(started[0]!.n)).toBe(1);
     const events = (await rolloutEvents()).map((e) => e.event);
     const updates = events.flatMap((e) =>
       e.type === 'RolloutTargetsUpdated' ? e.data.targets.map(() => e.data.step) : [],
@@ -439,7 +445,7 @@ describe('rollouts on the worker (real Git, Postgres, BullMQ; clusters simulated
     const keys = await redis.keys(`flotilla:${worker.identity}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    worker = await createWorker(config(), { now });
+    worker = await createWorker(config(), { now, renderBatchSize: 3 });
     // The bake ends and step three is held by the window: nothing reaches the main clusters.
     await eventually(async () => {
       expect((await rolloutStatus(api))?.steps[2]?.waiting?.gate).toBe('SyncWindow');

@@ -19,7 +19,9 @@ import { DELIVERIES_TABLE } from '@flotilla/projections';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
+import { benchDatabase } from './lib/bench-db';
 import { median, percentile, writeBenchResults } from './lib/results';
+import { webAppFiles } from './lib/web-app';
 
 const args = new Map<string, string>();
 for (let i = 3; i < process.argv.length; i += 2) args.set(process.argv[i - 1]!, process.argv[i]!);
@@ -27,59 +29,9 @@ const CLUSTERS = Number(args.get('--clusters') ?? 2_000);
 const TIMEOUT_MS = 600_000;
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
-const server = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla').replace(
-  /\/[^/]*$/,
-  '',
-);
 const dbName = 'flotilla_bench_delivery';
-const url = `${server}/${dbName}`;
-
-async function admin(sql: string): Promise<void> {
-  const c = new Client({ connectionString: `${server}/postgres` });
-  await c.connect();
-  await c.query(sql).finally(() => c.end());
-}
-
-const files = (version: string) => ({
-  'app/namespace.yaml': `apiVersion: v1
-kind: Namespace
-metadata:
-  name: web
-`,
-  'app/config.yaml': `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: web-config
-data:
-  version: "${version}"
-`,
-  'app/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-      annotations: { bench/version: "${version}" }
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-`,
-  'app/service.yaml': `apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector: { app: web }
-  ports:
-    - port: 80
-`,
-});
+const { url, admin } = benchDatabase(dbName);
+const files = webAppFiles;
 
 const appSet = (repoURL: string) => `apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

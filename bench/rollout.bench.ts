@@ -51,7 +51,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
+import { benchDatabase } from './lib/bench-db';
 import { median, percentile, writeBenchResults } from './lib/results';
+import { webAppFiles } from './lib/web-app';
 
 const argv = process.argv.slice(2);
 const option = (name: string) => {
@@ -66,55 +68,9 @@ const TIMEOUT_MS = 900_000;
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const ROLLOUT_ACTOR = 'system:rollouts';
 
-const server = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla').replace(
-  /\/[^/]*$/,
-  '',
-);
 const dbName = 'flotilla_bench_rollout';
-const url = `${server}/${dbName}`;
-
-async function admin(sql: string): Promise<void> {
-  const c = new Client({ connectionString: `${server}/postgres` });
-  await c.connect();
-  await c.query(sql).finally(() => c.end());
-}
-
-const files = (version: string) => ({
-  'app/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n',
-  'app/config.yaml': `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: web-config
-data:
-  version: "${version}"
-`,
-  'app/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-      annotations: { bench/version: "${version}" }
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-`,
-  'app/service.yaml': `apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector: { app: web }
-  ports:
-    - port: 80
-`,
-});
+const { url, admin } = benchDatabase(dbName);
+const files = webAppFiles;
 
 const STEPS = [
   { name: 'canary', percent: 1, maxUnavailable: '100%' },

@@ -1,0 +1,40 @@
+/**
+ * The manifests of the benchmarks' Application (a Namespace, a ConfigMap, a Deployment and a
+ * Service in `app/`), at `version`: a new version changes the ConfigMap and the pod template.
+ */
+export const webAppFiles = (version: string): Record<string, string> => ({
+  'app/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n',
+  'app/config.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  version: "${version}"
+`,
+  'app/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+      annotations: { bench/version: "${version}" }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+`,
+  'app/service.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: { app: web }
+  ports:
+    - port: 80
+`,
+});

@@ -30,6 +30,7 @@ import {
   applicationSetsProjection,
   applicationsProjection,
   clustersProjection,
+  deliveriesProjection,
   DELIVERIES_TABLE,
   tenantsProjection,
   type FlotillaEvent,
@@ -334,7 +335,7 @@ export class RolloutEngine {
     // A render pass holds a revision in batches: a rollout (or a supersession) by itself waits
     // until none of the ApplicationSet's Applications waits to be rendered, so that one push is
     // one rollout over all of them (the last batch's notification ticks it).
-    const rendering = rows.some((r) => r.render_pending);
+    const rendering = rows.some((r) => r.render_pending) || !(await this.heldAllRead(client));
     const startNew =
       pending.length > 0 &&
       (explicit !== null || (!rendering && (moved || (active === null && fresh.length > 0))));
@@ -412,6 +413,22 @@ export class RolloutEngine {
       appended += await this.releaseUpdates(client, step.events, appset.tenant, active.id);
     }
     return { rolloutId: active.id, appended, wakeAt: step.wakeAt };
+  }
+
+  /**
+   * Whether the deliveries read model holds every held rendering the log has: a render pass
+   * holds a revision in one transaction, but the projection may apply it in two batches, and a
+   * rollout started between them would leave the second half to another rollout.
+   */
+  private async heldAllRead(client: PoolClient): Promise<boolean> {
+    const { rows } = await client.query<{ read: boolean }>(
+      `SELECT coalesce((SELECT max(global_position) FROM events
+                         WHERE type = 'ApplicationRenderStaged'), 0)
+              <= coalesce((SELECT position FROM projection_checkpoints
+                            WHERE name = $1 AND version = $2), 0) AS read`,
+      [deliveriesProjection.name, deliveriesProjection.version],
+    );
+    return rows[0]?.read ?? false;
   }
 
   /** The latest rollout started for the ApplicationSet, folded from its stream. */

@@ -214,7 +214,9 @@ describe('delivery end to end (hub and worker processes, 20 agents on kube-sim)'
         spec: {
           name: 'team-a',
           sourceRepos: ['*'],
-          destinations: [{ clusterSelector: {}, namespaces: ['web', 'heal', 'bomb', 'big'] }],
+          destinations: [
+            { clusterSelector: {}, namespaces: ['web', 'heal', 'bomb', 'big', 'roll'] },
+          ],
           clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
           roles: [{ name: 'admin', groups: ['team-a-admins'] }],
         },
@@ -228,7 +230,7 @@ describe('delivery end to end (hub and worker processes, 20 agents on kube-sim)'
     const withNamespaces = (name: string) => {
       const sim1 = sim.addCluster(name, { controllers: {} });
       // Every cluster has the destination namespaces (the agent does not create namespaces).
-      for (const ns of ['web', 'heal', 'bomb', 'big'])
+      for (const ns of ['web', 'heal', 'bomb', 'big', 'roll'])
         sim1.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       clusters.set(name, sim1);
       return sim1;
@@ -384,4 +386,73 @@ describe('delivery end to end (hub and worker processes, 20 agents on kube-sim)'
     expect(cluster('c00').get(CONFIG_MAP, 'bomb', 'bomb')).toBeUndefined();
     expect(cluster('c00').get(CONFIG_MAP, 'big', 'big')).toBeUndefined();
   }, 90_000);
+
+  it('rolls a new commit out across the simulated fleet in three steps, within maxUnavailable', async () => {
+    repo.commit({ 'roll/config.yaml': configMap('roll-config', '1') });
+    const strategy = `
+  strategy:
+    type: Progressive
+    progressive:
+      steps:
+        - { name: canary, percent: 10, maxUnavailable: 1 }
+        - { name: half, percent: 50, maxUnavailable: 3 }
+        - { name: rest, maxUnavailable: 4 }
+`;
+    await createSet(
+      'roll',
+      appSet('roll', repo.url, 'roll', false).replace('\n  template:', `${strategy}  template:`),
+    );
+    const rolloutOf = async () =>
+      (
+        await hub.graphql<{ rollouts: { edges: { node: { id: string; status: string } }[] } }>(
+          alice,
+          'query($id: ID!) { rollouts(filter: { applicationSetId: $id }, first: 5) { edges { node { id status } } } }',
+          { id: setIds.get('roll') },
+        )
+      ).rollouts.edges.map((e) => e.node);
+    await eventually(async () => {
+      expect((await rolloutOf())[0]?.status).toBe('Completed');
+    }, 120_000);
+    const second = await push({ 'roll/config.yaml': configMap('roll-config', '2') });
+    await eventually(async () => {
+      const [latest] = await rolloutOf();
+      expect(latest?.status).toBe('Completed');
+      await allAt('roll', second, TOTAL);
+    }, 150_000);
+    // From the log: one rollout per revision, steps in order, never past maxUnavailable.
+    const [latest] = await rolloutOf();
+    expect(await rolloutOf()).toHaveLength(2);
+    const { Client } = await import('pg');
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    const { rows } = await pg
+      .query<{ type: string; data: { step: number; targets: { applicationId: string }[] } }>(
+        'SELECT type, data FROM events WHERE stream_id = $1 ORDER BY stream_version',
+        [`rollout-${latest!.id}`],
+      )
+      .finally(() => pg.end());
+    const inFlight = new Map<string, number>();
+    const peak = [0, 0, 0];
+    const order: number[] = [];
+    for (const { type, data } of rows) {
+      if (type === 'RolloutTargetsUpdated')
+        for (const t of data.targets) {
+          inFlight.set(t.applicationId, data.step);
+          order.push(data.step);
+        }
+      if (type === 'RolloutTargetsHealthy' || type === 'RolloutTargetsFailed')
+        for (const t of data.targets) inFlight.delete(t.applicationId);
+      for (const step of [0, 1, 2])
+        peak[step] = Math.max(peak[step]!, [...inFlight.values()].filter((x) => x === step).length);
+    }
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order).toHaveLength(TOTAL);
+    expect(peak[0]).toBeLessThanOrEqual(1);
+    expect(peak[1]).toBeLessThanOrEqual(3);
+    expect(peak[2]).toBeLessThanOrEqual(4);
+    for (const name of ['c00', 'c10', 'c19'])
+      expect(cluster(name).get(CONFIG_MAP, 'roll', 'roll-config')?.['data']).toEqual({
+        value: '2',
+      });
+  }, 300_000);
 });

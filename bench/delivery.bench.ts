@@ -21,7 +21,7 @@ import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
 import { benchDatabase } from './lib/bench-db';
 import { median, percentile, writeBenchResults } from './lib/results';
-import { webAppFiles } from './lib/web-app';
+import { createBenchTenant, webAppFiles } from './lib/web-app';
 
 const args = new Map<string, string>();
 for (let i = 3; i < process.argv.length; i += 2) args.set(process.argv[i - 1]!, process.argv[i]!);
@@ -131,19 +131,7 @@ async function main(): Promise<void> {
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
   try {
     const root = await userToken('root', ['flotilla:platform-admins']);
-    await hub.graphql(
-      root,
-      'mutation($spec: TenantSpecInput!) { createTenant(spec: $spec) { name } }',
-      {
-        spec: {
-          name: 'bench',
-          sourceRepos: ['*'],
-          destinations: [{ clusterSelector: {}, namespaces: ['web'] }],
-          clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
-          roles: [{ name: 'admin', groups: ['bench-admins'] }],
-        },
-      },
-    );
+    await createBenchTenant(hub, root);
     const token = await createFleetToken(hub.url, E2E_JWT_SECRET, 'bench', CLUSTERS);
     const joined = Date.now();
     fleet = await startFleet({

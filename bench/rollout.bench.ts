@@ -53,7 +53,7 @@ import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
 import { benchDatabase } from './lib/bench-db';
 import { median, percentile, writeBenchResults } from './lib/results';
-import { webAppFiles } from './lib/web-app';
+import { createBenchTenant, webAppFiles } from './lib/web-app';
 
 const argv = process.argv.slice(2);
 const option = (name: string) => {
@@ -564,19 +564,7 @@ async function webhook(hub: HubProcess, repoURL: string, commit: string): Promis
 /** A tenant, the fleet registered, and the ApplicationSet with its first rollout done. */
 async function prepare(hub: HubProcess, db: Client, repoURL: string, first: string) {
   const root = await userToken('root', ['flotilla:platform-admins']);
-  await hub.graphql(
-    root,
-    'mutation($spec: TenantSpecInput!) { createTenant(spec: $spec) { name } }',
-    {
-      spec: {
-        name: 'bench',
-        sourceRepos: ['*'],
-        destinations: [{ clusterSelector: {}, namespaces: ['web'] }],
-        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
-        roles: [{ name: 'admin', groups: ['bench-admins'] }],
-      },
-    },
-  );
+  await createBenchTenant(hub, root);
   const token = await createFleetToken(hub.url, E2E_JWT_SECRET, 'bench', CLUSTERS);
   const joined = Date.now();
   const fleet = await startFleet({

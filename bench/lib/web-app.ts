@@ -38,3 +38,25 @@ spec:
     - port: 80
 `,
 });
+
+/** What `createBenchTenant` needs of a hub: its GraphQL client. */
+interface GraphqlHub {
+  graphql<T>(token: string, query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+/** The benchmarks' tenant `bench`: any repository, namespace `web`, admins `bench-admins`. */
+export async function createBenchTenant(hub: GraphqlHub, rootToken: string): Promise<void> {
+  await hub.graphql(
+    rootToken,
+    'mutation($spec: TenantSpecInput!) { createTenant(spec: $spec) { name } }',
+    {
+      spec: {
+        name: 'bench',
+        sourceRepos: ['*'],
+        destinations: [{ clusterSelector: {}, namespaces: ['web'] }],
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+        roles: [{ name: 'admin', groups: ['bench-admins'] }],
+      },
+    },
+  );
+}

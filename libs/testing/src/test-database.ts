@@ -1,8 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 
-/** The migrated template that every integration test file clones its database from. */
-export const TEMPLATE_DATABASE = 'flotilla_test_template';
+/**
+ * The migrated template that every integration test file clones its database from. Named after
+ * the checkout (this file's path), so two checkouts' test runs on one server never drop each
+ * other's template mid-clone.
+ */
+export const TEMPLATE_DATABASE = `flotilla_test_template_${createHash('sha1')
+  .update(resolve(__dirname))
+  .digest('hex')
+  .slice(0, 10)}`;
 
 /** The server URL without a database name (`postgres://postgres@127.0.0.1:5432`). */
 export function serverUrl(): string {

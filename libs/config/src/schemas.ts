@@ -61,6 +61,22 @@ const secretsKeys = z
     return keys;
   });
 
+/**
+ * Observability and shutdown, shared by every app. Metrics: the hub serves `/metrics` on its own
+ * port; the worker and agent, which have no HTTP API, serve it on METRICS_PORT (0 turns it off).
+ * Traces are off unless TRACING_ENABLED; spans go to OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/HTTP).
+ */
+const observability = (metricsPort: number) => ({
+  METRICS_PORT: port.default(metricsPort),
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  TRACING_ENABLED: booleanFlag(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ message: 'must be the collector URL, e.g. http://otel-collector:4318' })
+    .default('http://127.0.0.1:4318'),
+  /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_SECONDS: seconds(25, 1, 3600),
+});
+
 /** Heartbeat and connectivity settings shared by the hub (answers agents) and worker (sweeps). */
 /** Git mirrors (worker: generation; hub: previews). One cache directory per process. */
 const gitSettings = (defaultCacheDir: string) => ({
@@ -104,6 +120,8 @@ export const hubConfigSchema = z
     /** Shared secret of Git push webhooks (GitHub HMAC, GitLab token); unset: webhooks get 503. */
     GIT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     ...gitSettings(join(tmpdir(), 'flotilla-git-hub')),
+    // The hub serves /metrics on PORT; METRICS_PORT is unused there.
+    ...observability(0),
   })
   .superRefine((c, ctx) => {
     if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
@@ -168,6 +186,7 @@ export const workerConfigSchema = z.object({
   NOTIFY_MAX_EVENT_AGE_SECONDS: seconds(86_400, 60, 30 * 86_400),
   /** How often every rolling-out ApplicationSet is ticked, whatever triggers were lost (Redis flushed). */
   ROLLOUT_SWEEP_SECONDS: seconds(10, 1, 3600),
+  ...observability(9464),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
@@ -245,6 +264,7 @@ export const agentConfigSchema = z
       .min(5, 'must be at least 5')
       .default(180),
     LOG_LEVEL: logLevel,
+    ...observability(9465),
   })
   .superRefine((c, ctx) => {
     if (c.FLOTILLA_CREDENTIAL_STORE === 'file' && !c.FLOTILLA_CREDENTIAL_FILE) {

@@ -122,7 +122,11 @@ export async function startWorkerProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<AppProcess> {
-  const app = startApp('worker', 'apps/worker/src/main.ts', { DATABASE_URL: databaseUrl, ...env });
+  const app = startApp('worker', 'apps/worker/src/main.ts', {
+    DATABASE_URL: databaseUrl,
+    METRICS_PORT: '0',
+    ...env,
+  });
   await app.waitForOutput(/"msg":"worker ready"/);
   return app;
 }

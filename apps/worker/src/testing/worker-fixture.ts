@@ -21,6 +21,8 @@ export function testWorkerConfig(
   return parseConfig(workerConfigSchema, {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
+    // Many workers run at once in tests: no metrics port unless a test asks for one.
+    METRICS_PORT: '0',
     ...values,
   });
 }

@@ -105,6 +105,7 @@ type PushJob = Job<Extract<JobOn<typeof QUEUES.clusterPush>, { type: 'push-clust
 export class ClusterLocks {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly conn: Pool;
+  private closing = false;
 
   constructor(
     databaseUrl: string,
@@ -116,6 +117,7 @@ export class ClusterLocks {
   }
 
   async run<T>(clusterId: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new Error('the push locks are closing: this pass is retried later');
     const previous = this.chains.get(clusterId) ?? Promise.resolve();
     let release!: () => void;
     const mine = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
@@ -129,6 +131,8 @@ export class ClusterLocks {
           [key],
         );
         if (rows[0]?.ok) break;
+        if (this.closing)
+          throw new Error('the push locks closed while waiting for another worker: retried later');
         await new Promise((resolve) => setTimeout(resolve, this.pollMs));
       }
       try {
@@ -144,7 +148,14 @@ export class ClusterLocks {
     }
   }
 
+  /**
+   * Lets the passes already holding or waiting for a lock finish (a waiting one gives up), then
+   * closes the connection: pg-pool never serves a query queued behind `end()`, so ending it under
+   * a pass would leave that pass waiting forever.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.chains.values()]);
     await this.conn.end().catch(() => undefined);
   }
 }

@@ -75,6 +75,7 @@ export class FleetJobs {
   private checkTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
   private readonly closing: (() => Promise<void>)[] = [];
+  private readonly closed: (() => Promise<void>)[] = [];
 
   constructor(private readonly options: FleetJobsOptions) {
     const base = { connection: options.redis, prefix: options.prefix };
@@ -141,6 +142,14 @@ export class FleetJobs {
     this.closing.push(fn);
   }
 
+  /**
+   * Runs `fn` last, once every active job has finished: for what the handlers use (a job still
+   * running must never find its connection closed under it, or wait forever on an ended pool).
+   */
+  afterClose(fn: () => Promise<void>): void {
+    this.closed.push(fn);
+  }
+
   /** Adds a job with an id derived from its input (see `jobIds`); a duplicate id is a no-op. */
   add<P extends JobPayload>(payload: P, jobId: string, opts: JobsOptions = {}): Promise<Job<P>> {
     const queue = this.queues[JOB_QUEUE[payload.type]];
@@ -189,6 +198,7 @@ export class FleetJobs {
     await this.checking;
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...Object.values(this.queues).map((q) => q.close()), this.flows.close()]);
+    for (const fn of this.closed) await fn();
   }
 
   private upsert(schedule: JobSchedule): Promise<unknown> {

@@ -220,7 +220,9 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
   jobs.onClose(() => pushTriggers.stop());
   await rolloutWakeups.start();
   jobs.onClose(() => rolloutWakeups.stop());
-  jobs.onClose(() => pushLocks.close());
+  // After the workers: a push pass still running needs its lock connection (pg-pool never serves
+  // a query queued behind `end()`, so closing it first could leave that job waiting forever).
+  jobs.afterClose(() => pushLocks.close());
   if (box.activeKeyId) {
     const keyId = box.activeKeyId;
     await jobs.add(

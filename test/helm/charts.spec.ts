@@ -273,10 +273,16 @@ describe('helm chart flotilla: values and templates', () => {
   it('runs migrations in a hook Job, and then the hub does not migrate on start', () => {
     const job = templateText('flotilla', 'templates/migrate-job.yaml');
     expect(job).toContain("command: ['node', '/app/scripts/migrate.mjs']");
-    expect(job).toMatch(/helm\.sh\/hook: .*pre-install,pre-upgrade/);
+    expect(job).toContain(
+      'helm.sh/hook: {{ ternary "pre-install,pre-upgrade" "pre-upgrade" $external }}',
+    );
     const hub = envEntriesOf(templateText('flotilla', 'templates/hub-deployment.yaml'));
     expect(hub.find((e) => e.name === 'MIGRATE_ON_START')?.text).toContain(
-      '(not .Values.migrations.job.enabled)',
+      'include "flotilla.hubMigratesOnStart" .',
+    );
+    // On only without the Job, or for the bundled database's first install (no pre-install Job).
+    expect(helpers('flotilla').get('flotilla.hubMigratesOnStart')).toContain(
+      'or (not .Values.migrations.job.enabled) (eq .Values.postgresql.mode "bundled")',
     );
   });
 

@@ -69,6 +69,13 @@ process to exit, so Kubernetes never kills one that is still draining. */}}
 {{- add .Values.config.shutdownTimeoutSeconds 10 -}}
 {{- end -}}
 
+{{/* MIGRATE_ON_START: false when the migration Job applies every migration before the pods
+start. With the bundled database the Job runs on upgrades only (migrate-job.yaml), so the hub
+migrates a new database itself, under the same advisory lock. */}}
+{{- define "flotilla.hubMigratesOnStart" -}}
+{{- or (not .Values.migrations.job.enabled) (eq .Values.postgresql.mode "bundled") -}}
+{{- end -}}
+
 {{/* The Secret the chart creates (app secrets and connection URLs it knows). */}}
 {{- define "flotilla.secretName" -}}
 {{- include "flotilla.fullname" . -}}

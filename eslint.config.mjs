@@ -18,6 +18,7 @@ const LIB_GRAPH = {
   contracts: [],
   config: [],
   'event-store': [],
+  tracing: [],
   projections: ['domain', 'event-store'],
   generators: ['domain'],
   kube: ['domain'],
@@ -61,6 +62,7 @@ const APP_GRAPH = {
     'delivery',
     'notifications',
     'rollouts',
+    'tracing',
   ],
   worker: [
     'domain',
@@ -79,8 +81,9 @@ const APP_GRAPH = {
     'delivery',
     'notifications',
     'rollouts',
+    'tracing',
   ],
-  agent: ['contracts', 'config', 'kube'],
+  agent: ['contracts', 'config', 'kube', 'tracing'],
   cli: ['contracts', 'config', 'generators', 'git'],
 };
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**'];

@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { HubConfig } from '@flotilla/config';
 import type { Logger } from 'pino';
+import { startTracing, type SpanExporter } from '@flotilla/tracing';
 import { AppModule } from './app.module';
 import { PinoNestLogger } from './infra/logger';
+import { requestIdMiddleware } from './infra/request-id';
 import { AGENT_API_PREFIX } from '@flotilla/contracts';
 import { agentBodyParser } from './agent-protocol/agent-body';
 import { GIT_WEBHOOK_PATH, gitWebhookBodyParser } from './webhooks/git-webhook.body';
@@ -15,6 +17,8 @@ export interface HubOptions {
   guard?: Type<CanActivate>;
   /** The hub's clock (tests of expiry and grace periods). */
   clock?: () => Date;
+  /** Where spans go when TRACING_ENABLED. Default: OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. */
+  spanExporter?: SpanExporter;
 }
 
 /** Creates the hub application (not yet listening): used by main.ts, tests and schema printing. */
@@ -23,6 +27,8 @@ export async function createHub(
   logger: Logger,
   options: HubOptions = {},
 ): Promise<NestExpressApplication> {
+  // Before the app: the queues the hub opens carry traces only when the provider is up.
+  const tracing = startTracing('hub', config, options.spanExporter);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.create(config, logger, options),
     {
@@ -30,11 +36,19 @@ export async function createHub(
       bodyParser: false,
     },
   );
+  // First: every request gets its id (logs, events, the x-request-id header) and its span.
+  app.use(requestIdMiddleware(logger));
   // Oversized bodies are refused before parsing; the agent protocol has its own, smaller limit.
   app.use(AGENT_API_PREFIX, agentBodyParser());
   app.use(GIT_WEBHOOK_PATH, gitWebhookBodyParser());
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.enableShutdownHooks();
+  // The spans still buffered are exported once the app has closed.
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await close();
+    await tracing.shutdown();
+  };
   return app;
 }

@@ -1,3 +1,4 @@
+import { createLogger, startTracing, type SpanExporter } from '@flotilla/tracing';
 import type { WorkerConfig } from '@flotilla/config';
 import { createPool } from '@flotilla/database';
 import {
@@ -22,7 +23,7 @@ import {
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import {
   notificationDispatchProjection,
   type NotificationDispatchOptions,
@@ -76,6 +77,8 @@ export interface WorkerSeams {
   renderBatchSize?: number;
   /** Push mode's ports (desired state, bundles, status, appliers). Default: the real ones. */
   push?: PushPorts;
+  /** Where spans go when TRACING_ENABLED. Default: OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. */
+  spanExporter?: SpanExporter;
 }
 
 export interface RunningWorker {
@@ -99,7 +102,9 @@ export async function createWorker(
 ): Promise<RunningWorker> {
   const now = seams.now ?? (() => new Date());
   const name = seams.name ?? `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
-  const logger = pino({ name: 'worker', level: config.LOG_LEVEL, base: { app: 'worker' } });
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  // Before the queues: they carry traces only when the provider is up.
+  const tracing = startTracing('worker', config, seams.spanExporter);
   const pool = createPool(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
     applicationName: 'flotilla-worker',
@@ -186,6 +191,7 @@ export async function createWorker(
       await notifier.stop();
       redis.disconnect();
       await pool.end();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EventRegistry } from './event-registry';
@@ -39,6 +40,8 @@ export interface AppendOptions {
   /** Run inside the caller's transaction (the append then commits with it). */
   client?: Queryable;
 }
+
+const tracer = trace.getTracer('flotilla');
 
 /**
  * The append-only event log on Postgres. Generic over the event union `E`; knows nothing of
@@ -82,6 +85,17 @@ export class EventStore<
       tenantId: metadata.tenantId ?? null,
     };
     const target = options.client ?? this.pool;
+    // A span per append when traces are on (OpenTelemetry's no-op otherwise): the last hop of a
+    // request's or job's trace.
+    const span = tracer.startSpan('eventstore.append', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'db.system.name': 'postgresql',
+        'flotilla.stream': streamId,
+        'flotilla.event_types': [...new Set(types)].join(','),
+        'flotilla.events': events.length,
+      },
+    });
     try {
       const { rows } = await target.query<{
         next_version: number;
@@ -103,13 +117,21 @@ export class EventStore<
       );
       const row = rows[0];
       if (!row) throw new Error(`append to ${streamId}: no result`);
+      span.setAttribute('flotilla.position', row.last_position);
       return {
         nextExpectedVersion: row.next_version,
         lastPosition: BigInt(row.last_position),
         duplicate: row.duplicate,
       };
     } catch (error) {
-      throw this.translate(error, streamId, expected, ids);
+      const translated = this.translate(error, streamId, expected, ids);
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: String((translated as Error).message),
+      });
+      throw translated;
+    } finally {
+      span.end();
     }
   }
 

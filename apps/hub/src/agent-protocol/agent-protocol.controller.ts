@@ -27,9 +27,9 @@ import {
 } from '@flotilla/contracts';
 import { DomainError, zodIssueToDomainError } from '@flotilla/domain';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { Access } from '../auth/access.decorator';
+import { requestIdOf } from '../infra/request-id';
 import { AgentErrorFilter } from './agent-error.filter';
 import { AgentProtocolService, type AgentCallContext } from './agent-protocol.service';
 import { DeliveryProtocolService } from './delivery-protocol.service';
@@ -44,9 +44,8 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
 }
 
 function callOf(req: Request): AgentCallContext {
-  const given = req.headers['x-request-id'];
   return {
-    requestId: typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID(),
+    requestId: requestIdOf(req),
     clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
   };
 }

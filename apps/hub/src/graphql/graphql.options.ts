@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { mapError } from './error-codes';
 import { queryLimitsPlugin } from './query-limits.plugin';
+import { tracingPlugin } from './tracing.plugin';
 import type { RequestContext } from './request-context';
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+import { requestIdOf } from '../infra/request-id';
 
 /** Builds the context of one HTTP request: its caller, request id and client address. */
 export async function buildRequestContext(
@@ -16,8 +16,7 @@ export async function buildRequestContext(
   res: Response | undefined,
   verifier: TokenVerifier,
 ): Promise<RequestContext> {
-  const given = req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  const requestId = requestIdOf(req);
   res?.setHeader('x-request-id', requestId);
   const context: RequestContext = {
     req,
@@ -83,7 +82,10 @@ export function graphqlOptions(
         },
       },
     },
-    plugins: [queryLimitsPlugin(config.GRAPHQL_MAX_DEPTH, config.GRAPHQL_MAX_COMPLEXITY)],
+    plugins: [
+      tracingPlugin(),
+      queryLimitsPlugin(config.GRAPHQL_MAX_DEPTH, config.GRAPHQL_MAX_COMPLEXITY),
+    ],
     formatError: (formatted, error) => {
       const mapped = mapError(formatted, error);
       if (mapped.internal !== undefined) {

@@ -1,9 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import { createLogger as createAppLogger } from '@flotilla/tracing';
+import type { Logger } from 'pino';
 
-/** The process's structured JSON logger. */
+/** The process's structured JSON logger: the request's ids on every line (see @flotilla/tracing). */
 export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, base: { app: name } });
+  return createAppLogger(name, level);
 }
 
 /** Routes Nest's own log lines into pino, so every line is JSON. */

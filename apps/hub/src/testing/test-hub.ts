@@ -1,7 +1,7 @@
 import { hubConfigSchema, parseConfig, type HubConfig } from '@flotilla/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SignJWT } from 'jose';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { FleetRuntime } from '../clusters/fleet-runtime';
 import { createHub, type HubOptions } from '../hub';
 
@@ -32,7 +32,7 @@ export interface TestHub {
 export async function startTestHub(
   databaseUrl: string,
   env: Record<string, string> = {},
-  options: HubOptions = {},
+  options: HubOptions & { logger?: Logger } = {},
 ): Promise<TestHub> {
   const config = parseConfig(hubConfigSchema, {
     DATABASE_URL: databaseUrl,
@@ -42,7 +42,8 @@ export async function startTestHub(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await createHub(config, pino({ level: 'silent' }), options);
+  const { logger = pino({ level: 'silent' }), ...hubOptions } = options;
+  const app = await createHub(config, logger, hubOptions);
   await app.listen(0, '127.0.0.1');
   // The fleet runtime loads in the background; tests start once it can judge credentials.
   const fleet = app.get(FleetRuntime);

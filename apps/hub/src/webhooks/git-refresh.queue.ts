@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { HubConfig } from '@flotilla/config';
 import { jobIds, queuePrefix, QUEUES, type JobOn } from '@flotilla/contracts';
+import { queueTelemetry } from '@flotilla/tracing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -50,11 +51,14 @@ export class GitRefreshQueue implements OnApplicationShutdown {
   }
 
   private open(): Promise<Queue<GitRefresh, unknown, GitRefresh['type']>> {
+    const telemetry = queueTelemetry();
     this.queue ??= this.fleet.prefix().then(
       (identity) =>
         new Queue<GitRefresh, unknown, GitRefresh['type']>(QUEUES.gitRefresh, {
           connection: this.redis,
           prefix: queuePrefix(identity),
+          // With traces on, the worker's fetch continues the webhook's trace.
+          ...(telemetry ? { telemetry } : {}),
         }),
       (error: unknown) => {
         this.queue = null;

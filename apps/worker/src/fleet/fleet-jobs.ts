@@ -1,3 +1,4 @@
+import { queueTelemetry, withLogContext } from '@flotilla/tracing';
 import {
   JOB_QUEUE,
   jobPayload,
@@ -76,9 +77,17 @@ export class FleetJobs {
   private checking: Promise<void> = Promise.resolve();
   private readonly closing: (() => Promise<void>)[] = [];
   private readonly closed: (() => Promise<void>)[] = [];
+  private readonly telemetry: ReturnType<typeof queueTelemetry>;
 
   constructor(private readonly options: FleetJobsOptions) {
-    const base = { connection: options.redis, prefix: options.prefix };
+    // With traces on, a job carries the trace it was added in, and its processing continues it.
+    const telemetry = queueTelemetry();
+    const base = {
+      connection: options.redis,
+      prefix: options.prefix,
+      ...(telemetry ? { telemetry } : {}),
+    };
+    this.telemetry = telemetry;
     const queue = (name: QueueName): AnyQueue =>
       new Queue<JobPayload, unknown, JobType>(name, {
         ...base,
@@ -112,6 +121,7 @@ export class FleetJobs {
           connection: this.options.redis,
           prefix: this.options.prefix,
           name: this.options.name,
+          ...(this.telemetry ? { telemetry: this.telemetry } : {}),
           concurrency: this.options.queueConcurrency?.[name] ?? this.options.concurrency,
           ...(this.options.lockDurationMs
             ? {
@@ -224,7 +234,11 @@ export class FleetJobs {
       job: Job,
       token?: string,
     ) => Promise<unknown>;
-    return handler(job, token);
+    // Every log line of the job names it; the events it appends name it as their correlation id
+    // where the processor says so (renders do).
+    return withLogContext({ queue: job.queueName, jobId: job.id ?? job.name }, () =>
+      handler(job, token),
+    );
   }
 
   private reportError(source: string, error: Error): void {

@@ -1,0 +1,26 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { currentLogContext } from '@flotilla/tracing';
+import { trace } from '@opentelemetry/api';
+
+/**
+ * Names the GraphQL operation in the request's log lines (`operation`) and trace: the request's
+ * span becomes `graphql mutation createApplicationSet`; the event-store appends and the jobs its
+ * resolvers cause are its children.
+ */
+export function tracingPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, operationName }) {
+          const type = operation?.operation ?? 'query';
+          const name = operationName ?? operation?.name?.value ?? 'anonymous';
+          const context = currentLogContext();
+          if (context) context.operation = `${type} ${name}`;
+          const span = trace.getActiveSpan();
+          span?.updateName(`graphql ${type} ${name}`);
+          span?.setAttributes({ 'graphql.operation.type': type, 'graphql.operation.name': name });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,21 @@
+export {
+  createLogger,
+  currentLogContext,
+  logIds,
+  withLogContext,
+  type LogContext,
+} from './log-context';
+export {
+  inServerSpan,
+  inSpan,
+  queueTelemetry,
+  SpanKind,
+  startTracing,
+  traceHeaders,
+  tracer,
+  tracingOn,
+  type Span,
+  type SpanExporter,
+  type Tracing,
+  type TracingSettings,
+} from './tracing';

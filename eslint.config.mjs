@@ -43,6 +43,8 @@ const LIB_GRAPH = {
   notifications: ['domain', 'event-store', 'projections', 'secrets'],
   // Rollouts: observing an ApplicationSet's targets, starting, advancing and commanding Rollouts.
   rollouts: ['domain', 'event-store', 'projections', 'database'],
+  // Prometheus metrics over prom-client: the catalogue of names, per-app registries, /metrics.
+  metrics: [],
 };
 const APP_GRAPH = {
   hub: [
@@ -61,6 +63,7 @@ const APP_GRAPH = {
     'delivery',
     'notifications',
     'rollouts',
+    'metrics',
   ],
   worker: [
     'domain',
@@ -79,8 +82,9 @@ const APP_GRAPH = {
     'delivery',
     'notifications',
     'rollouts',
+    'metrics',
   ],
-  agent: ['contracts', 'config', 'kube'],
+  agent: ['contracts', 'config', 'kube', 'metrics'],
   cli: ['contracts', 'config', 'generators', 'git'],
 };
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**'];

@@ -25,7 +25,8 @@ export interface FleetGaugeOptions {
 /**
  * Registers the read-model gauges (clusters, Applications, rollouts, projection lag), computed
  * when scraped: `load` runs at most once per `cacheMs`, however many gauges and scrapers ask, and
- * a failed load leaves the gauges out of that scrape instead of failing it.
+ * a failed load leaves the gauges out of that scrape (and counts a failure) instead of failing
+ * it; the next window tries again.
  */
 export function registerFleetGauges(
   registry: Registry,
@@ -33,7 +34,6 @@ export function registerFleetGauges(
   options: FleetGaugeOptions = {},
 ): void {
   const cacheMs = options.cacheMs ?? 5_000;
-  const failures = counterOf(registry, METRICS.scrapeQueryFailures);
   let cached: { at: number; snapshot: Promise<FleetSnapshot | undefined> } | undefined;
   const snapshot = (): Promise<FleetSnapshot | undefined> => {
     const now = performance.now();
@@ -43,13 +43,16 @@ export function registerFleetGauges(
         snapshot: load().catch((error: Error) => {
           failures.inc();
           options.onError?.(error);
-          cached = undefined;
           return undefined;
         }),
       };
     }
     return cached.snapshot;
   };
+  // Waits for the load of this scrape, so that a failure shows in the same scrape.
+  const failures = counterOf(registry, METRICS.scrapeQueryFailures, async () => {
+    await snapshot();
+  });
   gaugeOf(registry, METRICS.clusters, async (gauge) => {
     const s = await snapshot();
     gauge.reset();

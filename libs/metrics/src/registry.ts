@@ -28,16 +28,18 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): Registry
   return registry;
 }
 
-/** Registers the counter of a catalogue definition. */
+/** Registers the counter of a catalogue definition; `collect` (optional) runs on every scrape first. */
 export function counterOf<D extends MetricDefinition & { kind: 'counter' }>(
   registry: Registry,
   definition: D,
+  collect?: () => Promise<void>,
 ): Counter<LabelsOf<D>> {
   return new Counter({
     name: definition.name,
     help: definition.help,
     labelNames: definition.labelNames as readonly LabelsOf<D>[],
     registers: [registry],
+    ...(collect ? { collect } : {}),
   });
 }
 

@@ -44,6 +44,8 @@ const LIB_GRAPH = {
   notifications: ['domain', 'event-store', 'projections', 'secrets'],
   // Rollouts: observing an ApplicationSet's targets, starting, advancing and commanding Rollouts.
   rollouts: ['domain', 'event-store', 'projections', 'database'],
+  // Prometheus metrics over prom-client: the catalogue of names, per-app registries, /metrics.
+  metrics: [],
 };
 const APP_GRAPH = {
   hub: [
@@ -63,6 +65,7 @@ const APP_GRAPH = {
     'notifications',
     'rollouts',
     'tracing',
+    'metrics',
   ],
   worker: [
     'domain',
@@ -82,8 +85,9 @@ const APP_GRAPH = {
     'notifications',
     'rollouts',
     'tracing',
+    'metrics',
   ],
-  agent: ['contracts', 'config', 'kube', 'tracing'],
+  agent: ['contracts', 'config', 'kube', 'tracing', 'metrics'],
   cli: ['contracts', 'config', 'generators', 'git'],
 };
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**'];

@@ -1,5 +1,6 @@
 import type { ClusterApplier } from '@flotilla/kube';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { AgentMetrics } from './agent-metrics';
 import type { BackoffOptions } from './backoff';
 import type { CredentialStore } from './credential.store';
 
@@ -47,6 +48,8 @@ export interface AgentOptions {
   desiredWaitSeconds?: number;
   /** How often every Application is assessed for health and drift (default 180). */
   driftIntervalSeconds?: number;
+  /** Where calls to the hub, applies, drift and syncs are counted (default: nowhere). */
+  metrics?: AgentMetrics;
 }
 
 /** What the agent is doing. */

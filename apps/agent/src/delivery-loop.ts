@@ -25,6 +25,8 @@ export interface DeliveryLoopOptions {
   /** How long after a watch event its Application is assessed, gathering more events. */
   watchSettleMs?: number;
   bundleCacheSize?: number;
+  /** Told each time the whole desired state has been applied (metrics). */
+  onSynced?: () => void;
 }
 
 /** What the delivery loop has done, for the agent's snapshot. */
@@ -164,7 +166,10 @@ export class DeliveryLoop {
       );
       this.followSettling();
       retrying = !complete;
-      if (complete) this.pollBackoff.reset();
+      if (complete) {
+        this.pollBackoff.reset();
+        this.options.onSynced?.();
+      }
       if (!complete) await this.pause('poll', this.pollBackoff.next());
       else if (wait > 0 && this.desired.revision === held && this.answeredEarly(askedAt, wait))
         await this.pause('poll', EARLY_ANSWER_PAUSE_MS);

@@ -19,6 +19,7 @@ import {
   type StatusResponse,
 } from '@flotilla/contracts';
 import type { z } from 'zod';
+import type { AgentMetrics, HubCallOutcome, HubEndpoint } from './agent-metrics';
 import { retryAfterMs } from './backoff';
 
 /**
@@ -43,6 +44,7 @@ export type DesiredAnswer = { changed: false } | { changed: true; desired: Desir
 const CALL_TIMEOUT_MS = 15_000;
 
 interface Call<T> {
+  endpoint: HubEndpoint;
   method: 'GET' | 'POST';
   /** Below {@link AGENT_API_PREFIX}, with its query. */
   path: string;
@@ -61,18 +63,19 @@ export class HubClient {
     private readonly fetchFn: typeof fetch,
     private readonly nowMs: () => number,
     private readonly stopSignal: AbortSignal,
+    private readonly metrics?: AgentMetrics,
   ) {}
 
   register(body: RegisterRequest): Promise<HubAnswer<RegisterResponse>> {
-    return this.post(AGENT_PATHS.register, body, registerResponse);
+    return this.post('register', body, registerResponse);
   }
 
   heartbeat(credential: string, body: HeartbeatRequest): Promise<HubAnswer<HeartbeatResponse>> {
-    return this.post(AGENT_PATHS.heartbeat, body, heartbeatResponse, credential);
+    return this.post('heartbeat', body, heartbeatResponse, credential);
   }
 
   rotate(credential: string): Promise<HubAnswer<RotateCredentialResponse>> {
-    return this.post(AGENT_PATHS.rotateCredential, {}, rotateCredentialResponse, credential);
+    return this.post('rotateCredential', {}, rotateCredentialResponse, credential);
   }
 
   /**
@@ -88,6 +91,7 @@ export class HubClient {
     const query = new URLSearchParams({ waitSeconds: String(waitSeconds) });
     if (revision !== undefined) query.set('revision', revision);
     const answer = await this.call({
+      endpoint: 'desired',
       method: 'GET',
       path: `${AGENT_PATHS.desired}?${query.toString()}`,
       schema: desiredResponse,
@@ -105,7 +109,13 @@ export class HubClient {
   /** A bundle's manifests (immutable: the agent caches them by id). */
   async bundle(credential: string, bundleId: string): Promise<HubAnswer<BundleResponse>> {
     const path = AGENT_PATHS.bundle.replace(':bundleId', encodeURIComponent(bundleId));
-    const answer = await this.call({ method: 'GET', path, schema: bundleResponse, credential });
+    const answer = await this.call({
+      endpoint: 'bundle',
+      method: 'GET',
+      path,
+      schema: bundleResponse,
+      credential,
+    });
     if (!answer.ok) return answer;
     if (answer.value?.id !== bundleId)
       return retry(`GET ${path} answered bundle ${answer.value?.id ?? 'none'} instead`);
@@ -114,18 +124,19 @@ export class HubClient {
 
   /** Reports what changed on the cluster. */
   status(credential: string, body: StatusRequest): Promise<HubAnswer<StatusResponse>> {
-    return this.post(AGENT_PATHS.status, body, statusResponse, credential);
+    return this.post('status', body, statusResponse, credential);
   }
 
   private async post<T>(
-    path: string,
+    endpoint: HubEndpoint,
     body: unknown,
     schema: z.ZodType<T>,
     credential?: string,
   ): Promise<HubAnswer<T>> {
     const answer = await this.call({
+      endpoint,
       method: 'POST',
-      path,
+      path: AGENT_PATHS[endpoint],
       schema,
       body,
       ...(credential ? { credential } : {}),
@@ -134,8 +145,17 @@ export class HubClient {
     return answer as HubAnswer<T>;
   }
 
-  /** One call; the value is undefined only for a 304 the caller allowed. */
+  /** One call, counted and timed by endpoint and outcome. */
   private async call<T>(call: Call<T>): Promise<HubAnswer<T | undefined>> {
+    if (!this.metrics) return this.callOnce(call);
+    const start = performance.now();
+    const answer = await this.callOnce(call);
+    this.metrics.hubCall(call.endpoint, outcomeOf(answer), (performance.now() - start) / 1000);
+    return answer;
+  }
+
+  /** One call; the value is undefined only for a 304 the caller allowed. */
+  private async callOnce<T>(call: Call<T>): Promise<HubAnswer<T | undefined>> {
     const url = new URL(`${AGENT_API_PREFIX}${call.path}`, this.hubUrl).toString();
     const what = `${call.method} ${call.path.split('?')[0] ?? call.path}`;
     let res: Response;
@@ -188,6 +208,12 @@ export class HubClient {
       failure: { kind: 'refused', status: res.status, code, message, ...(field ? { field } : {}) },
     };
   }
+}
+
+function outcomeOf(answer: HubAnswer<unknown>): HubCallOutcome {
+  if (answer.ok) return answer.value === undefined ? 'not_modified' : 'ok';
+  const kind = answer.failure.kind;
+  return kind === 'retry' ? 'unavailable' : kind;
 }
 
 function retry(message: string, after?: number): { ok: false; failure: HubFailure } {

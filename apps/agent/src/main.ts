@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { CredentialStore } from './credential.store';
 import { fileCredentialStore } from './file-credential.store';
 import { secretCredentialStore } from './secret-credential.store';
+import { AgentMetrics } from './agent-metrics';
 import { startAgent } from './start-agent';
 
 /**
@@ -49,11 +50,18 @@ function storeOf(config: AgentConfig, kc: KubeConfig): CredentialStore {
   return secretCredentialStore(kc, namespace, config.FLOTILLA_CREDENTIAL_SECRET);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadConfigOrExit('agent', agentConfigSchema);
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'agent' } });
   const kubeConfig = kubeConfigOf(config);
   const tokenFile = config.FLOTILLA_REGISTRATION_TOKEN_FILE;
+  const metrics = new AgentMetrics();
+  const metricsServer = await metrics.serve(config).catch((error: Error) => {
+    process.stderr.write(
+      `agent: cannot serve /metrics on ${config.METRICS_HOST}:${config.METRICS_PORT}: ${error.message}\n`,
+    );
+    process.exit(1);
+  });
   const agent = startAgent({
     hubUrl: config.FLOTILLA_HUB_URL,
     clusterName: config.FLOTILLA_CLUSTER_NAME,
@@ -65,14 +73,19 @@ function main(): void {
     store: storeOf(config, kubeConfig),
     logger,
     driftIntervalSeconds: config.DRIFT_INTERVAL_SECONDS,
+    metrics,
   });
   logger.info(
-    { hub: config.FLOTILLA_HUB_URL, cluster: config.FLOTILLA_CLUSTER_NAME },
+    {
+      hub: config.FLOTILLA_HUB_URL,
+      cluster: config.FLOTILLA_CLUSTER_NAME,
+      ...(metricsServer ? { metrics: `${metricsServer.url}/metrics` } : {}),
+    },
     'agent started',
   );
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'agent stopping');
-    agent.stop().then(
+    Promise.all([agent.stop(), metricsServer?.close()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -81,4 +94,4 @@ function main(): void {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DESIRED_MAX_WAIT_SECONDS, type AgentStatusWire } from '@flotilla/contracts';
 import { ClusterSync } from '@flotilla/kube';
+import { meteredApplier } from './agent-metrics';
 import { Backoff, heartbeatDelayMs } from './backoff';
 import { ClusterFactsReader } from './cluster-facts.reader';
 import { rotationDue } from './credential-rotation';
@@ -76,6 +77,7 @@ class AgentRun {
       options.fetch ?? fetch,
       this.now,
       this.controller.signal,
+      options.metrics,
     );
     this.state = {
       clusterName: options.clusterName,
@@ -101,15 +103,18 @@ class AgentRun {
   private deliveryLoop(): DeliveryLoop {
     const options = this.options;
     const log = this.log;
+    const applier =
+      options.applier ??
+      new ClusterSync(options.kubeConfig, {
+        fieldManager: 'flotilla',
+        now: () => new Date(this.now()),
+        logger: { warn: (message) => log.warn({}, `agent: ${message}`) },
+      });
+    const metrics = options.metrics;
     return new DeliveryLoop({
       hub: this.hub,
-      applier:
-        options.applier ??
-        new ClusterSync(options.kubeConfig, {
-          fieldManager: 'flotilla',
-          now: () => new Date(this.now()),
-          logger: { warn: (message) => log.warn({}, `agent: ${message}`) },
-        }),
+      applier: metrics ? meteredApplier(applier, metrics) : applier,
+      ...(metrics ? { onSynced: () => metrics.synced(this.now()) } : {}),
       credential: () => this.credential?.credential,
       signal: this.controller.signal,
       sleep: (ms, signal) => (options.sleep ?? defaultSleep)(ms, signal),

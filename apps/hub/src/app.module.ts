@@ -13,7 +13,9 @@ import { graphqlOptions } from './graphql/graphql.options';
 import { HealthController } from './health/health.controller';
 import { HealthResolver } from './health/health.resolver';
 import { InfraModule } from './infra/infra.module';
-import { CLOCK, HUB_CONFIG, LOGGER, TOKEN_VERIFIER } from './infra/tokens';
+import { CLOCK, HUB_CONFIG, HUB_METRICS, LOGGER, TOKEN_VERIFIER } from './infra/tokens';
+import type { HubMetrics } from './metrics/hub-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { HistoryResolver } from './audit/history.resolver';
 import { tenantPolicySource } from './tenants/tenant-policy.source';
 import { TenantResolver } from './tenants/tenant.resolver';
@@ -65,12 +67,17 @@ export class AppModule {
         ]),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER],
-          useFactory: (c: HubConfig, verifier: TokenVerifier, log: Logger) =>
-            graphqlOptions(c, verifier, log),
+          inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER, HUB_METRICS],
+          useFactory: (c: HubConfig, verifier: TokenVerifier, log: Logger, metrics: HubMetrics) =>
+            graphqlOptions(c, verifier, log, metrics),
         }),
       ],
-      controllers: [HealthController, AgentProtocolController, GitWebhookController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        AgentProtocolController,
+        GitWebhookController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: guard },
         { provide: CLOCK, useValue: clock },

@@ -10,6 +10,8 @@ import { requestIdMiddleware } from './infra/request-id';
 import { AGENT_API_PREFIX } from '@flotilla/contracts';
 import { agentBodyParser } from './agent-protocol/agent-body';
 import { GIT_WEBHOOK_PATH, gitWebhookBodyParser } from './webhooks/git-webhook.body';
+import { HUB_METRICS } from './infra/tokens';
+import type { HubMetrics } from './metrics/hub-metrics';
 
 /** Seams for tests and benchmarks only; no configuration or environment variable reaches them. */
 export interface HubOptions {
@@ -38,6 +40,10 @@ export async function createHub(
   );
   // First: every request gets its id (logs, events, the x-request-id header) and its span.
   app.use(requestIdMiddleware(logger));
+  // Counted first, so that refusals of the body parsers below are counted too.
+  const metrics = app.get<HubMetrics>(HUB_METRICS);
+  app.use(AGENT_API_PREFIX, metrics.agentApiMiddleware());
+  app.use(GIT_WEBHOOK_PATH, metrics.webhookMiddleware());
   // Oversized bodies are refused before parsing; the agent protocol has its own, smaller limit.
   app.use(AGENT_API_PREFIX, agentBodyParser());
   app.use(GIT_WEBHOOK_PATH, gitWebhookBodyParser());

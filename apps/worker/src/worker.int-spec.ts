@@ -25,7 +25,11 @@ describe('worker and app start-up', () => {
 
   it('starts against a migrated database and stops cleanly', async () => {
     const worker = await createWorker(
-      parseConfig(workerConfigSchema, { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }),
+      parseConfig(workerConfigSchema, {
+        DATABASE_URL: db.url,
+        LOG_LEVEL: 'silent',
+        METRICS_PORT: '0',
+      }),
     );
     await worker.stop();
   });

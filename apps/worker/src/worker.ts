@@ -36,6 +36,7 @@ import { startFleetJobs } from './fleet/fleet-runtime';
 import { enqueueDeliveries } from './notifications/notification-jobs';
 import { enqueueTicks } from './rollouts/rollout-jobs';
 import { rolloutTriggersProjection } from './rollouts/rollout-triggers.projection';
+import { WorkerMetrics } from './worker-metrics';
 
 /**
  * Every projection the worker keeps current: the read models, the generation triggers (which
@@ -83,6 +84,10 @@ export interface WorkerSeams {
 
 export interface RunningWorker {
   logger: Logger;
+  /** This worker's metrics (served on METRICS_PORT unless it is 0). */
+  metrics: WorkerMetrics;
+  /** Where `/metrics` is served; undefined when METRICS_PORT is 0. */
+  metricsUrl: string | undefined;
   /** This worker's name in BullMQ. */
   name: string;
   /** The database identity its Redis keys are scoped by. */
@@ -115,6 +120,9 @@ export async function createWorker(
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   await redis.ping();
   const identity = await databaseIdentity(pool);
+  const metrics = new WorkerMetrics(pool, logger);
+  // Early: a port already taken fails the start before any job is taken.
+  const metricsServer = await metrics.serve(config);
   const store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
   const notifier = new EventNotifier(config.DATABASE_URL, (error) =>
     logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),
@@ -161,6 +169,7 @@ export async function createWorker(
     ...(seams.generationChunkSize ? { generationChunkSize: seams.generationChunkSize } : {}),
     ...(seams.renderBatchSize ? { renderBatchSize: seams.renderBatchSize } : {}),
     ...(seams.push ? { push: seams.push } : {}),
+    metrics,
   });
   // After the queues: the trigger projection queues generations as it goes.
   const runners = projections.map(
@@ -182,10 +191,13 @@ export async function createWorker(
   );
   return {
     logger,
+    metrics,
+    metricsUrl: metricsServer?.url,
     name,
     identity,
     jobs,
     async stop() {
+      await metricsServer?.close();
       await jobs.close();
       await Promise.all(runners.map((r) => r.stop()));
       await notifier.stop();

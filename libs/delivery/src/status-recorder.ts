@@ -81,9 +81,14 @@ const ATTEMPTS = 4;
  * version; a concurrent append (a render) is retried.
  */
 export class StatusRecorder {
+  /**
+   * `onRecorded` sees the events of each report once they are committed (metrics count drift
+   * from them); it must not throw.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly store: EventStore<FlotillaEvent>,
+    private readonly onRecorded?: (events: readonly DeliveryEvent[]) => void,
   ) {}
 
   async record(
@@ -135,11 +140,13 @@ export class StatusRecorder {
       };
       let appended = 0;
       let accepted = 0;
+      const recorded: DeliveryEvent[] = [];
       for (const app of report.applications) {
         const k = known.get(app.id)!;
         accepted++;
         const events = changes(clusterId, app, k, reporter);
         appended += await this.append(client, app.id, k, events, metadata);
+        recorded.push(...events);
       }
       for (const removed of report.removed) {
         const k = known.get(removed.id);
@@ -148,15 +155,12 @@ export class StatusRecorder {
         accepted++;
         // Recorded before: a retried report.
         if (!k || k.removed) continue;
-        appended += await this.append(
-          client,
-          removed.id,
-          k,
-          [removal(clusterId, removed)],
-          metadata,
-        );
+        const events = [removal(clusterId, removed)];
+        appended += await this.append(client, removed.id, k, events, metadata);
+        recorded.push(...events);
       }
       await client.query('COMMIT');
+      if (recorded.length > 0) this.onRecorded?.(recorded);
       return { accepted, eventsAppended: appended };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -14,6 +14,7 @@ export {
   type ProjectionRunnerOptions,
   type ProjectionStatus,
 } from './projection-runner';
+export { projectionLag, type ProjectionLag } from './projection-lag';
 export { liveTarget, rebuildTarget, type Projection, type ProjectionTarget } from './projection';
 export {
   ConcurrencyError,

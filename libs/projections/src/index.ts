@@ -34,3 +34,4 @@ export {
   ROLLOUTS_TABLE,
   type RolloutStepRow,
 } from './rollouts.projection';
+export { fleetGaugeCounts, type FleetGaugeCounts } from './fleet-gauge-counts';

@@ -22,7 +22,8 @@ import type { EventStore } from '@flotilla/event-store';
 import type { FlotillaEvent } from '@flotilla/projections';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { EVENT_STORE, HUB_CONFIG, LOGGER, PG_POOL } from '../infra/tokens';
+import { EVENT_STORE, HUB_CONFIG, HUB_METRICS, LOGGER, PG_POOL } from '../infra/tokens';
+import type { HubMetrics } from '../metrics/hub-metrics';
 import type { AgentCallContext } from './agent-protocol.service';
 
 const BUNDLE_ID = /^[0-9a-f]{64}$/;
@@ -51,9 +52,12 @@ export class DeliveryProtocolService implements OnModuleInit, BeforeApplicationS
     @Inject(PG_POOL) pool: Pool,
     @Inject(EVENT_STORE) store: EventStore<FlotillaEvent>,
     @Inject(LOGGER) logger: Logger,
+    @Inject(HUB_METRICS) metrics: HubMetrics,
   ) {
     this.reader = new DesiredStateReader(pool);
-    this.recorder = new StatusRecorder(pool, store);
+    this.recorder = new StatusRecorder(pool, store, (events) =>
+      metrics.recordDrift(events, 'agent'),
+    );
     this.waiter = new DesiredWaiter({
       databaseUrl: config.DATABASE_URL,
       safetyRecheckMs: 30_000,

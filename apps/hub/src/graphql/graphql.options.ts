@@ -4,6 +4,8 @@ import type { HubConfig } from '@flotilla/config';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/token-verifier';
+import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
+import type { HubMetrics } from '../metrics/hub-metrics';
 import { mapError } from './error-codes';
 import { queryLimitsPlugin } from './query-limits.plugin';
 import { tracingPlugin } from './tracing.plugin';
@@ -53,11 +55,12 @@ async function buildSubscriptionContext(
   };
 }
 
-/** Apollo options: code-first schema, the one error mapping, query limits. */
+/** Apollo options: code-first schema, the one error mapping, query limits, metrics. */
 export function graphqlOptions(
   config: HubConfig,
   verifier: TokenVerifier,
   logger: Logger,
+  metrics: HubMetrics,
 ): ApolloDriverConfig {
   return {
     path: '/graphql',
@@ -84,6 +87,7 @@ export function graphqlOptions(
     },
     plugins: [
       tracingPlugin(),
+      graphqlMetricsPlugin(metrics),
       queryLimitsPlugin(config.GRAPHQL_MAX_DEPTH, config.GRAPHQL_MAX_COMPLEXITY),
     ],
     formatError: (formatted, error) => {

@@ -14,9 +14,11 @@ import type { Pool } from 'pg';
 import { TokenVerifier } from '../auth/token-verifier';
 import { filePolicySource } from '../authz/file-policy.source';
 import { PolicyProvider, type PolicySource } from '../authz/policy-provider';
+import { HubMetrics } from '../metrics/hub-metrics';
 import {
   EVENT_STORE,
   HUB_CONFIG,
+  HUB_METRICS,
   LOGGER,
   PG_POOL,
   POLICY_PROVIDER,
@@ -36,7 +38,10 @@ class Connections implements OnApplicationShutdown {
   }
 }
 
-/** The hub's shared resources: configuration, Postgres, Redis, the event store, token checks. */
+/**
+ * The hub's shared resources: configuration, Postgres, Redis, the event store, token checks and
+ * the metrics registry.
+ */
 @Global()
 @Module({})
 export class InfraModule {
@@ -99,12 +104,26 @@ export class InfraModule {
             ],
           ),
       },
+      {
+        provide: HUB_METRICS,
+        inject: [PG_POOL],
+        useFactory: (pool: Pool) => new HubMetrics(pool, logger),
+      },
       Connections,
     ];
     return {
       module: InfraModule,
       providers,
-      exports: [HUB_CONFIG, LOGGER, PG_POOL, REDIS, EVENT_STORE, TOKEN_VERIFIER, POLICY_PROVIDER],
+      exports: [
+        HUB_CONFIG,
+        LOGGER,
+        PG_POOL,
+        REDIS,
+        EVENT_STORE,
+        TOKEN_VERIFIER,
+        POLICY_PROVIDER,
+        HUB_METRICS,
+      ],
     };
   }
 }

@@ -7,3 +7,4 @@ export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 export const LOGGER = Symbol('LOGGER');
 export const POLICY_PROVIDER = Symbol('POLICY_PROVIDER');
 export const CLOCK = Symbol('CLOCK');
+export const HUB_METRICS = Symbol('HUB_METRICS');

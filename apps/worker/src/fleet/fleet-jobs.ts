@@ -19,6 +19,8 @@ import {
 } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { secondsSince } from '@flotilla/metrics';
+import { jobOutcomeOf, type JobOutcome, type WorkerMetrics } from '../worker-metrics';
 
 /**
  * The processor of each job type: a missing type fails to compile. `token` is the lock token a
@@ -54,6 +56,8 @@ export interface FleetJobsOptions {
   schedules: readonly JobSchedule[];
   /** How often to check that the schedulers still exist (Redis may have been flushed). */
   schedulerCheckMs: number;
+  /** Told of every job run: queue, name, outcome and how long it took. */
+  metrics?: Pick<WorkerMetrics, 'jobRan'>;
 }
 
 // Completed jobs stay a while (their results are worth reading), failed ones longer.
@@ -219,7 +223,25 @@ export class FleetJobs {
     );
   }
 
+  /** Runs a job's handler, timing it for the metrics. */
   private async process(
+    job: Job<JobPayload, unknown, JobType>,
+    token: string | undefined,
+  ): Promise<unknown> {
+    const start = performance.now();
+    const ran = (outcome: JobOutcome) =>
+      this.options.metrics?.jobRan(job.queueName, job.name, outcome, secondsSince(start));
+    try {
+      const result = await this.handle(job, token);
+      ran('completed');
+      return result;
+    } catch (error) {
+      ran(jobOutcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async handle(
     job: Job<JobPayload, unknown, JobType>,
     token: string | undefined,
   ): Promise<unknown> {

@@ -35,6 +35,7 @@ import { FleetJobs, type JobHandlers, type JobSchedule } from './fleet-jobs';
 import { kubeconfigProbeProcessor } from './kubeconfig-probe.processor';
 import { planProbeRoundProcessor, probeRoundProcessor } from './probe-round.processor';
 import { secretsResealProcessor } from './secrets-reseal.processor';
+import type { WorkerMetrics } from '../worker-metrics';
 
 const DAY_SECONDS = 86_400;
 
@@ -92,6 +93,8 @@ export interface FleetRuntimeDeps {
   renderBatchSize?: number;
   /** Push mode's desired state, bundles, status recording and appliers (tests); default: the real ones. */
   push?: PushPorts;
+  /** Where job runs, queue depths, notification sends and push-mode drift are counted. */
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -127,7 +130,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     ports: deps.push ?? {
       desired: new DesiredStateReader(pool),
       bundles: new BundleStore(pool),
-      status: new StatusRecorder(pool, deps.store),
+      status: new StatusRecorder(pool, deps.store, (events) => deps.metrics?.recordDrift(events)),
       applierFor: (clusterId: string) =>
         kubeconfigApplier(pool, box, clusterId, (message) =>
           logger.warn({ clusterId }, `push: ${message}`),
@@ -184,6 +187,9 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
       now,
       add: (payload, jobId, opts) => jobs.add(payload, jobId, opts),
       queue: () => jobs.queue(QUEUES.notifications),
+      ...(deps.metrics
+        ? { onSent: (target, delivered) => deps.metrics?.notificationSent(target, delivered) }
+        : {}),
     }),
     ...pushJobHandlers(push, pushLocks),
     ...rolloutJobHandlers(rollouts),
@@ -211,7 +217,9 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     handlers,
     schedules: jobSchedules(config, box.activeKeyId),
     schedulerCheckMs: deps.schedulerCheckMs,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
+  deps.metrics?.readQueuesWith((name, states) => jobs.queue(name).getJobCounts(...states));
   deps.bindQueues(jobs);
   await jobs.start();
   await renderTriggers.start();

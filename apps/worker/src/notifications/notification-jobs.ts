@@ -27,6 +27,8 @@ export interface NotificationJobsDeps {
   now: () => Date;
   add: (payload: JobPayload, jobId: string, opts?: JobsOptions) => Promise<unknown>;
   queue: () => Pick<Queue, 'getJob' | 'getJobState'>;
+  /** Told of every send attempt (metrics). */
+  onSent?: (target: 'Webhook' | 'Slack', delivered: boolean) => void;
 }
 
 /** How often Pending deliveries whose job Redis lost are queued again. */
@@ -179,6 +181,7 @@ export function notificationJobHandlers(
     } finally {
       gate.leave(row.rule_id);
     }
+    deps.onSent?.(row.target_kind, outcome.ok);
     const attempt = job.attemptsMade + 1;
     const last = !outcome.retry || attempt >= (job.opts.attempts ?? 1);
     await record(deps.pool, row.id, {

@@ -48,6 +48,11 @@ describe('worker: /metrics on METRICS_PORT', () => {
       .map((d) => d.name);
     expect(names).toEqual(expect.arrayContaining(expected));
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+    // The probes Kubernetes uses for the worker, on the same port.
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
     const samples = await scrape();
     expect(sumOf(samples, 'flotilla_process_cpu_seconds_total', { app: 'worker' })).toBeGreaterThan(
       0,

@@ -11,6 +11,7 @@ import {
   registerFleetGauges,
   serveMetrics,
   type MetricsServer,
+  type ReadinessCheck,
   type Registry,
 } from '@flotilla/metrics';
 import { fleetGaugeCounts } from '@flotilla/projections';
@@ -107,8 +108,13 @@ export class WorkerMetrics {
   /** Serves `/metrics` on METRICS_HOST:METRICS_PORT; undefined when the port is 0 (off). */
   serve(
     config: Pick<WorkerConfig, 'METRICS_HOST' | 'METRICS_PORT'>,
+    ready?: ReadinessCheck,
   ): Promise<MetricsServer | undefined> {
     if (config.METRICS_PORT === 0) return Promise.resolve(undefined);
-    return serveMetrics(this.registry, { host: config.METRICS_HOST, port: config.METRICS_PORT });
+    return serveMetrics(
+      this.registry,
+      { host: config.METRICS_HOST, port: config.METRICS_PORT },
+      ready,
+    );
   }
 }

@@ -122,7 +122,18 @@ export async function createWorker(
   const identity = await databaseIdentity(pool);
   const metrics = new WorkerMetrics(pool, logger);
   // Early: a port already taken fails the start before any job is taken.
-  const metricsServer = await metrics.serve(config);
+  const metricsServer = await metrics.serve(config, async () => {
+    const answer = (work: Promise<unknown>) =>
+      Promise.race([
+        work.then(() => 'ok'),
+        new Promise<string>((r) => setTimeout(() => r('down: timed out'), 2_000).unref()),
+      ]).catch((e: Error) => `down: ${e.message}`);
+    const [postgres, redisState] = await Promise.all([
+      answer(pool.query('SELECT 1')),
+      answer(redis.ping()),
+    ]);
+    return { postgres, redis: redisState };
+  });
   const store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
   const notifier = new EventNotifier(config.DATABASE_URL, (error) =>
     logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),

@@ -5,11 +5,8 @@
 // one and with two workers; a regeneration with nothing changed (time and events appended); a
 // label change on 100 clusters until it shows on their Applications.
 import { createPool, runMigrations } from '@flotilla/database';
-import { parseTenantSpec } from '@flotilla/domain';
 import { EventStore } from '@flotilla/event-store';
 import { clusterStream, flotillaEventRegistry, type FlotillaEvent } from '@flotilla/projections';
-import { createHash, randomUUID } from 'node:crypto';
-import { Client, type Pool } from 'pg';
 import {
   startHubProcess,
   startWorkerProcess,
@@ -17,6 +14,14 @@ import {
   type AppProcess,
   type HubProcess,
 } from '@flotilla/testing';
+import {
+  countRows as count,
+  REGIONS,
+  seedBenchClusters,
+  timeGeneration,
+  waitFor,
+} from './lib/appset-generation';
+import { benchDatabase } from './lib/bench-db';
 import { writeBenchResults } from './lib/results';
 
 const args = new Map<string, string>();
@@ -24,132 +29,9 @@ for (let i = 3; i < process.argv.length; i += 2) args.set(process.argv[i - 1]!, 
 const CLUSTERS = Number(args.get('--clusters') ?? 10_000);
 const ELEMENTS = Number(args.get('--elements') ?? 3);
 const LABEL_CHANGES = 100;
-const TIMEOUT_MS = 600_000;
 
-const server = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla').replace(
-  /\/[^/]*$/,
-  '',
-);
 const dbName = 'flotilla_bench_appset';
-const url = `${server}/${dbName}`;
-const FACTS = {
-  kubernetesVersion: 'v1.30.1',
-  nodeCount: 3,
-  allocatableCpuMillicores: 12_000,
-  allocatableMemoryBytes: 48 * 1024 ** 3,
-  agentVersion: '0.1.0',
-};
-const REGIONS = ['eu-west', 'us-east', 'ap-south'];
-
-async function admin(sql: string): Promise<void> {
-  const c = new Client({ connectionString: `${server}/postgres` });
-  await c.connect();
-  await c.query(sql).finally(() => c.end());
-}
-
-const manifest = (name: string) => `apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: ${name}
-spec:
-  goTemplate: true
-  generators:
-    - matrix:
-        generators:
-          - clusters:
-              selector:
-                matchLabels:
-                  bench: "true"
-          - list:
-              elements:
-${Array.from({ length: ELEMENTS }, (_, i) => `                - component: part-${i}`).join('\n')}
-  template:
-    metadata:
-      name: '{{.name}}-{{.component}}'
-      labels:
-        tier: '{{index .metadata.labels "tier"}}'
-    spec:
-      project: default
-      source:
-        repoURL: https://github.com/bench/apps
-        targetRevision: main
-        path: '{{.component}}'
-      destination:
-        server: '{{.server}}'
-        namespace: '{{.component}}'
-`;
-
-/** Registers the simulated clusters as the hub would (one event each), in large transactions. */
-async function seed(pool: Pool, store: EventStore<FlotillaEvent>): Promise<string[]> {
-  await store.append(
-    'tenant-bench',
-    'no_stream',
-    [
-      {
-        type: 'TenantCreated',
-        data: {
-          spec: parseTenantSpec({
-            name: 'bench',
-            sourceRepos: ['https://github.com/bench/*'],
-            destinations: [{ clusterSelector: {}, namespaces: ['*'] }],
-            roles: [{ name: 'admin', groups: ['bench-admins'] }],
-          }),
-        },
-      },
-    ],
-    { actor: 'bench', tenantId: 'bench' },
-  );
-  const ids: string[] = [];
-  for (let start = 0; start < CLUSTERS; start += 1000) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (let i = start; i < Math.min(CLUSTERS, start + 1000); i++) {
-        const id = randomUUID();
-        ids.push(id);
-        await store.append(
-          clusterStream(id),
-          'no_stream',
-          [
-            {
-              type: 'ClusterRegistered',
-              data: {
-                tenant: 'bench',
-                name: `c-${String(i).padStart(5, '0')}`,
-                mode: 'agent',
-                labels: { bench: 'true', region: REGIONS[i % 3]!, tier: 'gold' },
-                facts: FACTS,
-                credentialHash: createHash('sha256').update(id).digest('hex'),
-                credentialExpiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-              },
-            },
-          ],
-          { actor: 'bench', tenantId: 'bench' },
-          { client },
-        );
-      }
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
-    process.stdout.write(`  seeded ${Math.min(CLUSTERS, start + 1000)}/${CLUSTERS} clusters\n`);
-  }
-  return ids;
-}
-
-async function waitFor(label: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  let dots = 0;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${label}: not done within ${TIMEOUT_MS} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-    if (++dots % 25 === 0) process.stdout.write('.');
-  }
-  if (dots >= 25) process.stdout.write('\n');
-}
-
-const count = async (pool: Pool, sql: string, params: unknown[]) =>
-  Number((await pool.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);
+const { url, admin } = benchDatabase(dbName);
 
 async function main(): Promise<void> {
   const expected = CLUSTERS * ELEMENTS;
@@ -161,7 +43,7 @@ async function main(): Promise<void> {
   await runMigrations(url);
   const pool = createPool(url, { max: 4 });
   const store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
-  const clusterIds = await seed(pool, store);
+  const clusterIds = await seedBenchClusters(pool, store, CLUSTERS);
 
   const processes: AppProcess[] = [];
   // Agent clusters that never heartbeat: a long interval keeps the sweep from turning them Stale
@@ -173,24 +55,7 @@ async function main(): Promise<void> {
     processes.push(hub);
     processes.push(await startWorkerProcess(url, { ...env, LOG_LEVEL: 'info' }));
     const root = await userToken('bench', ['flotilla:platform-admins']);
-    const apps = (setId: string) =>
-      count(pool, 'SELECT count(*) AS n FROM applications_v1 WHERE application_set_id = $1', [
-        setId,
-      ]);
-
-    const create = async (name: string): Promise<{ id: string; seconds: number }> => {
-      const started = performance.now();
-      const res = await hub!.graphql<{ createApplicationSet: { id: string } }>(
-        root,
-        'mutation($tenant: String!, $manifest: String!) { createApplicationSet(tenant: $tenant, manifest: $manifest) { id } }',
-        { tenant: 'bench', manifest: manifest(name) },
-      );
-      const id = res.createApplicationSet.id;
-      await waitFor(`${name}: ${expected} Applications`, async () => (await apps(id)) >= expected);
-      const seconds = (performance.now() - started) / 1000;
-      console.log(`  ${name}: ${expected} Applications in ${seconds.toFixed(2)} s`);
-      return { id, seconds };
-    };
+    const create = (name: string) => timeGeneration(hub!, pool, root, name, ELEMENTS, expected);
 
     console.log('one worker:');
     const one = await create('bench-one');

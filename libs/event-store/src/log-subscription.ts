@@ -24,6 +24,8 @@ export class LogSubscription<E extends { type: string; data: unknown }> {
   private position: bigint;
   private failures = 0;
   private readonly loop: WakeLoop;
+  /** Callers of {@link sync} waiting for a pass that began after they asked. */
+  private syncers: (() => void)[] = [];
 
   constructor(
     private readonly store: EventStore<E>,
@@ -42,12 +44,29 @@ export class LogSubscription<E extends { type: string; data: unknown }> {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  /** Stops after the pass in progress; pending {@link sync} calls resolve. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    for (const resolve of this.syncers.splice(0)) resolve();
+  }
+
+  /**
+   * Resolves once a pass that began after this call has handled everything: every event
+   * committed before the call (positions follow commit order) has then been handled. Calls made
+   * while a pass runs share the next one, so a burst costs one read.
+   */
+  sync(): Promise<void> {
+    return new Promise((resolve) => {
+      this.syncers.push(resolve);
+      this.loop.wake();
+    });
   }
 
   private async step(): Promise<{ more: boolean; retryInMs?: number }> {
     const limit = this.options.batchSize ?? 500;
+    const waiting = this.syncers.splice(0);
+    // Not answered by this pass (more to read, or it failed): by a later one.
+    const carry = () => this.syncers.unshift(...waiting);
     try {
       const events = await this.store.readAll({
         after: this.position,
@@ -56,12 +75,17 @@ export class LogSubscription<E extends { type: string; data: unknown }> {
         ...(this.options.tenantId !== undefined ? { tenantId: this.options.tenantId } : {}),
       });
       const last = events[events.length - 1];
-      if (!last) return { more: false };
-      await this.options.handle(events);
-      this.position = last.globalPosition;
+      if (last) {
+        await this.options.handle(events);
+        this.position = last.globalPosition;
+      }
       this.failures = 0;
-      return { more: events.length === limit };
+      const more = events.length === limit;
+      if (more) carry();
+      else for (const resolve of waiting) resolve();
+      return { more };
     } catch (error) {
+      carry();
       this.options.onError?.(error);
       this.failures++;
       return { more: false, retryInMs: Math.min(100 * 2 ** this.failures, 30_000) };

@@ -96,6 +96,33 @@ export class ClusterDirectory {
     return credentialAccepted(state, credentialHash, now) ? { clusterId, state } : undefined;
   }
 
+  /**
+   * Like {@link authenticate}, but a credential this replica does not know is first looked for
+   * in the log: one issued a moment ago through another replica (a registration or rotation
+   * answered there, the agent's next call balanced here) must not meet a 401, which an agent
+   * takes as final. Rejects when the log cannot be read within `timeoutMs` (the caller answers
+   * "retry", never a false 401). Misses that arrive together share one read of the log.
+   */
+  async authenticateCurrent(
+    credentialHash: string,
+    now: Date,
+    timeoutMs = 5_000,
+  ): Promise<AuthenticatedCluster | undefined> {
+    const known = this.authenticate(credentialHash, now);
+    if (known || !this.subscription) return known;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.subscription.sync(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the cluster directory could not read the log in time')),
+          timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return this.authenticate(credentialHash, now);
+  }
+
   /** A cluster's state as this replica knows it. */
   get(clusterId: string): ClusterState | undefined {
     return this.clusters.get(clusterId);

@@ -100,7 +100,7 @@ export class AgentProtocolController {
     @Headers('authorization') authorization: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const { clusterId } = this.service.authenticate(authorization, undefined);
+    const { clusterId } = await this.service.authenticate(authorization, undefined);
     const parsed = parseBody(desiredQuery, query);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
@@ -127,7 +127,7 @@ export class AgentProtocolController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const { clusterId } = this.service.authenticate(authorization, undefined);
+    const { clusterId } = await this.service.authenticate(authorization, undefined);
     const bundle = await this.delivery.bundle(clusterId, bundleId);
     const etag = `"${bundle.id}"`;
     res.setHeader('etag', etag);
@@ -144,12 +144,12 @@ export class AgentProtocolController {
   @Access('agent')
   @Post(path(AGENT_PATHS.status))
   @HttpCode(200)
-  status(
+  async status(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
     @Req() req: Request,
   ): Promise<StatusResponse> {
-    const { clusterId } = this.service.authenticate(authorization, undefined);
+    const { clusterId } = await this.service.authenticate(authorization, undefined);
     return this.delivery.status(clusterId, parseBody(statusRequest, body), callOf(req));
   }
 

@@ -107,7 +107,7 @@ export class AgentProtocolService {
     authorization: string | undefined,
     body: HeartbeatRequest,
   ): Promise<HeartbeatResponse> {
-    const { clusterId, state } = this.authenticate(authorization, body.clusterId);
+    const { clusterId, state } = await this.authenticate(authorization, body.clusterId);
     const now = this.now();
     await (
       await this.fleet.heartbeats()
@@ -132,7 +132,7 @@ export class AgentProtocolService {
     authorization: string | undefined,
     call: AgentCallContext,
   ): Promise<RotateCredentialResponse> {
-    const { clusterId, credentialHash } = this.authenticate(authorization, undefined);
+    const { clusterId, credentialHash } = await this.authenticate(authorization, undefined);
     const credential = newClusterCredential(randomBytes);
     const result = await this.fleet.inventory.execute(
       clusterId,
@@ -163,10 +163,10 @@ export class AgentProtocolService {
   }
 
   /** The cluster the bearer credential opens; a body naming another cluster is refused. */
-  authenticate(
+  async authenticate(
     authorization: string | undefined,
     namedClusterId: string | undefined,
-  ): AuthenticatedCluster & { credentialHash: string } {
+  ): Promise<AuthenticatedCluster & { credentialHash: string }> {
     this.requireReady();
     const value = BEARER.exec(authorization ?? '')?.[1];
     if (!value) {
@@ -176,7 +176,12 @@ export class AgentProtocolService {
       );
     }
     const credentialHash = hashToken(value);
-    const found = this.fleet.directory.authenticate(credentialHash, this.now());
+    // A miss looks in the log before refusing: the credential may come from another replica.
+    const found = await this.fleet.directory
+      .authenticateCurrent(credentialHash, this.now())
+      .catch((error: Error) => {
+        throw new DomainError('UNAVAILABLE', `${error.message}; retry shortly`);
+      });
     if (!found) throw refused();
     if (namedClusterId !== undefined && namedClusterId !== found.clusterId) {
       throw new DomainError(

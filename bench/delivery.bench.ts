@@ -9,6 +9,7 @@
 // many bundles are stored (one per distinct manifest set, not per cluster).
 import { runMigrations } from '@flotilla/database';
 import {
+  announcePush,
   createTestRepository,
   E2E_JWT_SECRET,
   startHubProcess,
@@ -168,22 +169,7 @@ async function main(): Promise<void> {
 
     const second = repo.commit(files('2'), 'version 2');
     const pushed = Date.now();
-    const hook = await fetch(`${hub.url}/api/webhooks/git`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': 'Push Hook',
-        'x-gitlab-token': WEBHOOK_SECRET,
-      },
-      body: JSON.stringify({
-        object_kind: 'push',
-        ref: 'refs/heads/main',
-        after: second,
-        project: { git_http_url: repo.url },
-        repository: { git_http_url: repo.url },
-      }),
-    });
-    if (!hook.ok) throw new Error(`webhook refused: ${hook.status} ${await hook.text()}`);
+    await announcePush(hub.url, WEBHOOK_SECRET, repo.url, second);
     // When each agent first holds a desired state other than the one it applied the first
     // commit from: the hub's share of delivery (render → NOTIFY → long-poll answer), apart
     // from the applying that follows.

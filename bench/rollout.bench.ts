@@ -37,6 +37,7 @@
 // One file like every other benchmark: reading the rollout back from the log is most of it.
 import { runMigrations } from '@flotilla/database';
 import {
+  announcePush,
   createTestRepository,
   E2E_JWT_SECRET,
   startHubProcess,
@@ -542,23 +543,8 @@ async function countEvents(db: Client, from: number, to: number) {
   };
 }
 
-async function webhook(hub: HubProcess, repoURL: string, commit: string): Promise<void> {
-  const res = await fetch(`${hub.url}/api/webhooks/git`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-gitlab-event': 'Push Hook',
-      'x-gitlab-token': WEBHOOK_SECRET,
-    },
-    body: JSON.stringify({
-      object_kind: 'push',
-      ref: 'refs/heads/main',
-      after: commit,
-      project: { git_http_url: repoURL },
-      repository: { git_http_url: repoURL },
-    }),
-  });
-  if (!res.ok) throw new Error(`webhook refused: ${res.status} ${await res.text()}`);
+function webhook(hub: HubProcess, repoURL: string, commit: string): Promise<void> {
+  return announcePush(hub.url, WEBHOOK_SECRET, repoURL, commit);
 }
 
 /** A tenant, the fleet registered, and the ApplicationSet with its first rollout done. */

@@ -20,6 +20,8 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
 const port = Number(process.env.PORT ?? 4000);
+// The worker's /metrics, /healthz and /readyz (the hub serves its own on `port`).
+const metricsPort = Number(process.env.METRICS_PORT ?? port + 5464);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flotilla';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const step = (text) => console.log(`\n▸ ${text}`);
@@ -188,6 +190,8 @@ const env = {
   GIT_WEBHOOK_SECRET: process.env.GIT_WEBHOOK_SECRET ?? 'demo-webhook-secret-0123456789',
   PORT: String(port),
   HOST: '127.0.0.1',
+  METRICS_PORT: String(metricsPort),
+  METRICS_HOST: '127.0.0.1',
 };
 step(`starting hub (port ${port}) and worker; logs in .demo/`);
 children.push(startApp('hub', env, logDir), startApp('worker', env, logDir));
@@ -878,6 +882,48 @@ for (const deadline = Date.now() + 120_000; ;) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
+step('operating it: metrics, the dashboard, logs with request ids');
+{
+  const scrape = async (url) => {
+    const res = await fetch(url);
+    if (!res.ok) fail(`${url} answered ${res.status}`);
+    return res.text();
+  };
+  const sample = (text, name, labels = '') =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}{`) && l.includes(labels))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const hubText = await scrape(`http://127.0.0.1:${port}/metrics`);
+  const workerText = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+  console.log(
+    `  hub    http://127.0.0.1:${port}/metrics: ${sample(hubText, 'flotilla_graphql_requests_total')} GraphQL requests, ${sample(hubText, 'flotilla_agent_api_requests_total')} agent calls, ${sample(hubText, 'flotilla_clusters')} clusters, ${sample(hubText, 'flotilla_applications')} Applications`,
+  );
+  console.log(
+    `  worker http://127.0.0.1:${metricsPort}/metrics: ${sample(workerText, 'flotilla_jobs_total', 'outcome="completed"')} jobs completed, ${sample(workerText, 'flotilla_queue_jobs', 'state="waiting"')} waiting; probes /healthz, /readyz`,
+  );
+  const lag = workerText
+    .split('\n')
+    .filter((l) => l.startsWith('flotilla_projection_lag_events{'))
+    .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+  console.log(`  projections: ${lag.length}, the furthest behind by ${Math.max(0, ...lag)} events`);
+  console.log(
+    '  Grafana: import deploy/grafana/flotilla-operations.json (Dashboards → New → Import), pick your Prometheus',
+  );
+  const hubLog = readFileSync(join(logDir, 'hub.log'), 'utf8').split('\n');
+  const access = hubLog
+    .filter((l) => l.includes('"operation":"mutation'))
+    .map((l) => JSON.parse(l))
+    .at(-1);
+  if (access)
+    console.log(
+      `  .demo/hub.log is JSON; e.g. ${access.operation} as request ${access.requestId} (${access.status}, ${access.ms} ms): its events carry that id as requestId and correlationId`,
+    );
+  console.log(
+    '  traces: start hub and worker with TRACING_ENABLED=true OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318',
+  );
+}
+
 const examples = join(root, 'examples');
 if (existsSync(examples)) {
   step('rendering the example ApplicationSets offline (flotilla appset generate)');
@@ -907,6 +953,8 @@ console.log(`
 Flotilla is running.
   GraphQL:  http://127.0.0.1:${port}/graphql
   Health:   http://127.0.0.1:${port}/healthz   Ready: http://127.0.0.1:${port}/readyz
+  Metrics:  http://127.0.0.1:${port}/metrics (hub)   http://127.0.0.1:${metricsPort}/metrics (worker)
+  Grafana:  import deploy/grafana/flotilla-operations.json
   Tokens:   valid 12 hours, signed for this demo run: a platform admin, and alice (team-a admin)
 
 export TOKEN=${token}

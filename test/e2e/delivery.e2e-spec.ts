@@ -4,6 +4,7 @@
 import { loadKubeConfig } from '@flotilla/kube';
 import { startKubeSim, type KubeSim, type SimCluster } from '@flotilla/kube-sim';
 import {
+  announcePush,
   createTestDatabase,
   createTestRepository,
   eventually,
@@ -172,21 +173,7 @@ describe('delivery end to end (hub and worker processes, 20 agents on kube-sim)'
   };
   const push = async (files: Record<string, string | null>) => {
     const commit = repo.commit(files);
-    const res = await fetch(`${hub.url}/api/webhooks/git`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': 'Push Hook',
-        'x-gitlab-token': WEBHOOK_SECRET,
-      },
-      body: JSON.stringify({
-        object_kind: 'push',
-        ref: 'refs/heads/main',
-        after: commit,
-        project: { git_http_url: repo.url },
-      }),
-    });
-    expect(res.status).toBeLessThan(300);
+    await announcePush(hub.url, WEBHOOK_SECRET, repo.url, commit);
     return commit;
   };
   const cluster = (name: string) => clusters.get(name)!;

@@ -18,6 +18,7 @@ import {
   type FlotillaEvent,
 } from '@flotilla/projections';
 import {
+  announcePush,
   createTestDatabase,
   createTestRepository,
   eventually,
@@ -181,21 +182,7 @@ describe('scale-out: two hubs and two workers behave as one (processes, agents o
   };
   const push = async (value: string) => {
     const commit = repo.commit({ 'app/config.yaml': configMap(value) });
-    const res = await fetch(`${lb.url}/api/webhooks/git`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gitlab-event': 'Push Hook',
-        'x-gitlab-token': WEBHOOK_SECRET,
-      },
-      body: JSON.stringify({
-        object_kind: 'push',
-        ref: 'refs/heads/main',
-        after: commit,
-        project: { git_http_url: repo.url },
-      }),
-    });
-    expect(res.status).toBeLessThan(300);
+    await announcePush(lb.url, WEBHOOK_SECRET, repo.url, commit);
     return commit;
   };
   /** Runs `work`; a failure carries the end of every process's output. */

@@ -1,7 +1,6 @@
 import type { WorkerConfig } from '@flotilla/config';
 import { QUEUES, type QueueName } from '@flotilla/contracts';
 import type { DeliveryEvent } from '@flotilla/domain';
-import { projectionLag } from '@flotilla/event-store';
 import {
   counterOf,
   createMetricsRegistry,
@@ -14,7 +13,7 @@ import {
   type ReadinessCheck,
   type Registry,
 } from '@flotilla/metrics';
-import { fleetGaugeCounts } from '@flotilla/projections';
+import { fleetMetricsSnapshot } from '@flotilla/projections';
 import { DelayedError, RateLimitError, WaitingChildrenError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
@@ -66,19 +65,9 @@ export class WorkerMetrics {
         }),
       );
     });
-    registerFleetGauges(
-      this.registry,
-      async () => {
-        const [counts, projections] = await Promise.all([
-          fleetGaugeCounts(pool),
-          projectionLag(pool),
-        ]);
-        return { ...counts, projections };
-      },
-      {
-        onError: (error) => logger.warn({ err: error.message }, 'metrics: read-model query failed'),
-      },
-    );
+    registerFleetGauges(this.registry, () => fleetMetricsSnapshot(pool), {
+      onError: (error) => logger.warn({ err: error.message }, 'metrics: read-model query failed'),
+    });
   }
 
   /** Lets the queue depth gauge read the queues, once they exist. */

@@ -1,4 +1,9 @@
-import { liveTarget, type Queryable } from '@flotilla/event-store';
+import {
+  liveTarget,
+  projectionLag,
+  type ProjectionLag,
+  type Queryable,
+} from '@flotilla/event-store';
 import { clustersProjection } from './clusters.projection';
 import { FLEET_HISTORY_VERSION } from './fleet-history.projection';
 import { ROLLOUTS_TABLE } from './rollouts.projection';
@@ -55,4 +60,12 @@ async function counted<R extends object>(
     if ((error as { code?: string }).code === UNDEFINED_TABLE) return [];
     throw error;
   }
+}
+
+/** The fleet's counts and every projection's lag: what the hub's and worker's gauges show. */
+export async function fleetMetricsSnapshot(
+  db: Queryable,
+): Promise<FleetGaugeCounts & { projections: ProjectionLag[] }> {
+  const [counts, projections] = await Promise.all([fleetGaugeCounts(db), projectionLag(db)]);
+  return { ...counts, projections };
 }

@@ -34,4 +34,8 @@ export {
   ROLLOUTS_TABLE,
   type RolloutStepRow,
 } from './rollouts.projection';
-export { fleetGaugeCounts, type FleetGaugeCounts } from './fleet-gauge-counts';
+export {
+  fleetGaugeCounts,
+  fleetMetricsSnapshot,
+  type FleetGaugeCounts,
+} from './fleet-gauge-counts';

@@ -17,3 +17,4 @@ export {
 } from './app-processes';
 export { createTestRepository, type TestRepository } from './test-repository';
 export { startHubBalancer, type HubBalancer } from './hub-balancer';
+export { announcePush } from './git-webhook';

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { currentLogContext } from '@flotilla/tracing';
 import { trace } from '@opentelemetry/api';
+import { Kind } from 'graphql';
 
 /**
  * Names the GraphQL operation in the request's log lines (`operation`) and trace: the request's
@@ -13,7 +14,12 @@ export function tracingPlugin(): ApolloServerPlugin {
       return {
         async didResolveOperation({ operation, operationName }) {
           const type = operation?.operation ?? 'query';
-          const name = operationName ?? operation?.name?.value ?? 'anonymous';
+          // An anonymous operation is named by its first field (`mutation promoteRollout`).
+          const first = operation?.selectionSet.selections[0];
+          const name =
+            operationName ??
+            operation?.name?.value ??
+            (first?.kind === Kind.FIELD ? first.name.value : 'anonymous');
           const context = currentLogContext();
           if (context) context.operation = `${type} ${name}`;
           const span = trace.getActiveSpan();

@@ -90,7 +90,7 @@ describe('hub logs and traces: one request, one id, from the log line to its eve
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const line = lines.find((l) => l['requestId'] === id);
-    expect(line).toMatchObject({ msg: 'request', operation: 'query anonymous', status: 200 });
+    expect(line).toMatchObject({ msg: 'request', operation: 'query tenants', status: 200 });
     expect(line?.['trace_id']).toMatch(/^[0-9a-f]{32}$/);
     expect(line?.['trace_id']).not.toBe(TRACE_ID);
   });

@@ -1,6 +1,5 @@
 import { AGENT_PATHS } from '@flotilla/contracts';
 import type { DeliveryEvent } from '@flotilla/domain';
-import { projectionLag } from '@flotilla/event-store';
 import {
   BoundedLabel,
   counterOf,
@@ -11,7 +10,7 @@ import {
   secondsSince,
   type Registry,
 } from '@flotilla/metrics';
-import { fleetGaugeCounts } from '@flotilla/projections';
+import { fleetMetricsSnapshot } from '@flotilla/projections';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
@@ -52,19 +51,9 @@ export class HubMetrics {
   private readonly driftReports = counterOf(this.registry, METRICS.driftReports);
 
   constructor(pool: Pool, logger: Logger) {
-    registerFleetGauges(
-      this.registry,
-      async () => {
-        const [counts, projections] = await Promise.all([
-          fleetGaugeCounts(pool),
-          projectionLag(pool),
-        ]);
-        return { ...counts, projections };
-      },
-      {
-        onError: (error) => logger.warn({ err: error.message }, 'metrics: read-model query failed'),
-      },
-    );
+    registerFleetGauges(this.registry, () => fleetMetricsSnapshot(pool), {
+      onError: (error) => logger.warn({ err: error.message }, 'metrics: read-model query failed'),
+    });
   }
 
   /** Express middleware for the agent protocol prefix: counts and times each request. */

@@ -13,6 +13,8 @@ export interface PoolOptions {
    * would treat the error as unhandled and end the process.
    */
   onIdleError?: (error: Error) => void;
+  /** Called whenever a new connection is established (after an outage: it is over). */
+  onConnect?: () => void;
 }
 
 /** Creates a pg Pool for the given URL with Flotilla's defaults. */
@@ -24,6 +26,7 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', options.onIdleError ?? (() => undefined));
+  if (options.onConnect) pool.on('connect', options.onConnect);
   return pool;
 }
 

@@ -16,3 +16,4 @@ export {
   type HubProcess,
 } from './app-processes';
 export { createTestRepository, type TestRepository } from './test-repository';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';

@@ -12,6 +12,8 @@ import { AuditLogResolver } from './audit/audit-log.resolver';
 import { graphqlOptions } from './graphql/graphql.options';
 import { HealthController } from './health/health.controller';
 import { HealthResolver } from './health/health.resolver';
+import { BackingServices } from './infra/backing-services';
+import { ConnectionDrain } from './infra/connection-drain';
 import { InfraModule } from './infra/infra.module';
 import { CLOCK, HUB_CONFIG, LOGGER, TOKEN_VERIFIER } from './infra/tokens';
 import { HistoryResolver } from './audit/history.resolver';
@@ -65,9 +67,14 @@ export class AppModule {
         ]),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER],
-          useFactory: (c: HubConfig, verifier: TokenVerifier, log: Logger) =>
-            graphqlOptions(c, verifier, log),
+          inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER, ConnectionDrain, BackingServices],
+          useFactory: (
+            c: HubConfig,
+            verifier: TokenVerifier,
+            log: Logger,
+            drain: ConnectionDrain,
+            outages: BackingServices,
+          ) => graphqlOptions(c, verifier, log, drain, outages),
         }),
       ],
       controllers: [HealthController, AgentProtocolController, GitWebhookController],

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { HubConfig } from '@flotilla/config';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { ConnectionDrain } from './infra/connection-drain';
 import { PinoNestLogger } from './infra/logger';
 import { AGENT_API_PREFIX } from '@flotilla/contracts';
 import { agentBodyParser } from './agent-protocol/agent-body';
@@ -35,6 +36,8 @@ export async function createHub(
   app.use(GIT_WEBHOOK_PATH, gitWebhookBodyParser());
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.enableShutdownHooks();
+  // Signals are handled by main.ts (stopHub): Nest's own hooks would end the process by the
+  // signal (exit 143) rather than with 0 after a clean drain.
+  app.get(ConnectionDrain).attach(app.getHttpServer());
   return app;
 }

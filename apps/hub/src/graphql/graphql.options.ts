@@ -4,6 +4,8 @@ import type { HubConfig } from '@flotilla/config';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/token-verifier';
+import type { BackingServices } from '../infra/backing-services';
+import type { ConnectionDrain, SubscriptionSocket } from '../infra/connection-drain';
 import { mapError } from './error-codes';
 import { queryLimitsPlugin } from './query-limits.plugin';
 import type { RequestContext } from './request-context';
@@ -59,6 +61,8 @@ export function graphqlOptions(
   config: HubConfig,
   verifier: TokenVerifier,
   logger: Logger,
+  drain: ConnectionDrain,
+  outages: BackingServices,
 ): ApolloDriverConfig {
   return {
     path: '/graphql',
@@ -77,15 +81,20 @@ export function graphqlOptions(
       'graphql-ws': {
         path: '/graphql',
         // A connection without a valid token is refused at once rather than per subscription.
-        onConnect: async (ctx: { connectionParams?: Record<string, unknown> }) => {
+        onConnect: async (ctx: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
           const auth = await verifier.authenticate(authorizationParam(ctx.connectionParams));
-          return auth.kind === 'authenticated';
+          if (auth.kind !== 'authenticated') return false;
+          // Followed so that a hub shutting down closes it with 1001 (clients reconnect elsewhere).
+          const socket = (ctx.extra as { socket?: SubscriptionSocket } | undefined)?.socket;
+          if (socket) drain.trackSubscription(socket);
+          return true;
         },
       },
     },
     plugins: [queryLimitsPlugin(config.GRAPHQL_MAX_DEPTH, config.GRAPHQL_MAX_COMPLEXITY)],
     formatError: (formatted, error) => {
       const mapped = mapError(formatted, error);
+      if (mapped.unavailable !== undefined) outages.report(mapped.unavailable);
       if (mapped.internal !== undefined) {
         logger.error({ err: mapped.internal, path: formatted.path }, 'GraphQL request failed');
       }

@@ -14,6 +14,8 @@ import type { Pool } from 'pg';
 import { TokenVerifier } from '../auth/token-verifier';
 import { filePolicySource } from '../authz/file-policy.source';
 import { PolicyProvider, type PolicySource } from '../authz/policy-provider';
+import { BackingServices } from './backing-services';
+import { ConnectionDrain } from './connection-drain';
 import {
   EVENT_STORE,
   HUB_CONFIG,
@@ -46,16 +48,18 @@ export class InfraModule {
     registry: EventRegistry,
     policySources: (pool: Pool, redis: Redis) => PolicySource[] = () => [],
   ): DynamicModule {
+    const outages = new BackingServices(config, logger);
     const providers = [
       { provide: HUB_CONFIG, useValue: config },
+      { provide: BackingServices, useValue: outages },
       { provide: LOGGER, useValue: logger },
       {
         provide: PG_POOL,
         useFactory: () =>
           createPool(config.DATABASE_URL, {
             applicationName: 'flotilla-hub',
-            onIdleError: (error) =>
-              logger.warn({ err: error.message }, 'an idle Postgres connection was lost'),
+            onIdleError: (error) => outages.postgres.failed(error),
+            onConnect: () => outages.postgres.recovered(),
           }),
       },
       {
@@ -66,9 +70,8 @@ export class InfraModule {
             maxRetriesPerRequest: 1,
             enableOfflineQueue: false,
           });
-          redis.on('error', (error) =>
-            logger.warn({ err: error.message }, 'redis connection problem'),
-          );
+          redis.on('error', (error) => outages.redis.failed(error));
+          redis.on('ready', () => outages.redis.recovered());
           redis.connect().catch(() => undefined); // readiness reports it; ioredis keeps retrying
           return redis;
         },
@@ -100,11 +103,22 @@ export class InfraModule {
           ),
       },
       Connections,
+      ConnectionDrain,
     ];
     return {
       module: InfraModule,
       providers,
-      exports: [HUB_CONFIG, LOGGER, PG_POOL, REDIS, EVENT_STORE, TOKEN_VERIFIER, POLICY_PROVIDER],
+      exports: [
+        HUB_CONFIG,
+        LOGGER,
+        PG_POOL,
+        REDIS,
+        EVENT_STORE,
+        TOKEN_VERIFIER,
+        POLICY_PROVIDER,
+        ConnectionDrain,
+        BackingServices,
+      ],
     };
   }
 }

@@ -16,6 +16,7 @@ import {
   type Job,
   type JobsOptions,
 } from 'bullmq';
+import { isConnectionError, type OutageLog } from '@flotilla/database';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -53,6 +54,8 @@ export interface FleetJobsOptions {
   schedules: readonly JobSchedule[];
   /** How often to check that the schedulers still exist (Redis may have been flushed). */
   schedulerCheckMs: number;
+  /** Where Redis connection failures go (rate-limited); default: logged as queue errors. */
+  redisOutage?: OutageLog;
 }
 
 // Completed jobs stay a while (their results are worth reading), failed ones longer.
@@ -75,6 +78,8 @@ export class FleetJobs {
   private checkTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
   private readonly closing: (() => Promise<void>)[] = [];
+  /** Jobs this process is running now (`name:id`), for shutdown logs. */
+  private readonly active = new Set<string>();
 
   constructor(private readonly options: FleetJobsOptions) {
     const base = { connection: options.redis, prefix: options.prefix };
@@ -134,6 +139,11 @@ export class FleetJobs {
       this.checking = this.checking.then(() => this.ensureSchedules());
     }, this.options.schedulerCheckMs);
     this.checkTimer.unref();
+  }
+
+  /** The jobs this process is running now, as `name:id`. */
+  activeJobs(): string[] {
+    return [...this.active];
   }
 
   /** Runs `fn` first when the jobs close (triggers that add jobs stop before the queues). */
@@ -214,10 +224,21 @@ export class FleetJobs {
       job: Job,
       token?: string,
     ) => Promise<unknown>;
-    return handler(job, token);
+    const key = `${job.name}:${job.id ?? '?'}`;
+    this.active.add(key);
+    try {
+      return await handler(job, token);
+    } finally {
+      this.active.delete(key);
+    }
   }
 
   private reportError(source: string, error: Error): void {
+    // Redis down: every queue and worker says so on every reconnect; one line says it for all.
+    if (this.options.redisOutage && isConnectionError(error)) {
+      this.options.redisOutage.failed(error);
+      return;
+    }
     this.options.logger.error({ source, err: error.message }, 'job queue error');
   }
 }

@@ -1,6 +1,6 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type CanActivate, type DynamicModule, type Type } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { HubConfig } from '@flotilla/config';
 import { flotillaEventRegistry, tenantsProjection } from '@flotilla/projections';
@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AccessGuard } from './auth/access.guard';
 import type { TokenVerifier } from './auth/token-verifier';
 import { AuditLogResolver } from './audit/audit-log.resolver';
+import { GraphqlErrorPassThrough } from './graphql/graphql-exception.filter';
 import { graphqlOptions } from './graphql/graphql.options';
 import { HealthController } from './health/health.controller';
 import { HealthResolver } from './health/health.resolver';
@@ -80,6 +81,7 @@ export class AppModule {
       controllers: [HealthController, AgentProtocolController, GitWebhookController],
       providers: [
         { provide: APP_GUARD, useClass: guard },
+        { provide: APP_FILTER, useClass: GraphqlErrorPassThrough },
         { provide: CLOCK, useValue: clock },
         HealthResolver,
         AuditLogResolver,

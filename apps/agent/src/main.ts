@@ -70,15 +70,30 @@ function main(): void {
     { hub: config.FLOTILLA_HUB_URL, cluster: config.FLOTILLA_CLUSTER_NAME },
     'agent started',
   );
+  // SIGTERM: the long-poll ends at once; an apply or status report in progress finishes (its
+  // calls are short), then the agent exits 0 — or 1 after SHUTDOWN_TIMEOUT_SECONDS.
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'agent stopping');
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'agent stopping: finishing the apply or report in progress');
+    setTimeout(() => {
+      logger.error(
+        { timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS },
+        'agent did not stop within SHUTDOWN_TIMEOUT_SECONDS; exiting (the next start applies and reports again)',
+      );
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000).unref();
     agent.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('agent stopped');
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main();

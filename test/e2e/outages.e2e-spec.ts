@@ -76,7 +76,12 @@ describe('outages of Postgres and Redis (hub and worker processes through a cut 
     return (await res.json()) as GraphqlAnswer;
   };
   const readyz = async (hub: HubProcess) => {
-    const res = await fetch(`${hub.url}/readyz`);
+    const res = await fetch(`${hub.url}/readyz`).catch((error: Error) => {
+      // A hub that died says why in its output.
+      throw new Error(
+        `${error.message}; hub exit ${hub.child.exitCode}:\n${hub.output().slice(-4000)}`,
+      );
+    });
     return { status: res.status, body: (await res.json()) as Record<string, string> };
   };
   const createTenant = (hub: HubProcess) =>

@@ -74,3 +74,24 @@ describe('HubClient delivery calls', () => {
     expect(answer).toMatchObject({ ok: false, failure: { kind: 'retry' } });
   });
 });
+
+describe('HubClient when the agent stops', () => {
+  it('ends the long-poll at once but lets a status report finish', async () => {
+    const stop = new AbortController();
+    const signals: Record<string, AbortSignal | undefined> = {};
+    const hub = new HubClient(
+      'http://hub.invalid',
+      (input, init) => {
+        signals[new URL(String(input)).pathname] = init?.signal ?? undefined;
+        return Promise.resolve(new Response(null, { status: 304 }));
+      },
+      () => 0,
+      stop.signal,
+    );
+    await hub.desired('flt_cls_x', 'r-1', 30);
+    await hub.status('flt_cls_x', { applications: [] } as never);
+    stop.abort();
+    expect(signals['/api/agent/v1/desired']?.aborted).toBe(true);
+    expect(signals['/api/agent/v1/status']?.aborted).toBe(false);
+  });
+});

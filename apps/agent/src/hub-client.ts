@@ -54,6 +54,11 @@ interface Call<T> {
   timeoutMs?: number;
   /** 304 is an answer (long-poll without change) rather than a broken one. */
   notModified?: boolean;
+  /**
+   * Ends the call when the agent stops (the long-poll, which may wait half a minute). Other calls
+   * are short and finish: a status report in flight at SIGTERM still reaches the hub.
+   */
+  abortOnStop?: boolean;
 }
 
 /** The agent protocol from the agent's side; every answer is checked against the contracts. */
@@ -98,6 +103,7 @@ export class HubClient {
       credential,
       timeoutMs: waitSeconds * 1000 + CALL_TIMEOUT_MS,
       notModified: true,
+      abortOnStop: true,
     });
     if (!answer.ok) return answer;
     return {
@@ -170,7 +176,7 @@ export class HubClient {
         },
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
         signal: AbortSignal.any([
-          this.stopSignal,
+          ...(call.abortOnStop ? [this.stopSignal] : []),
           AbortSignal.timeout(call.timeoutMs ?? CALL_TIMEOUT_MS),
         ]),
       });

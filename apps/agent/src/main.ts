@@ -2,7 +2,7 @@ import { agentConfigSchema, loadConfigOrExit, type AgentConfig } from '@flotilla
 import { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import pino from 'pino';
+import { createLogger } from '@flotilla/tracing';
 import type { CredentialStore } from './credential.store';
 import { fileCredentialStore } from './file-credential.store';
 import { secretCredentialStore } from './secret-credential.store';
@@ -52,7 +52,7 @@ function storeOf(config: AgentConfig, kc: KubeConfig): CredentialStore {
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('agent', agentConfigSchema);
-  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'agent' } });
+  const logger = createLogger('agent', config.LOG_LEVEL);
   const kubeConfig = kubeConfigOf(config);
   const tokenFile = config.FLOTILLA_REGISTRATION_TOKEN_FILE;
   const metrics = new AgentMetrics();
@@ -83,15 +83,30 @@ async function main(): Promise<void> {
     },
     'agent started',
   );
+  // SIGTERM: the long-poll ends at once; an apply or status report in progress finishes (its
+  // calls are short), then the agent exits 0 — or 1 after SHUTDOWN_TIMEOUT_SECONDS.
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'agent stopping');
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'agent stopping: finishing the apply or report in progress');
+    setTimeout(() => {
+      logger.error(
+        { timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS },
+        'agent did not stop within SHUTDOWN_TIMEOUT_SECONDS; exiting (the next start applies and reports again)',
+      );
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000).unref();
     Promise.all([agent.stop(), metricsServer?.close()]).then(
-      () => process.exit(0),
+      () => {
+        logger.info('agent stopped');
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 void main();

@@ -1,6 +1,6 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type CanActivate, type DynamicModule, type Type } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { HubConfig } from '@flotilla/config';
 import { flotillaEventRegistry, tenantsProjection } from '@flotilla/projections';
@@ -9,9 +9,12 @@ import type { Logger } from 'pino';
 import { AccessGuard } from './auth/access.guard';
 import type { TokenVerifier } from './auth/token-verifier';
 import { AuditLogResolver } from './audit/audit-log.resolver';
+import { GraphqlErrorPassThrough } from './graphql/graphql-exception.filter';
 import { graphqlOptions } from './graphql/graphql.options';
 import { HealthController } from './health/health.controller';
 import { HealthResolver } from './health/health.resolver';
+import { BackingServices } from './infra/backing-services';
+import { ConnectionDrain } from './infra/connection-drain';
 import { InfraModule } from './infra/infra.module';
 import { CLOCK, HUB_CONFIG, HUB_METRICS, LOGGER, TOKEN_VERIFIER } from './infra/tokens';
 import type { HubMetrics } from './metrics/hub-metrics';
@@ -67,9 +70,22 @@ export class AppModule {
         ]),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [HUB_CONFIG, TOKEN_VERIFIER, LOGGER, HUB_METRICS],
-          useFactory: (c: HubConfig, verifier: TokenVerifier, log: Logger, metrics: HubMetrics) =>
-            graphqlOptions(c, verifier, log, metrics),
+          inject: [
+            HUB_CONFIG,
+            TOKEN_VERIFIER,
+            LOGGER,
+            HUB_METRICS,
+            ConnectionDrain,
+            BackingServices,
+          ],
+          useFactory: (
+            c: HubConfig,
+            verifier: TokenVerifier,
+            log: Logger,
+            metrics: HubMetrics,
+            drain: ConnectionDrain,
+            outages: BackingServices,
+          ) => graphqlOptions(c, verifier, log, metrics, drain, outages),
         }),
       ],
       controllers: [
@@ -80,6 +96,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: guard },
+        { provide: APP_FILTER, useClass: GraphqlErrorPassThrough },
         { provide: CLOCK, useValue: clock },
         HealthResolver,
         AuditLogResolver,

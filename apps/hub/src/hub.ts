@@ -5,6 +5,7 @@ import type { HubConfig } from '@flotilla/config';
 import type { Logger } from 'pino';
 import { startTracing, type SpanExporter } from '@flotilla/tracing';
 import { AppModule } from './app.module';
+import { ConnectionDrain } from './infra/connection-drain';
 import { PinoNestLogger } from './infra/logger';
 import { requestIdMiddleware } from './infra/request-id';
 import { AGENT_API_PREFIX } from '@flotilla/contracts';
@@ -49,7 +50,9 @@ export async function createHub(
   app.use(GIT_WEBHOOK_PATH, gitWebhookBodyParser());
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.enableShutdownHooks();
+  // Signals are handled by main.ts (stopHub): Nest's own hooks would end the process by the
+  // signal (exit 143) rather than with 0 after a clean drain.
+  app.get(ConnectionDrain).attach(app.getHttpServer());
   // The spans still buffered are exported once the app has closed.
   const close = app.close.bind(app);
   app.close = async () => {

@@ -1,6 +1,6 @@
 import { createLogger, startTracing, type SpanExporter } from '@flotilla/tracing';
 import type { WorkerConfig } from '@flotilla/config';
-import { createPool } from '@flotilla/database';
+import { createPool, isConnectionError, OutageLog } from '@flotilla/database';
 import {
   EventNotifier,
   EventStore,
@@ -93,6 +93,8 @@ export interface RunningWorker {
   /** The database identity its Redis keys are scoped by. */
   identity: string;
   jobs: FleetJobs;
+  /** The jobs this process is running now (`name:id`). */
+  activeJobs(): string[];
   /** Finishes the jobs in progress (taking no new ones), then closes every connection. */
   stop(): Promise<void>;
 }
@@ -110,14 +112,29 @@ export async function createWorker(
   const logger = createLogger('worker', config.LOG_LEVEL);
   // Before the queues: they carry traces only when the provider is up.
   const tracing = startTracing('worker', config, seams.spanExporter);
+  // One line per outage (and one when it ends), however many connections notice it.
+  const postgresOutage = new OutageLog(logger, {
+    service: 'Postgres',
+    url: config.DATABASE_URL,
+    advice:
+      'projections and jobs pause and retry with backoff (at most 30 s apart); check that Postgres runs and DATABASE_URL points at it',
+  });
+  const redisOutage = new OutageLog(logger, {
+    service: 'Redis',
+    url: config.REDIS_URL,
+    advice:
+      'job queues pause and reconnect every 2 s; nothing is lost (work owed is re-queued from Postgres); check that Redis runs and REDIS_URL points at it',
+  });
   const pool = createPool(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
     applicationName: 'flotilla-worker',
-    onIdleError: (error) =>
-      logger.warn({ err: error.message }, 'an idle Postgres connection was lost'),
+    onIdleError: (error) => postgresOutage.failed(error),
+    onConnect: () => postgresOutage.recovered(),
   });
   await pool.query('SELECT 1 FROM events LIMIT 1'); // fails early, with a clear cause, if not migrated
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  redis.on('error', (error) => redisOutage.failed(error));
+  redis.on('ready', () => redisOutage.recovered());
   await redis.ping();
   const identity = await databaseIdentity(pool);
   const metrics = new WorkerMetrics(pool, logger);
@@ -135,9 +152,7 @@ export async function createWorker(
     return { postgres, redis: redisState };
   });
   const store = new EventStore<FlotillaEvent>(pool, flotillaEventRegistry());
-  const notifier = new EventNotifier(config.DATABASE_URL, (error) =>
-    logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),
-  );
+  const notifier = new EventNotifier(config.DATABASE_URL, (error) => postgresOutage.failed(error));
   await notifier.start();
   let queues: FleetJobs | undefined;
   const requests = new GenerationRequests(
@@ -173,6 +188,7 @@ export async function createWorker(
     name,
     now,
     logger,
+    redisOutage,
     schedulerCheckMs: seams.schedulerCheckMs ?? 60_000,
     probeTimeoutMs: seams.probeTimeoutMs ?? Math.min(config.PROBE_INTERVAL_SECONDS, 15) * 1000,
     requests,
@@ -187,6 +203,10 @@ export async function createWorker(
     (projection) =>
       new ProjectionRunner(pool, store, projection, notifier, {
         onFailure: (failure) => logger.error({ failure }, 'projection stopped at an event'),
+        onRetry: (error) =>
+          isConnectionError(error)
+            ? postgresOutage.failed(error)
+            : logger.warn({ err: (error as Error).message }, 'projection batch failed; retrying'),
       }),
   );
   for (const runner of runners) await runner.start();
@@ -207,8 +227,10 @@ export async function createWorker(
     name,
     identity,
     jobs,
+    activeJobs: () => jobs.activeJobs(),
     async stop() {
       await metricsServer?.close();
+      // Jobs first (they may wait for the projections), then the projections after their batch.
       await jobs.close();
       await Promise.all(runners.map((r) => r.stop()));
       await notifier.stop();

@@ -1,4 +1,4 @@
-import { Pool, types } from 'pg';
+import { Pool, types, type PoolClient } from 'pg';
 
 // int8 (bigint) columns arrive as strings by default; positions are converted explicitly by
 // their readers with BigInt(), counts with Number(). Keep the driver default.
@@ -8,11 +8,14 @@ export interface PoolOptions {
   max?: number;
   applicationName?: string;
   /**
-   * Called when an idle connection dies (Postgres restarted, the connection was terminated).
+   * Called when a connection dies, idle or checked out (Postgres restarted, the connection was
+   * terminated).
    * The pool drops that connection and opens a new one when needed; without a listener, Node
    * would treat the error as unhandled and end the process.
    */
   onIdleError?: (error: Error) => void;
+  /** Called whenever a new connection is established (after an outage: it is over). */
+  onConnect?: () => void;
 }
 
 /** Creates a pg Pool for the given URL with Flotilla's defaults. */
@@ -23,7 +26,17 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
     application_name: options.applicationName ?? 'flotilla',
     idleTimeoutMillis: 30_000,
   });
-  pool.on('error', options.onIdleError ?? (() => undefined));
+  const onError = options.onIdleError ?? (() => undefined);
+  pool.on('error', onError);
+  // pg-pool takes its own error listener off a client while it is checked out: a connection
+  // lost then (between two statements of a transaction) would be an unhandled 'error' event and
+  // end the process. This one stands in while checked out; the statement in flight, or the next
+  // one, fails as usual.
+  pool.on('acquire', (client) => client.on('error', onError));
+  pool.on('release', (_error: Error | undefined, client: PoolClient) =>
+    client.removeListener('error', onError),
+  );
+  if (options.onConnect) pool.on('connect', options.onConnect);
   return pool;
 }
 

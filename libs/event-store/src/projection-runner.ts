@@ -10,6 +10,8 @@ export interface ProjectionRunnerOptions {
   idlePollMs?: number;
   /** Called when an event makes the projection fail (it then stops at that event). */
   onFailure?: (failure: ProjectionFailure) => void;
+  /** Called when a batch failed for a reason no event is to blame for (connection lost); it is retried. */
+  onRetry?: (error: unknown) => void;
 }
 
 export interface ProjectionFailure {
@@ -195,6 +197,7 @@ export class ProjectionRunner<E extends { type: string; data: unknown }> {
       if (!failed) {
         // Not an event's fault (connection lost, deadlock): retry with backoff.
         this.failures++;
+        this.options.onRetry?.(error);
         return { more: false, retryInMs: Math.min(200 * 2 ** this.failures, 30_000) };
       }
       this.failures++;

@@ -20,6 +20,8 @@ export interface AppProcess {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends the signal and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Resolves with the exit code when the process has exited (null: ended by a signal). */
+  readonly exited: Promise<number | null>;
 }
 
 /** A hub process with its base URL. */
@@ -52,10 +54,13 @@ function startApp(name: string, entry: string, env: Record<string, string>): App
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return {
     name,
     child,
+    exited,
     output: () => output,
     async waitForOutput(pattern, timeoutMs = 45_000) {
       await eventually(

@@ -18,3 +18,4 @@ export {
 export { createTestRepository, type TestRepository } from './test-repository';
 export { startHubBalancer, type HubBalancer } from './hub-balancer';
 export { announcePush } from './git-webhook';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';

@@ -3,7 +3,8 @@ import type { AgentErrorCode } from '@flotilla/contracts';
 import { DomainError, type DomainErrorCode } from '@flotilla/domain';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { isBackingServiceDown } from '../graphql/error-codes';
+import { unavailableMessage } from '../graphql/error-codes';
+import { BackingServices, downService } from '../infra/backing-services';
 import { LOGGER } from '../infra/tokens';
 import { sendAgentError } from './agent-body';
 
@@ -30,7 +31,10 @@ export class RetryLaterError extends DomainError {
 /** Maps every error of the agent protocol to `{error: {code, message, field?}}` and its status. */
 @Catch()
 export class AgentErrorFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly outages: BackingServices,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
@@ -40,10 +44,11 @@ export class AgentErrorFilter implements ExceptionFilter {
       }
       return sendAgentError(res, CODES[error.code], error.message, error.field);
     }
-    if (isBackingServiceDown(error)) {
-      this.logger.warn({ err: error }, 'agent protocol: a backing service is down');
+    const down = downService(error);
+    if (down) {
+      this.outages.report(error);
       res.setHeader('retry-after', '5');
-      return sendAgentError(res, 'UNAVAILABLE', 'the hub cannot reach its database; retry shortly');
+      return sendAgentError(res, 'UNAVAILABLE', unavailableMessage(down));
     }
     const status = (error as { getStatus?: () => number }).getStatus?.();
     if (status === 404) return sendAgentError(res, 'NOT_FOUND', 'no such agent protocol path');

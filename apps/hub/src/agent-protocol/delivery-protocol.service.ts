@@ -20,9 +20,10 @@ import {
 import { DomainError } from '@flotilla/domain';
 import type { EventStore } from '@flotilla/event-store';
 import type { FlotillaEvent } from '@flotilla/projections';
-import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { EVENT_STORE, HUB_CONFIG, HUB_METRICS, LOGGER, PG_POOL } from '../infra/tokens';
+import { ConnectionDrain } from '../infra/connection-drain';
+import { BackingServices } from '../infra/backing-services';
+import { EVENT_STORE, HUB_CONFIG, HUB_METRICS, PG_POOL } from '../infra/tokens';
 import type { HubMetrics } from '../metrics/hub-metrics';
 import type { AgentCallContext } from './agent-protocol.service';
 
@@ -51,9 +52,13 @@ export class DeliveryProtocolService implements OnModuleInit, BeforeApplicationS
     @Inject(HUB_CONFIG) config: HubConfig,
     @Inject(PG_POOL) pool: Pool,
     @Inject(EVENT_STORE) store: EventStore<FlotillaEvent>,
-    @Inject(LOGGER) logger: Logger,
     @Inject(HUB_METRICS) metrics: HubMetrics,
+    drain: ConnectionDrain,
+    outages: BackingServices,
   ) {
+    // A hub shutting down answers its long-polls at once ("nothing new", 304): the agents ask
+    // again, on a new connection, and reach another replica.
+    drain.onDrain(() => this.waiter.stop());
     this.reader = new DesiredStateReader(pool);
     this.recorder = new StatusRecorder(pool, store, (events) =>
       metrics.recordDrift(events, 'agent'),
@@ -61,8 +66,7 @@ export class DeliveryProtocolService implements OnModuleInit, BeforeApplicationS
     this.waiter = new DesiredWaiter({
       databaseUrl: config.DATABASE_URL,
       safetyRecheckMs: 30_000,
-      onError: (err) =>
-        logger.warn({ err: err.message }, 'desired-state notifications interrupted; reconnecting'),
+      onError: (err) => outages.postgres.failed(err),
       onNotify: (clusterId) => this.revisions.notify(clusterId),
       onReset: () => this.revisions.reset(),
     });

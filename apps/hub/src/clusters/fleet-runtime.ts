@@ -25,6 +25,7 @@ import {
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
+import { BackingServices } from '../infra/backing-services';
 import { CLOCK, EVENT_STORE, HUB_CONFIG, LOGGER, PG_POOL, REDIS } from '../infra/tokens';
 
 /**
@@ -55,10 +56,11 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
     @Inject(EVENT_STORE) store: EventStore<FlotillaEvent>,
     @Inject(CLOCK) now: () => Date,
     @Inject(LOGGER) private readonly logger: Logger,
+    outages: BackingServices,
   ) {
     this.inventory = new ClusterInventory(pool, store, now);
     this.notifier = new EventNotifier(config.DATABASE_URL, (error) =>
-      logger.warn({ err: error.message }, 'event notifications interrupted; reconnecting'),
+      outages.postgres.failed(error),
     );
     this.directory = new ClusterDirectory(pool, store, this.notifier);
     this.heartbeatRedis = new Redis(config.REDIS_URL, {
@@ -67,9 +69,7 @@ export class FleetRuntime implements OnModuleInit, OnApplicationShutdown {
       enableOfflineQueue: false,
       lazyConnect: true,
     });
-    this.heartbeatRedis.on('error', (error) =>
-      logger.warn({ err: error.message }, 'redis (heartbeats) connection problem'),
-    );
+    this.heartbeatRedis.on('error', (error) => outages.redis.failed(error));
     this.heartbeatRedis.connect().catch(() => undefined);
     this.history = new ProjectionRunner(
       pool,

@@ -5,6 +5,7 @@ import {
   IdempotencyConflictError,
 } from '@flotilla/event-store';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { downService, type BackingService } from '../infra/backing-services';
 
 /** The closed set of `extensions.code` values the API returns. */
 export type ApiErrorCode = DomainErrorCode | 'QUERY_TOO_COMPLEX' | 'INTERNAL';
@@ -21,23 +22,11 @@ const REQUEST_CODES: Record<string, ApiErrorCode> = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
 };
 
-/** Postgres/Redis connection failures: the service is down, not the request wrong. */
-const UNAVAILABLE_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  '57P01',
-  '57P03',
-]);
-
-/** Whether an error says Postgres or Redis is down or unreachable (not the request's fault). */
-export function isBackingServiceDown(cause: unknown): boolean {
-  const errno = (cause as { code?: unknown })?.code;
-  if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) return true;
-  const message = (cause as { message?: unknown })?.message;
-  // ioredis with the offline queue disabled, or a closed connection.
-  return typeof message === 'string' && /Stream isn't writeable|Connection is closed/.test(message);
+/** What a caller is told when a backing service is down (the API's words, no addresses). */
+export function unavailableMessage(service: BackingService): string {
+  return service === 'Postgres'
+    ? 'the database (Postgres) is unavailable; try again shortly'
+    : 'the job queue (Redis) is unavailable; try again shortly';
 }
 
 export interface MappedError {
@@ -46,6 +35,8 @@ export interface MappedError {
   field?: string;
   /** Set when the cause must be logged (it is not shown to the caller). */
   internal?: unknown;
+  /** Set when Postgres or Redis is down: reported to the outage log (not one line per request). */
+  unavailable?: unknown;
 }
 
 /** Maps any error thrown while serving a request to one code of the closed set. */
@@ -62,13 +53,8 @@ export function mapError(formatted: GraphQLFormattedError, original: unknown): M
     return { code: 'CONFLICT', message: `${cause.message}; reload and try again` };
   }
   if (cause instanceof EventSchemaError) return { code: 'BAD_USER_INPUT', message: cause.message };
-  if (isBackingServiceDown(cause)) {
-    return {
-      code: 'UNAVAILABLE',
-      message: 'a backing service (Postgres or Redis) is unavailable; try again shortly',
-      internal: cause,
-    };
-  }
+  const down = downService(cause);
+  if (down) return { code: 'UNAVAILABLE', message: unavailableMessage(down), unavailable: cause };
   const apolloCode = formatted.extensions?.['code'];
   if (typeof apolloCode === 'string' && REQUEST_CODES[apolloCode]) {
     return { code: REQUEST_CODES[apolloCode], message: formatted.message };

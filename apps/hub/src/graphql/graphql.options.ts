@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
 import type { HubMetrics } from '../metrics/hub-metrics';
+import type { BackingServices } from '../infra/backing-services';
+import type { ConnectionDrain, SubscriptionSocket } from '../infra/connection-drain';
 import { mapError } from './error-codes';
 import { queryLimitsPlugin } from './query-limits.plugin';
 import { tracingPlugin } from './tracing.plugin';
@@ -61,6 +63,8 @@ export function graphqlOptions(
   verifier: TokenVerifier,
   logger: Logger,
   metrics: HubMetrics,
+  drain: ConnectionDrain,
+  outages: BackingServices,
 ): ApolloDriverConfig {
   return {
     path: '/graphql',
@@ -79,9 +83,13 @@ export function graphqlOptions(
       'graphql-ws': {
         path: '/graphql',
         // A connection without a valid token is refused at once rather than per subscription.
-        onConnect: async (ctx: { connectionParams?: Record<string, unknown> }) => {
+        onConnect: async (ctx: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
           const auth = await verifier.authenticate(authorizationParam(ctx.connectionParams));
-          return auth.kind === 'authenticated';
+          if (auth.kind !== 'authenticated') return false;
+          // Followed so that a hub shutting down closes it with 1001 (clients reconnect elsewhere).
+          const socket = (ctx.extra as { socket?: SubscriptionSocket } | undefined)?.socket;
+          if (socket) drain.trackSubscription(socket);
+          return true;
         },
       },
     },
@@ -92,6 +100,7 @@ export function graphqlOptions(
     ],
     formatError: (formatted, error) => {
       const mapped = mapError(formatted, error);
+      if (mapped.unavailable !== undefined) outages.report(mapped.unavailable);
       if (mapped.internal !== undefined) {
         logger.error({ err: mapped.internal, path: formatted.path }, 'GraphQL request failed');
       }

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { Access } from '../auth/access.decorator';
+import { ConnectionDrain } from '../infra/connection-drain';
 import { PG_POOL, REDIS } from '../infra/tokens';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -22,6 +23,7 @@ export class HealthController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly drain: ConnectionDrain,
   ) {}
 
   @Access('public')
@@ -33,6 +35,11 @@ export class HealthController {
   @Access('public')
   @Get('readyz')
   async readyz(@Res() res: Response): Promise<void> {
+    if (this.drain.draining) {
+      // Load balancers stop sending here; requests in flight still finish.
+      res.status(503).json({ status: 'shutting down' });
+      return;
+    }
     const [postgres, redis] = await Promise.all([
       withTimeout(this.pool.query('SELECT 1')).then(
         () => 'ok',

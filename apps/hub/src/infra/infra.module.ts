@@ -15,6 +15,8 @@ import { TokenVerifier } from '../auth/token-verifier';
 import { filePolicySource } from '../authz/file-policy.source';
 import { PolicyProvider, type PolicySource } from '../authz/policy-provider';
 import { HubMetrics } from '../metrics/hub-metrics';
+import { BackingServices } from './backing-services';
+import { ConnectionDrain } from './connection-drain';
 import {
   EVENT_STORE,
   HUB_CONFIG,
@@ -51,16 +53,18 @@ export class InfraModule {
     registry: EventRegistry,
     policySources: (pool: Pool, redis: Redis) => PolicySource[] = () => [],
   ): DynamicModule {
+    const outages = new BackingServices(config, logger);
     const providers = [
       { provide: HUB_CONFIG, useValue: config },
+      { provide: BackingServices, useValue: outages },
       { provide: LOGGER, useValue: logger },
       {
         provide: PG_POOL,
         useFactory: () =>
           createPool(config.DATABASE_URL, {
             applicationName: 'flotilla-hub',
-            onIdleError: (error) =>
-              logger.warn({ err: error.message }, 'an idle Postgres connection was lost'),
+            onIdleError: (error) => outages.postgres.failed(error),
+            onConnect: () => outages.postgres.recovered(),
           }),
       },
       {
@@ -71,9 +75,8 @@ export class InfraModule {
             maxRetriesPerRequest: 1,
             enableOfflineQueue: false,
           });
-          redis.on('error', (error) =>
-            logger.warn({ err: error.message }, 'redis connection problem'),
-          );
+          redis.on('error', (error) => outages.redis.failed(error));
+          redis.on('ready', () => outages.redis.recovered());
           redis.connect().catch(() => undefined); // readiness reports it; ioredis keeps retrying
           return redis;
         },
@@ -110,6 +113,7 @@ export class InfraModule {
         useFactory: (pool: Pool) => new HubMetrics(pool, logger),
       },
       Connections,
+      ConnectionDrain,
     ];
     return {
       module: InfraModule,
@@ -123,6 +127,8 @@ export class InfraModule {
         TOKEN_VERIFIER,
         POLICY_PROVIDER,
         HUB_METRICS,
+        ConnectionDrain,
+        BackingServices,
       ],
     };
   }

@@ -4,9 +4,9 @@ import { jobIds, queuePrefix, QUEUES, type JobOn } from '@flotilla/contracts';
 import { queueTelemetry } from '@flotilla/tracing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { FleetRuntime } from '../clusters/fleet-runtime';
-import { HUB_CONFIG, LOGGER } from '../infra/tokens';
+import { BackingServices } from '../infra/backing-services';
+import { HUB_CONFIG } from '../infra/tokens';
 
 type GitRefresh = JobOn<typeof QUEUES.gitRefresh>;
 
@@ -22,12 +22,10 @@ export class GitRefreshQueue implements OnApplicationShutdown {
   constructor(
     @Inject(HUB_CONFIG) config: HubConfig,
     private readonly fleet: FleetRuntime,
-    @Inject(LOGGER) logger: Logger,
+    outages: BackingServices,
   ) {
     this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
-    this.redis.on('error', (error) =>
-      logger.warn({ err: error.message }, 'redis (git-refresh queue) connection problem'),
-    );
+    this.redis.on('error', (error) => outages.redis.failed(error));
   }
 
   /**

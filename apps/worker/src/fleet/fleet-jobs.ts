@@ -17,6 +17,7 @@ import {
   type Job,
   type JobsOptions,
 } from 'bullmq';
+import { isConnectionError, type OutageLog } from '@flotilla/database';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { secondsSince } from '@flotilla/metrics';
@@ -58,6 +59,8 @@ export interface FleetJobsOptions {
   schedulerCheckMs: number;
   /** Told of every job run: queue, name, outcome and how long it took. */
   metrics?: Pick<WorkerMetrics, 'jobRan'>;
+  /** Where Redis connection failures go (rate-limited); default: logged as queue errors. */
+  redisOutage?: OutageLog;
 }
 
 // Completed jobs stay a while (their results are worth reading), failed ones longer.
@@ -82,6 +85,8 @@ export class FleetJobs {
   private readonly closing: (() => Promise<void>)[] = [];
   private readonly closed: (() => Promise<void>)[] = [];
   private readonly telemetry: ReturnType<typeof queueTelemetry>;
+  /** Jobs this process is running now (`name:id`), for shutdown logs. */
+  private readonly active = new Set<string>();
 
   constructor(private readonly options: FleetJobsOptions) {
     // With traces on, a job carries the trace it was added in, and its processing continues it.
@@ -149,6 +154,11 @@ export class FleetJobs {
       this.checking = this.checking.then(() => this.ensureSchedules());
     }, this.options.schedulerCheckMs);
     this.checkTimer.unref();
+  }
+
+  /** The jobs this process is running now, as `name:id`. */
+  activeJobs(): string[] {
+    return [...this.active];
   }
 
   /** Runs `fn` first when the jobs close (triggers that add jobs stop before the queues). */
@@ -256,14 +266,25 @@ export class FleetJobs {
       job: Job,
       token?: string,
     ) => Promise<unknown>;
-    // Every log line of the job names it; the events it appends name it as their correlation id
-    // where the processor says so (renders do).
-    return withLogContext({ queue: job.queueName, jobId: job.id ?? job.name }, () =>
-      handler(job, token),
-    );
+    const key = `${job.name}:${job.id ?? '?'}`;
+    this.active.add(key);
+    try {
+      // Every log line of the job names it; the events it appends name it as their correlation
+      // id where the processor says so (renders do).
+      return await withLogContext({ queue: job.queueName, jobId: job.id ?? job.name }, () =>
+        handler(job, token),
+      );
+    } finally {
+      this.active.delete(key);
+    }
   }
 
   private reportError(source: string, error: Error): void {
+    // Redis down: every queue and worker says so on every reconnect; one line says it for all.
+    if (this.options.redisOutage && isConnectionError(error)) {
+      this.options.redisOutage.failed(error);
+      return;
+    }
     this.options.logger.error({ source, err: error.message }, 'job queue error');
   }
 }

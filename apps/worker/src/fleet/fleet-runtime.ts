@@ -14,6 +14,7 @@ import { ClusterInventory, HeartbeatStore, ProbeErrors } from '@flotilla/invento
 import type { FlotillaEvent } from '@flotilla/projections';
 import { SecretBox } from '@flotilla/secrets';
 import type { JobsOptions } from 'bullmq';
+import type { OutageLog } from '@flotilla/database';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
@@ -81,6 +82,8 @@ export interface FleetRuntimeDeps {
   name: string;
   now: () => Date;
   logger: Logger;
+  /** Where Redis connection failures of the queues are reported (rate-limited). */
+  redisOutage?: OutageLog;
   schedulerCheckMs: number;
   /** How long a kubeconfig cluster may take to answer a probe. */
   probeTimeoutMs: number;
@@ -218,6 +221,7 @@ export async function startFleetJobs(deps: FleetRuntimeDeps): Promise<FleetJobs>
     schedules: jobSchedules(config, box.activeKeyId),
     schedulerCheckMs: deps.schedulerCheckMs,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.redisOutage ? { redisOutage: deps.redisOutage } : {}),
   });
   deps.metrics?.readQueuesWith((name, states) => jobs.queue(name).getJobCounts(...states));
   deps.bindQueues(jobs);

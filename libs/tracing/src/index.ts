@@ -1,10 +1,4 @@
-export {
-  createLogger,
-  currentLogContext,
-  logIds,
-  withLogContext,
-  type LogContext,
-} from './log-context';
+export { createLogger, logIds } from './log-context';
 export {
   inServerSpan,
   inSpan,

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { currentLogContext } from '@flotilla/tracing';
+import { setRequestOperation } from '../infra/request-id';
 import { trace } from '@opentelemetry/api';
+import type { Request } from 'express';
 import { Kind } from 'graphql';
 
 /**
@@ -12,7 +13,7 @@ export function tracingPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, operationName }) {
+        async didResolveOperation({ operation, operationName, contextValue }) {
           const type = operation?.operation ?? 'query';
           // An anonymous operation is named by its first field (`mutation promoteRollout`).
           const first = operation?.selectionSet.selections[0];
@@ -20,8 +21,8 @@ export function tracingPlugin(): ApolloServerPlugin {
             operationName ??
             operation?.name?.value ??
             (first?.kind === Kind.FIELD ? first.name.value : 'anonymous');
-          const context = currentLogContext();
-          if (context) context.operation = `${type} ${name}`;
+          const req = (contextValue as { req?: Request }).req;
+          if (req) setRequestOperation(req, `${type} ${name}`);
           const span = trace.getActiveSpan();
           span?.updateName(`graphql ${type} ${name}`);
           span?.setAttributes({ 'graphql.operation.type': type, 'graphql.operation.name': name });

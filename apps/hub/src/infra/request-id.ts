@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inServerSpan, withLogContext } from '@flotilla/tracing';
+import { inServerSpan } from '@flotilla/tracing';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AGENT_API_PREFIX } from '@flotilla/contracts';
@@ -7,7 +7,8 @@ import { AGENT_API_PREFIX } from '@flotilla/contracts';
 /** A caller's own `x-request-id` is kept when it looks like one (no spaces, at most 128). */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const ID_KEY = Symbol('flotilla.requestId');
-type Tagged = Request & { [ID_KEY]?: string };
+const OPERATION_KEY = Symbol('flotilla.operation');
+type Tagged = Request & { [ID_KEY]?: string; [OPERATION_KEY]?: string };
 
 /** Paths polled all day by agents, probes and scrapers: logged at debug, not info. */
 const QUIET = [AGENT_API_PREFIX, '/healthz', '/readyz', '/metrics'];
@@ -21,11 +22,16 @@ export function requestIdOf(req: Request): string {
   return tagged[ID_KEY];
 }
 
+/** Names the request's GraphQL operation (`mutation createTenant`) in its access log line. */
+export function setRequestOperation(req: Request, operation: string): void {
+  (req as Tagged)[OPERATION_KEY] = operation;
+}
+
 /**
  * The first middleware of every HTTP request: gives it an id (the caller's `x-request-id`, or a
- * new one), returns it in `x-request-id`, and runs the rest of the request with that id in every
- * log line and in the events it appends (`requestId` and `correlationId`), inside a server span
- * that joins the caller's trace (`traceparent`) when traces are on. Logs one line when answered.
+ * new one, which the events it appends carry as `requestId` and `correlationId`), returns it in
+ * `x-request-id`, and runs the rest of the request inside a server span that joins the caller's
+ * trace (`traceparent`) when traces are on. Logs one line when answered, with those ids.
  */
 export function requestIdMiddleware(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -35,31 +41,35 @@ export function requestIdMiddleware(logger: Logger) {
     res.setHeader('x-request-id', requestId);
     const path = req.path.replace(ID_SEGMENT, '/:id');
     const started = process.hrtime.bigint();
-    void withLogContext({ requestId, correlationId: requestId }, () =>
-      inServerSpan(
-        `${req.method} ${path}`,
-        req.headers,
-        { 'http.request.method': req.method, 'url.path': path },
-        (span) =>
-          new Promise<void>((resolve) => {
-            res.once('close', () => {
-              span.setAttribute('http.response.status_code', res.statusCode);
-              const ms = Number(process.hrtime.bigint() - started) / 1e6;
-              const line = {
-                method: req.method,
-                path,
-                status: res.statusCode,
-                ms: Math.round(ms * 10) / 10,
-                ...(res.writableFinished ? {} : { aborted: true }),
-              };
-              if (res.statusCode >= 500) logger.warn(line, 'request failed');
-              else if (QUIET.some((p) => req.path.startsWith(p))) logger.debug(line, 'request');
-              else logger.info(line, 'request');
-              resolve();
-            });
-            next();
-          }),
-      ),
+    void inServerSpan(
+      `${req.method} ${path}`,
+      req.headers,
+      { 'http.request.method': req.method, 'url.path': path },
+      (span) =>
+        new Promise<void>((resolve) => {
+          res.once('close', () => {
+            span.setAttribute('http.response.status_code', res.statusCode);
+            const ms = Number(process.hrtime.bigint() - started) / 1e6;
+            const operation = (req as Tagged)[OPERATION_KEY];
+            const trace = span.spanContext();
+            const line = {
+              requestId,
+              correlationId: requestId,
+              ...(operation ? { operation } : {}),
+              ...(trace.traceFlags !== 0 ? { trace_id: trace.traceId, span_id: trace.spanId } : {}),
+              method: req.method,
+              path,
+              status: res.statusCode,
+              ms: Math.round(ms * 10) / 10,
+              ...(res.writableFinished ? {} : { aborted: true }),
+            };
+            if (res.statusCode >= 500) logger.warn(line, 'request failed');
+            else if (QUIET.some((p) => req.path.startsWith(p))) logger.debug(line, 'request');
+            else logger.info(line, 'request');
+            resolve();
+          });
+          next();
+        }),
     );
   };
 }

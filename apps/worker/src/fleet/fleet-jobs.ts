@@ -1,4 +1,4 @@
-import { queueTelemetry, withLogContext } from '@flotilla/tracing';
+import { queueTelemetry } from '@flotilla/tracing';
 import {
   JOB_QUEUE,
   jobPayload,
@@ -269,11 +269,7 @@ export class FleetJobs {
     const key = `${job.name}:${job.id ?? '?'}`;
     this.active.add(key);
     try {
-      // Every log line of the job names it; the events it appends name it as their correlation
-      // id where the processor says so (renders do).
-      return await withLogContext({ queue: job.queueName, jobId: job.id ?? job.name }, () =>
-        handler(job, token),
-      );
+      return await handler(job, token);
     } finally {
       this.active.delete(key);
     }

@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
 import { benchDatabase } from './lib/bench-db';
-import { median, percentile, writeBenchResults } from './lib/results';
+import { median, percentile, runBench, writeBenchResults } from './lib/results';
 import { createBenchTenant, webAppFiles } from './lib/web-app';
 
 const args = new Map<string, string>();
@@ -238,11 +238,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`delivery bench failed: ${(error as Error).stack ?? String(error)}`);
-    console.error('Check that Postgres and Redis answer (npm test checks both) and rerun.');
-    process.exit(1);
-  },
-);
+runBench('delivery', main);

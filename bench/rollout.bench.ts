@@ -53,7 +53,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
 import { benchDatabase } from './lib/bench-db';
-import { median, percentile, writeBenchResults } from './lib/results';
+import { median, percentile, runBench, writeBenchResults } from './lib/results';
 import { createBenchTenant, webAppFiles } from './lib/web-app';
 
 const argv = process.argv.slice(2);
@@ -707,11 +707,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`rollout bench failed: ${(error as Error).stack ?? String(error)}`);
-    console.error('Check that Postgres and Redis answer (npm test checks both) and rerun.');
-    process.exit(1);
-  },
-);
+runBench('rollout', main);

@@ -15,7 +15,7 @@ import { flotillaEventRegistry, type FlotillaEvent } from '@flotilla/projections
 import { startHubProcess, userToken, type HubProcess } from '@flotilla/testing';
 import { Client } from 'pg';
 import { DAY_MS, fleetHistory, type FleetHistory, type FleetShape } from './lib/fleet-history';
-import { median, percentile, writeBenchResults } from './lib/results';
+import { median, percentile, runBench, writeBenchResults } from './lib/results';
 import {
   buildReadModels,
   insertBesideEvents,
@@ -353,10 +353,4 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`views bench failed: ${(error as Error).stack ?? String(error)}`);
-    process.exit(1);
-  },
-);
+runBench('views', main);

@@ -26,3 +26,18 @@ export function percentile(values: number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] ?? 0;
 }
+
+/**
+ * Runs a benchmark's `main` and exits: 0 when it finished, 1 with the stack and what to check
+ * when it failed (the hub and worker processes it started must not keep the process alive).
+ */
+export function runBench(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`${name} bench failed: ${(error as Error).stack ?? String(error)}`);
+      console.error('Check that Postgres and Redis answer (npm test checks both) and rerun.');
+      process.exit(1);
+    },
+  );
+}

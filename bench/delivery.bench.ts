@@ -22,7 +22,7 @@ import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
 import { benchDatabase } from './lib/bench-db';
 import { median, percentile, runBench, writeBenchResults } from './lib/results';
-import { createBenchTenant, webAppFiles } from './lib/web-app';
+import { createBenchTenant, webAppFiles, webAppSet } from './lib/web-app';
 
 const args = new Map<string, string>();
 for (let i = 3; i < process.argv.length; i += 2) args.set(process.argv[i - 1]!, process.argv[i]!);
@@ -34,29 +34,7 @@ const dbName = 'flotilla_bench_delivery';
 const { url, admin } = benchDatabase(dbName);
 const files = webAppFiles;
 
-const appSet = (repoURL: string) => `apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  goTemplate: true
-  generators:
-    - clusters: {}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      project: default
-      source:
-        repoURL: ${repoURL}
-        targetRevision: main
-        path: app
-      destination:
-        server: '{{.server}}'
-        namespace: web
-      syncPolicy:
-        automated: { prune: true, selfHeal: false }
-`;
+const appSet = (repoURL: string) => webAppSet(repoURL);
 
 const elapsed = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 

@@ -54,7 +54,7 @@ import { Client } from 'pg';
 import { createFleetToken, startFleet } from '../scripts/fleet';
 import { benchDatabase } from './lib/bench-db';
 import { median, percentile, runBench, writeBenchResults } from './lib/results';
-import { createBenchTenant, webAppFiles } from './lib/web-app';
+import { createBenchTenant, webAppFiles, webAppSet } from './lib/web-app';
 
 const argv = process.argv.slice(2);
 const option = (name: string) => {
@@ -83,34 +83,16 @@ const STEPS_TEXT = STEPS.map(
   (s) => `${s.name} ${s.percent ? `${s.percent}%` : 'rest'} maxUnavailable ${s.maxUnavailable}`,
 ).join(', ');
 
-const appSet = (repoURL: string) => `apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  goTemplate: true
-  generators:
-    - clusters: {}
-  strategy:
+const appSet = (repoURL: string) =>
+  webAppSet(
+    repoURL,
+    `  strategy:
     type: Progressive
     progressive:
       steps:
 ${STEPS.map((s) => `        - ${JSON.stringify(s)}`).join('\n')}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      project: default
-      source:
-        repoURL: ${repoURL}
-        targetRevision: main
-        path: app
-      destination:
-        server: '{{.server}}'
-        namespace: web
-      syncPolicy:
-        automated: { prune: true, selfHeal: false }
-`;
+`,
+  );
 
 const OVERHEAD_DEFINITION =
   'total = push → the last RolloutCompleted; minus the clusters’ own time = the spans "release ' +

@@ -60,3 +60,35 @@ export async function createBenchTenant(hub: GraphqlHub, rootToken: string): Pro
     },
   );
 }
+
+/**
+ * The benchmarks' ApplicationSet `web`: one Application per cluster from `app/` of `repoURL`
+ * (see {@link webAppFiles}), synced automatically; `strategy`, when given, is the YAML of its
+ * `spec.strategy` block indented under it (the rollout benchmark's steps).
+ */
+export const webAppSet = (
+  repoURL: string,
+  strategy = '',
+): string => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+spec:
+  goTemplate: true
+  generators:
+    - clusters: {}
+${strategy}  template:
+    metadata:
+      name: 'web-{{.name}}'
+    spec:
+      project: default
+      source:
+        repoURL: ${repoURL}
+        targetRevision: main
+        path: app
+      destination:
+        server: '{{.server}}'
+        namespace: web
+      syncPolicy:
+        automated: { prune: true, selfHeal: false }
+`;
